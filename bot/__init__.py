@@ -1,0 +1,5 @@
+"""ztbot: a support bot for ZeroTier users."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,33 @@
+"""Errors raised by ztbot.
+
+    ZtbotError
+     ├── KnowledgeError      the knowledge YAML is unreadable or invalid (carries file:line messages)
+     ├── ConfigError         a setting is missing or wrong
+     └── UserFacingError     a known failure whose text is safe to show to a chat user
+"""
+
+from __future__ import annotations
+
+
+class ZtbotError(Exception):
+    """Base class for every error ztbot raises on purpose."""
+
+
+class KnowledgeError(ZtbotError):
+    """The knowledge base could not be loaded; `problems` holds one `file:line: path: message` each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(problems[0] if len(problems) == 1 else "\n".join(problems))
+
+
+class ConfigError(ZtbotError):
+    """A setting is missing or has a wrong value."""
+
+
+class UserFacingError(ZtbotError):
+    """A known failure whose `reason` is safe to show to the user."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
