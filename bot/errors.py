@@ -1,9 +1,9 @@
 """Errors raised by ztbot.
 
-    ZtbotError
-     ├── KnowledgeError      the knowledge YAML is unreadable or invalid (carries file:line messages)
-     ├── ConfigError         a setting is missing or wrong
-     └── UserFacingError     a known failure whose text is safe to show to a chat user
+ZtbotError
+ ├── KnowledgeError      the knowledge YAML is unreadable or invalid (carries file:line messages)
+ ├── ConfigError         a setting is missing or wrong
+ └── UserFacingError     a known failure whose text is safe to show to a chat user
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ class ZtbotError(Exception):
 
 
 class KnowledgeError(ZtbotError):
-    """The knowledge base could not be loaded; `problems` holds one `file:line: path: message` each."""
+    """The knowledge base could not be loaded; `problems` holds one `file:line: ...` each."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems

@@ -1,0 +1,231 @@
+"""Load knowledge YAML into a KnowledgeBase; each problem reads `file:line: field: message`."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from bot.errors import KnowledgeError
+from bot.knowledge.model import KnowledgeBase, Section, Topic, Uncovered
+from bot.knowledge.schema import KnowledgeFileSpec, TopicSpec
+
+Loc = tuple[str | int, ...]
+
+# Where a packaged install looks when no path is given: ./knowledge, then the repository copy.
+_DEFAULT_DIRS = (Path("knowledge"), Path(__file__).resolve().parents[2] / "knowledge")
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    path: str
+    node: yaml.Node | None
+    spec: KnowledgeFileSpec
+
+
+def default_knowledge_path() -> Path:
+    """Return `$ZTBOT_KNOWLEDGE`, else the first existing default knowledge directory."""
+    env = os.environ.get("ZTBOT_KNOWLEDGE")
+    if env:
+        return Path(env)
+    return next((d for d in _DEFAULT_DIRS if d.is_dir()), _DEFAULT_DIRS[0])
+
+
+def knowledge_files(path: Path) -> list[Path]:
+    """Return the YAML files that make up the knowledge base at `path` (a file or a directory)."""
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
+    return [path]
+
+
+def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
+    """Load and validate the knowledge base; raise KnowledgeError listing every problem found."""
+    root = Path(path) if path is not None else default_knowledge_path()
+    if not root.exists():
+        raise KnowledgeError([f"{_display(root)}: no such file or directory"])
+    files = [f for f in knowledge_files(root) if f.name != "tests.yaml"]
+    if not files:
+        raise KnowledgeError([f"{_display(root)}: no .yaml files found"])
+    problems: list[str] = []
+    parsed: list[_Parsed] = []
+    digest = hashlib.sha256()
+    for file in files:
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            problems.append(f"{_display(file)}: cannot read: {exc.strerror}")
+            continue
+        digest.update(file.name.encode() + b"\0" + raw + b"\0")
+        result = _parse_file(_display(file), raw, problems)
+        if result is not None:
+            parsed.append(result)
+    problems.extend(_cross_check(parsed))
+    if problems:
+        raise KnowledgeError(problems)
+    topics = tuple(_to_topic(spec, p.path) for p in parsed for spec in p.spec.topics)
+    if not topics:
+        raise KnowledgeError([f"{_display(root)}: the knowledge base has no topics"])
+    uncovered = tuple(
+        Uncovered(id=u.id, title=u.title, questions=u.questions, keywords=u.keywords)
+        for p in parsed
+        for u in p.spec.out_of_scope
+    )
+    return KnowledgeBase(
+        topics=topics,
+        version=digest.hexdigest()[:12],
+        sources=tuple(p.path for p in parsed),
+        uncovered=uncovered,
+    )
+
+
+def _parse_file(name: str, raw: bytes, problems: list[str]) -> _Parsed | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(f"{name}:{line}: not valid UTF-8")
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problems.append(f"{name}:{line}: YAML syntax error: {exc.problem or exc.context}")
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(f"{name}:1: YAML error: {exc}")
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.append(f"{name}:1: the file must be a mapping with a 'topics' list")
+        return None
+    try:
+        spec = KnowledgeFileSpec.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc: Loc = tuple(err["loc"])
+            problems.append(_format(name, node, loc, _message(err)))
+        return None
+    return _Parsed(name, node, spec)
+
+
+def _message(err: object) -> str:
+    assert isinstance(err, dict)
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    msg = str(err.get("msg", "invalid value"))
+    if kind == "string_pattern_mismatch":
+        return f"{msg} (ids are lowercase words joined by '-')"
+    return msg
+
+
+def _cross_check(files: Sequence[_Parsed]) -> Iterable[str]:
+    seen: dict[str, str] = {}
+    all_ids = {t.id for f in files for t in f.spec.topics}
+    for f in files:
+        for ti, topic in enumerate(f.spec.topics):
+            base: Loc = ("topics", ti)
+            if topic.id in seen:
+                yield _format(
+                    f.path,
+                    f.node,
+                    (*base, "id"),
+                    f"duplicate topic id '{topic.id}' (first in {seen[topic.id]})",
+                )
+            else:
+                seen[topic.id] = f.path
+            section_ids: set[str] = set()
+            for si, section in enumerate(topic.sections):
+                if section.id in section_ids:
+                    yield _format(
+                        f.path,
+                        f.node,
+                        (*base, "sections", si, "id"),
+                        f"duplicate id '{section.id}'",
+                    )
+                section_ids.add(section.id)
+            for ai, ref in enumerate(topic.see_also):
+                if ref not in all_ids:
+                    yield _format(
+                        f.path, f.node, (*base, "see_also", ai), f"unknown topic id '{ref}'"
+                    )
+        for ui, entry in enumerate(f.spec.out_of_scope):
+            if entry.id in seen:
+                yield _format(
+                    f.path,
+                    f.node,
+                    ("out_of_scope", ui, "id"),
+                    f"duplicate id '{entry.id}' (first in {seen[entry.id]})",
+                )
+            else:
+                seen[entry.id] = f.path
+
+
+def _format(name: str, node: yaml.Node | None, loc: Loc, message: str) -> str:
+    return f"{name}:{_line_of(node, loc)}: {_dotted(loc)}: {message}"
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(file)"
+
+
+def _line_of(node: yaml.Node | None, loc: Loc) -> int:
+    """Follow `loc` through the composed YAML tree; return the line of the deepest node reached."""
+    if node is None:
+        return 1
+    line = node.start_mark.line + 1
+    for part in loc:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == part:
+                    line = key.start_mark.line + 1
+                    child = value
+                    break
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(node.value)
+        ):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _to_topic(spec: TopicSpec, source: str) -> Topic:
+    return Topic(
+        id=spec.id,
+        title=spec.title,
+        answer=spec.answer,
+        questions=spec.questions,
+        keywords=spec.keywords,
+        sections=tuple(
+            Section(id=s.id, title=s.title, answer=s.answer, os=s.os, match=s.match)
+            for s in spec.sections
+        ),
+        see_also=spec.see_also,
+        source=source,
+    )

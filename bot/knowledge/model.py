@@ -1,0 +1,64 @@
+"""The loaded, validated knowledge base as plain frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.platforms import OsName
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A per-OS or per-case part of a topic."""
+
+    id: str
+    title: str
+    answer: str
+    os: tuple[OsName, ...] = ()
+    match: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """One FAQ entry."""
+
+    id: str
+    title: str
+    answer: str
+    questions: tuple[str, ...]
+    keywords: tuple[str, ...]
+    sections: tuple[Section, ...] = ()
+    see_also: tuple[str, ...] = ()
+    source: str = ""
+
+    def section(self, section_id: str | None) -> Section | None:
+        """Return the section with `section_id`, or None."""
+        return next((s for s in self.sections if s.id == section_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Uncovered:
+    """A subject the FAQ does not answer; matching it makes the bot abstain."""
+
+    id: str
+    title: str
+    questions: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """Every topic, in file order, plus a content hash that identifies this version."""
+
+    topics: tuple[Topic, ...]
+    version: str
+    sources: tuple[str, ...] = ()
+    uncovered: tuple[Uncovered, ...] = ()
+    by_id: dict[str, Topic] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {t.id: t for t in self.topics})
+
+    def topic(self, topic_id: str) -> Topic:
+        """Return the topic with `topic_id`; KeyError when unknown."""
+        return self.by_id[topic_id]

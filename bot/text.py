@@ -1,0 +1,186 @@
+"""Chat-text normalisation for matching: folding, tokens, light stemming, slang and typos."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Final
+
+_FOLD: Final = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+    }
+)
+_TOKEN: Final = re.compile(r"\d+(?:\.\d+)+|\d+|[a-z][a-z0-9]*")
+_APOSTROPHE: Final = re.compile(r"(?<=[a-z])'(?=[a-z])")
+_ENTITY: Final = re.compile(r"&(lt|gt|amp|quot|#39);")
+_ENTITIES: Final = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "#39": "'"}
+
+# Words that carry no topic signal. Negations are kept (they are folded to "not" below),
+# because "can't ping" and "ping" mean different things.
+STOPWORDS: Final[frozenset[str]] = frozenset(
+    """
+    a about above after again against all also am an and any anyone anybody anything are as at
+    be because been before being below between both but by could couldve did do does doing done
+    down during each else even ever every few for from further get gets getting got had has have
+    having he her here hers herself him himself his how i id if ill im in into is it its itself ive
+    just let lets me more most much my myself now of off on once only or other our ours ourselves
+    out over own same she should so some such than that thats the their theirs them themselves then
+    there theres these they this those through to too under until up upon us very via was we were
+    what whats when where which while who whom why will with would you youd youll youre your yours
+    yourself yourselves hi hello hey heya hiya thanks thank thx ty pls please plz guys guy folks
+    everyone anyone someone somebody ok okay yes yeah yep well really actually basically maybe
+    like still already tried try trying also again sure quick question help helps need needs want
+    wants know think thought seems seem seemed something thing things stuff way lot lots bit kind
+    sort one two three first second u ur im iam idk btw tbh imo lol haha
+    zerotier network networks use using used work works working worked can make made going go
+    """.split()
+)
+
+# Folded spellings: negations, slang and brand variants map to one canonical token.
+CANONICAL: Final[dict[str, str]] = {
+    "cant": "not",
+    "cannot": "not",
+    "unable": "not",
+    "couldnt": "not",
+    "doesnt": "not",
+    "dont": "not",
+    "didnt": "not",
+    "isnt": "not",
+    "arent": "not",
+    "wont": "not",
+    "wasnt": "not",
+    "werent": "not",
+    "aint": "not",
+    "no": "not",
+    "never": "not",
+    "nope": "not",
+    "cudnt": "not",
+    "cnt": "not",
+    "dosnt": "not",
+    "doesent": "not",
+    "dosent": "not",
+    "havent": "not",
+    "zt": "zerotier",
+    "zt1": "zerotier",
+    "zerotierone": "zerotier",
+    "zerotier1": "zerotier",
+    "ztone": "zerotier",
+    "zerotiers": "zerotier",
+    "win": "windows",
+    "win7": "windows",
+    "win8": "windows",
+    "win10": "windows",
+    "win11": "windows",
+    "w10": "windows",
+    "w11": "windows",
+    "windoze": "windows",
+    "osx": "macos",
+    "mac": "macos",
+    "macbook": "macos",
+    "imac": "macos",
+    "pc": "computer",
+    "pcs": "computer",
+    "laptop": "computer",
+    "desktop": "computer",
+    "box": "computer",
+    "machine": "computer",
+    "rig": "computer",
+    "ms": "millisecond",
+    "msec": "millisecond",
+    "milliseconds": "millisecond",
+    "laggy": "lag",
+    "lagging": "lag",
+    "lags": "lag",
+    "lagg": "lag",
+    "fw": "firewall",
+    "av": "antivirus",
+    "antivir": "antivirus",
+    "upgrade": "update",
+    "upgrading": "update",
+    "upgraded": "update",
+    "upgrades": "update",
+    "addr": "address",
+    "ip": "ip",
+    "ips": "ip",
+    "ipv4": "ip",
+    "pinging": "ping",
+    "pinged": "ping",
+    "pings": "ping",
+    "relayed": "relay",
+    "relaying": "relay",
+    "relays": "relay",
+    "cli": "cli",
+    "pw": "password",
+}
+
+_VOWELS: Final = frozenset("aeiouy")
+
+
+def fold(text: str) -> str:
+    """Lower-case, NFKC-normalise and fold quotes, dashes and chat-app HTML escapes."""
+    text = _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
+    return _APOSTROPHE.sub("", text)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Strip common English suffixes so 'relayed', 'relaying' and 'relays' meet (no dictionary)."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    w = word
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("sses"):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    for suffix in ("ing", "ed"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            base = w[: -len(suffix)]
+            if not any(c in _VOWELS for c in base):
+                break
+            if len(base) >= 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]
+            w = base
+            break
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    return w
+
+
+def canonical(token: str) -> str:
+    """Map a raw token to its canonical, stemmed form."""
+    token = CANONICAL.get(token, token)
+    return CANONICAL.get(stem(token), stem(token))
+
+
+def tokens(text: str) -> list[str]:
+    """Return the raw lower-case tokens of already folded text."""
+    return _TOKEN.findall(text)
+
+
+def terms(text: str) -> list[str]:
+    """Fold, tokenise and canonicalise `text`, dropping stopwords (negations kept as 'not')."""
+    out: list[str] = []
+    for tok in tokens(fold(text)):
+        if tok in STOPWORDS:
+            continue
+        term = canonical(tok)
+        if term not in STOPWORDS:
+            out.append(term)
+    return out
