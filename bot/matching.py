@@ -16,12 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge.model import KnowledgeBase, Section, Topic, Uncovered
 from bot.platforms import OsName, detect_os
-from bot.text import CANONICAL, STOPWORDS, fold, terms
+from bot.text import CANONICAL, STOPWORDS, fold, terms, tokens
 
 Feature = str  # a term, or "a|b" for an order-free bigram
 
@@ -33,6 +33,7 @@ _W_SECTION = 1.0
 _W_ANSWER = 0.6
 _SATURATION = 1.0  # BM25-style k: the second occurrence adds less than the first
 _MAX_QUERY_CHARS = 4000  # enough for a long bug report; pastes are handled by diagnosis
+_MAX_EXAMPLE_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,9 @@ class MatchConfig:
     scale: float = 1.5  # raw score at which evidence strength reaches 1 - 1/e
     coverage_power: float = 0.5  # how much unexplained words in the question lower confidence
     uncovered_ratio: float = 0.9  # abstain when an uncovered subject scores this close to the top
-    oov_weight: float = 0.3  # share of a rare word's weight given to words the KB never saw
+    oov_weight: float = 0.3
+    example_cutoff: float = 72.0  # similarity (0..100) from which a near-verbatim example counts
+    example_weight: float = 2.5  # raw score added by an exact match with an example question  # share of a rare word's weight given to words the KB never saw
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,15 @@ class Matcher:
         unigrams = {f for f in self._postings if "|" not in f}
         self._vocab = sorted(unigrams | STOPWORDS | set(CANONICAL))
         self._known = frozenset(self._vocab)
+        # Whole-message similarity to titles and example questions catches near-verbatim
+        # phrasings whose meaning sits in stopwords ("what ports does zerotier use").
+        self._examples: list[str] = []
+        self._example_doc: list[int] = []
+        entries: list[Topic | Uncovered] = [*kb.topics, *kb.uncovered]
+        for i, entry in enumerate(entries):
+            for example in (entry.title, *entry.questions):
+                self._examples.append(_sorted_tokens(example))
+                self._example_doc.append(i)
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
     def _correct_uncached(self, term: str) -> str | None:
@@ -176,6 +188,7 @@ class Matcher:
         """
         acc: dict[int, float] = defaultdict(float)
         qterms = self.query_terms(text)
+        self._add_example_similarity(text, acc)
         mass = 0.0
         for f in set(_features(qterms)):
             postings = self._postings.get(f)
@@ -188,6 +201,24 @@ class Matcher:
             for i, contribution in postings:
                 acc[i] += contribution
         return sorted(acc.items(), key=lambda kv: -kv[1]), mass
+
+    def _add_example_similarity(self, text: str, acc: dict[int, float]) -> None:
+        cfg = self.config
+        query = _sorted_tokens(text[:_MAX_EXAMPLE_CHARS])
+        if not query or len(text) > _MAX_EXAMPLE_CHARS:
+            return  # long messages are bug reports, never near-verbatim examples
+        best: dict[int, float] = {}
+        for _, sim, idx in process.extract(
+            query,
+            self._examples,
+            scorer=fuzz.ratio,
+            score_cutoff=cfg.example_cutoff,
+            limit=20,
+        ):
+            doc = self._example_doc[idx]
+            best[doc] = max(best.get(doc, 0.0), float(sim))
+        for doc, sim in best.items():
+            acc[doc] += cfg.example_weight * (sim - cfg.example_cutoff) / (100 - cfg.example_cutoff)
 
     def match(self, text: str, *, exclude: Iterable[str] = (), limit: int = 5) -> MatchResult:
         """Rank topics for `text`; abstain (topic None) when unsure."""
@@ -222,11 +253,15 @@ class Matcher:
         return MatchResult(cands[0].topic, cands[0].section, top, tuple(cands), ambiguous, os_names)
 
 
+def _sorted_tokens(text: str) -> str:
+    return " ".join(sorted(tokens(fold(text))))
+
+
 def confidence(raw: float, mass: float, cfg: MatchConfig) -> float:
     """Map a raw score to 0..1: enough distinctive evidence, covering most of what was asked."""
     strength = 1.0 - math.exp(-raw / cfg.scale)
     coverage = min(1.0, raw / mass) if mass > 0 else 0.0
-    return strength * coverage**cfg.coverage_power
+    return float(strength * coverage**cfg.coverage_power)
 
 
 def best_section(topic: Topic, os_names: Sequence[OsName], lowered_text: str) -> Section | None:

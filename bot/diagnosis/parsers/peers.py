@@ -1,0 +1,267 @@
+"""Parser for `zerotier-cli peers` (1.4.0 and later).
+
+Layout: `200 peers`, a `<ztaddr> <ver> <role> <lat> <link> <lastTX> <lastRX> <path>` header, one
+row per peer, then an optional NOTE line (1.10.3+, TCP fallback). Rows are split on runs of
+whitespace, never on fixed columns: widths are minimums and a long version pushes columns right.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.diagnosis.model import Link, ParsedOutput, Path, Peer, Role
+from bot.diagnosis.parsers._common import (
+    read_address,
+    read_age,
+    read_endpoint,
+    read_latency,
+    read_version,
+)
+
+ROLE_WORDS = frozenset({"PLANET", "MOON", "LEAF"})
+_ROLES = {"PLANET": Role.PLANET, "MOON": Role.MOON, "LEAF": Role.LEAF}
+_LINKS = {"DIRECT": Link.DIRECT, "RELAY": Link.RELAY}
+
+# The well-formed row, read in one match; anything else takes the token-by-token path.
+_FAST_ROW = re.compile(
+    r"([0-9a-f]{10}) +(-|\d{1,3}\.\d{1,3}\.\d{1,4}) +(PLANET|MOON|LEAF) +(-?\d{1,9}) +"
+    r"(?:(DIRECT|RELAY)( +)(-?\d{1,19}) +(-?\d{1,19}) +([0-9a-fA-F.:]+)/(\d{1,5})|RELAY)"
+)
+# 1.10.3 widened the gap after DIRECT (and in the header) from one space to three.
+_HEADER_GAP = re.compile(r"<link>( +)<lastTX>")
+
+
+def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedOutput:
+    """Parse a `peers` table (headers, rows, NOTE line) into peers."""
+    nums = list(numbers) if numbers is not None else list(range(1, len(lines) + 1))
+    peers: list[Peer] = []
+    texts: list[str] = []
+    warnings: list[str] = []
+    notes: list[str] = []
+    used: list[int] = []
+    variants: set[str] = set()
+    for text, num in zip(lines, nums, strict=False):
+        s = text.strip()
+        if not s:
+            continue
+        used.append(num)
+        if s.startswith("200 peers"):
+            continue
+        if s.startswith("<") and "<role>" in s:
+            gap = _HEADER_GAP.search(s)
+            if gap:
+                variants.add("1.10.3+" if len(gap.group(1)) >= 3 else "1.4-1.10.2")
+            continue
+        if s.startswith("NOTE:"):
+            notes.append(s)
+            continue
+        if s.strip(".… ") == "":
+            warnings.append(f"line {num}: rows left out ({s})")
+            continue
+        peer, variant = parse_row(s, num)
+        if peer is None:
+            if peers and peers[-1].flags:
+                joined = _rejoin(texts[-1], s, peers[-1])
+                if joined is not None:
+                    peers[-1], texts[-1] = joined
+                    continue
+            warnings.append(f"line {num}: unreadable peers row: {s[:60]}")
+            continue
+        if variant:
+            variants.add(variant)
+        peers.append(peer)
+        texts.append(s)
+    if notes:
+        # The NOTE line means the node-wide TCP fallback is on: every peer shares the flag.
+        peers = [_with_tunneled(p) for p in peers]
+    for peer in peers:
+        if peer.flags:
+            warnings.append(f"line {peer.line}: {peer.address}: {', '.join(peer.flags)}")
+    variant = "1.10.3+" if "1.10.3+" in variants else (variants.pop() if variants else None)
+    return ParsedOutput(
+        command="peers",
+        items=tuple(peers),
+        lines=tuple(used),
+        warnings=tuple(warnings),
+        variant=variant,
+        notes=tuple(notes),
+    )
+
+
+def parse_row(s: str, num: int | None = None) -> tuple[Peer | None, str | None]:
+    """Parse one peers row; returns (peer or None when not a row, layout variant or None)."""
+    m = _FAST_ROW.fullmatch(s)
+    if m is not None:
+        return _fast(m, num)
+    tokens = s.split()
+    role_i = next((i for i, t in enumerate(tokens[:4]) if t in ROLE_WORDS), -1)
+    if role_i < 0:
+        return None, None
+    flags: list[str] = []
+    head = tokens[:role_i]
+    version: str | None = None
+    if role_i >= 2:
+        addr_text = " ".join(head[:-1])
+        version, vflags = read_version(head[-1])
+        flags.extend(vflags)
+    elif role_i == 1:
+        addr_text = head[0]
+        # An address glued to its version (`62f865ae711.14.1`) loses the separating space.
+        if len(addr_text) > 10 and read_address(addr_text[:10])[1] == ():
+            version, vflags = read_version(addr_text[10:])
+            addr_text = addr_text[:10]
+            flags.extend(vflags)
+        else:
+            flags.append("missing-version")
+    else:
+        addr_text = ""
+    address, aflags = read_address(addr_text) if addr_text else ("", ("missing-address",))
+    flags.extend(aflags)
+    rest = tokens[role_i + 1 :]
+    latency: int | None = None
+    if rest:
+        latency, lflags = read_latency(rest[0])
+        flags.extend(lflags)
+    link = Link.UNKNOWN
+    if len(rest) >= 2:
+        link = _LINKS.get(rest[1], Link.UNKNOWN)
+        if link is Link.UNKNOWN:
+            flags.append(
+                "truncated" if rest[1] in ("DIR", "DIREC", "REL", "RELA") else "damaged-link"
+            )
+    else:
+        flags.append("truncated")
+    paths: tuple[Path, ...] = ()
+    tunneled: bool | None = None
+    variant: str | None = None
+    if len(rest) > 2:
+        path, pflags = _path(rest[2], rest[3] if len(rest) > 3 else None, rest[4:])
+        paths = (path,)
+        flags.extend(pflags)
+        if link is Link.RELAY:
+            tunneled, variant = True, "1.10.3+"
+        elif link is Link.DIRECT:
+            variant = _direct_gap(s)
+    elif link is Link.DIRECT:
+        flags.append("truncated")
+    peer = Peer(
+        address=address,
+        version=version,
+        role=_ROLES[tokens[role_i]],
+        latency_ms=latency,
+        link=link,
+        paths=paths,
+        tunneled=tunneled,
+        line=num,
+        flags=tuple(dict.fromkeys(flags)),
+    )
+    return peer, variant
+
+
+def _fast(m: re.Match[str], num: int | None) -> tuple[Peer, str | None]:
+    addr, ver, role, lat, link, gap, tx, rx, ip, port = m.groups()
+    latency = int(lat)
+    if link is None:
+        peer = Peer(
+            address=addr,
+            version=None if ver == "-" else ver,
+            role=_ROLES[role],
+            latency_ms=latency if latency >= 0 else None,
+            link=Link.RELAY,
+            line=num,
+        )
+        return peer, None
+    send_age, sent, _ = read_age(tx)
+    recv_age, received, _ = read_age(rx)
+    path = Path(
+        address=f"{ip}/{port}",
+        ip=ip,
+        port=int(port),
+        last_send_ms=send_age,
+        last_receive_ms=recv_age,
+        sent=sent,
+        received=received,
+        preferred=True,
+    )
+    relay = link == "RELAY"
+    variant = "1.10.3+" if relay or len(gap) >= 3 else "1.4-1.10.2"
+    peer = Peer(
+        address=addr,
+        version=None if ver == "-" else ver,
+        role=_ROLES[role],
+        latency_ms=latency if latency >= 0 else None,
+        link=Link.RELAY if relay else Link.DIRECT,
+        paths=(path,),
+        tunneled=True if relay else None,
+        line=num,
+    )
+    return peer, variant
+
+
+def _path(tx: str, rx: str | None, tail: list[str]) -> tuple[Path, list[str]]:
+    flags: list[str] = []
+    send_age, sent, ok_tx = read_age(tx)
+    if not ok_tx:
+        flags.append("damaged-lastTX")
+    recv_age, received, ok_rx = (None, None, False) if rx is None else read_age(rx)
+    if rx is None or not tail:
+        flags.append("truncated")
+    elif not ok_rx:
+        flags.append("damaged-lastRX")
+    endpoint = " ".join(tail)
+    ip: str | None = None
+    port: int | None = None
+    if endpoint:
+        ip, port, eflags = read_endpoint(endpoint)
+        flags.extend(eflags)
+    path = Path(
+        address=endpoint,
+        ip=ip,
+        port=port,
+        last_send_ms=send_age,
+        last_receive_ms=recv_age,
+        sent=sent,
+        received=received,
+        preferred=True,
+        flags=tuple(flags),
+    )
+    return path, flags
+
+
+def _direct_gap(s: str) -> str | None:
+    i = s.find("DIRECT ")
+    if i < 0:
+        return None
+    j = i + 6
+    while j < len(s) and s[j] == " ":
+        j += 1
+    return "1.10.3+" if j - (i + 6) >= 3 else "1.4-1.10.2"
+
+
+def _rejoin(prev: str, extra: str, before: Peer) -> tuple[Peer, str] | None:
+    # A terminal that hard-wraps long rows splits one row over two lines, either inside a
+    # token (glue back with no space) or at a space (glue back with one).
+    best: tuple[Peer, str] | None = None
+    for joined in (prev + extra, prev + " " + extra):
+        peer, _ = parse_row(joined, before.line)
+        if peer is not None and len(peer.flags) < len(before.flags):
+            if best is None or len(peer.flags) < len(best[0].flags):
+                best = (peer, joined)
+    return best
+
+
+def _with_tunneled(peer: Peer) -> Peer:
+    if peer.tunneled or not peer.paths:
+        return peer
+    return Peer(
+        address=peer.address,
+        version=peer.version,
+        role=peer.role,
+        latency_ms=peer.latency_ms,
+        link=peer.link,
+        paths=peer.paths,
+        tunneled=True,
+        line=peer.line,
+        flags=peer.flags,
+    )

@@ -1,0 +1,267 @@
+"""The pure core: (Incoming, Context, knowledge) -> Reply. No I/O happens here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Final
+
+from rapidfuzz import fuzz
+
+from bot.knowledge.model import KnowledgeBase, Section, Topic
+from bot.matching import MatchConfig, Matcher, MatchResult, best_section
+from bot.models import Choice, Context, Incoming, Reply
+from bot.platforms import OS_LABELS, OsName, detect_os
+from bot.text import fold
+
+_MAX_CHOICES: Final = 3
+# "That didn't help" and friends: the user is telling us the last answer missed.
+_NEGATIVE: Final = re.compile(
+    r"\b(?:did ?n[o']?t help|not helpful|does ?n[o']?t help|no help|useless"
+    r"|did ?n[o']?t work|does ?n[o']?t work"
+    r"|still (?:not|does ?n[o']?t|doesnt|is ?n[o']?t|can ?n?[o']?t|cant|no|the same|broken|fail)"
+    r"|no luck|same (?:problem|issue|thing|error)|wrong (?:answer|topic)|not (?:it|that)"
+    r"|that'?s not (?:it|what)|nope|no change|nothing changed|something else"
+    r"|other (?:ideas|options))\b"
+)
+_SMALLTALK: Final = re.compile(
+    r"^(?:(?:hi|hello|hey|heya|hiya|yo|sup|good (?:morning|afternoon|evening|night)|thanks?"
+    r"|thank you(?: so much| very much)?|thx|ty|tysm|cheers|ok|okay|cool|great|nice|awesome|perfect"
+    r"|bye|goodbye|see you|cya|lol|haha|got it|all good|that worked|it works now|solved|fixed"
+    r"|works now|you rock|ta|much appreciated|appreciate it)(?:\s+(?:all|everyone|guys|folks|bot"
+    r"|ztbot|mate|man|again|a lot|so much))*[\s!.,:)(]*)+$"
+)
+_THANKS: Final = re.compile(
+    r"thank|thx|\bty\b|tysm|cheers|appreciat|worked|works now|solved|fixed|\bta\b"
+)
+_HELP: Final = re.compile(
+    r"^/?(?:help|\?|what can you do\??|commands|usage|how do(?:es)? (?:this|it) work\??)$"
+)
+_PICK: Final = re.compile(r"^\s*(?:#|no\.?\s*|number\s*|option\s*)?([1-9])\s*[.)!]?\s*$")
+
+
+class Engine:
+    """Answers messages from one knowledge base; build a new Engine when the knowledge changes."""
+
+    def __init__(self, kb: KnowledgeBase, config: MatchConfig | None = None) -> None:
+        self.kb = kb
+        self.matcher = Matcher(kb, config)
+
+    def respond(self, incoming: Incoming, context: Context | None = None) -> Reply:
+        """Return the reply to `incoming`, given what was said before in this conversation."""
+        ctx = context or Context()
+        text = incoming.text.strip()
+        folded = fold(text)
+        if not folded or _HELP.match(folded):
+            return self._help(ctx)
+        if _SMALLTALK.match(folded):
+            return self._smalltalk(folded, ctx)
+        picked = self._picked_choice(folded, ctx)
+        if picked is not None:
+            topic = self.kb.topic(picked.topic)
+            os_names = detect_os(text) or ((ctx.os,) if ctx.os else ())
+            section = topic.section(picked.section) or best_section(topic, os_names, folded)
+            return self._answer(topic, section, os_names, 1.0, self._ranked(ctx), ctx)
+        result = self.matcher.match(text)
+        follow_up = self._follow_up(text, folded, result, ctx)
+        if follow_up is not None:
+            return follow_up
+        return self._from_match(result, ctx)
+
+    def _ranked(self, ctx: Context) -> tuple[Choice, ...]:
+        return tuple(
+            Choice(t, None, self.kb.topic(t).title) for t in ctx.ranked if t in self.kb.by_id
+        )
+
+    # --- follow-ups -------------------------------------------------------------------------
+
+    def _picked_choice(self, folded: str, ctx: Context) -> Choice | None:
+        """A reply like "2" or a choice's title, right after we offered choices."""
+        if not ctx.choices:
+            return None
+        m = _PICK.match(folded)
+        if m:
+            index = int(m.group(1)) - 1
+            return ctx.choices[index] if index < len(ctx.choices) else None
+        best = max(ctx.choices, key=lambda c: fuzz.ratio(folded, fold(c.title)))
+        return best if fuzz.ratio(folded, fold(best.title)) >= 85 else None
+
+    def _follow_up(self, text: str, folded: str, result: MatchResult, ctx: Context) -> Reply | None:
+        """Interpret a short message in the light of the topic being discussed, if it is one."""
+        if ctx.topic is None or ctx.topic not in self.kb.by_id:
+            return None
+        topic = self.kb.topic(ctx.topic)
+        short = len(self.matcher.query_terms(text)) <= 6
+        new_topic = result.topic is not None and result.topic != topic.id and not result.ambiguous
+        if new_topic and not short:
+            return None
+        os_names = detect_os(text)
+        if _NEGATIVE.search(folded) and (short or result.topic in (None, topic.id)):
+            return self._next_best(topic, folded, os_names, ctx)
+        if os_names and topic.sections and (short or result.topic in (None, topic.id)):
+            section = best_section(topic, os_names, folded)
+            if section is not None:
+                return self._answer(topic, section, os_names, 1.0, self._ranked(ctx), ctx)
+        return None
+
+    def _next_best(
+        self, topic: Topic, folded: str, os_names: tuple[OsName, ...], ctx: Context
+    ) -> Reply:
+        """After "that didn't help": a section of the same topic that fits, else other topics."""
+        for section in topic.sections:
+            if (
+                section.id != ctx.section
+                and not section.os
+                and any(fold(w) in folded for w in section.match)
+            ):
+                return self._answer(topic, section, os_names, 1.0, self._ranked(ctx), ctx)
+        others = [t for t in ctx.ranked if t not in ctx.shown and t in self.kb.by_id]
+        others += [t for s in topic.see_also if (t := s) not in ctx.shown and t not in others]
+        choices = tuple(Choice(t, None, self.kb.topic(t).title) for t in others[:_MAX_CHOICES])
+        if not choices:
+            body = (
+                "Sorry that didn't help, and I have nothing closer in my FAQ. If you paste the "
+                "output of `zerotier-cli info` and `zerotier-cli peers` (or `listnetworks`), "
+                "someone can take a closer look."
+            )
+            return Reply(kind="abstain", body=body, context=replace(ctx, choices=()))
+        lines = "\n".join(f"{n}. {c.title}" for n, c in enumerate(choices, 1))
+        body = f"Sorry that didn't help. Could it be one of these instead?\n\n{lines}"
+        return Reply(
+            kind="clarify",
+            body=body,
+            note="Reply with a number, or describe the problem in other words.",
+            choices=choices,
+            context=replace(ctx, choices=choices),
+        )
+
+    # --- fresh questions --------------------------------------------------------------------
+
+    def _from_match(self, result: MatchResult, ctx: Context) -> Reply:
+        candidates = tuple(
+            Choice(c.topic, c.section, self.kb.topic(c.topic).title, c.score)
+            for c in result.candidates
+        )
+        ranked = tuple(c.topic for c in candidates)
+        floor = self.matcher.config.suggest_floor
+        if result.ambiguous:
+            choices = tuple(c for c in candidates if c.score >= floor)[:_MAX_CHOICES]
+            lines = "\n".join(f"{n}. {c.title}" for n, c in enumerate(choices, 1))
+            return Reply(
+                kind="clarify",
+                body=f"I'm not sure which of these you mean:\n\n{lines}",
+                note="Reply with a number, or rephrase your question.",
+                topic=result.topic,
+                section=result.section,
+                confidence=result.confidence,
+                choices=choices,
+                candidates=candidates,
+                context=replace(ctx, ranked=ranked, choices=choices, os=_first(result.os, ctx.os)),
+            )
+        if result.topic is None:
+            return self._abstain(result, candidates, ctx)
+        topic = self.kb.topic(result.topic)
+        new_ctx = replace(ctx, ranked=ranked)
+        section = topic.section(result.section)
+        os_names = result.os or ((ctx.os,) if ctx.os else ())
+        if section is None and topic.sections and ctx.os:
+            section = best_section(topic, os_names, "")
+        return self._answer(topic, section, os_names, result.confidence, candidates, new_ctx)
+
+    def _answer(
+        self,
+        topic: Topic,
+        section: Section | None,
+        os_names: tuple[OsName, ...],
+        confidence: float,
+        candidates: tuple[Choice, ...],
+        ctx: Context,
+    ) -> Reply:
+        heading = topic.title if section is None else f"{topic.title} › {section.title}"
+        note: str | None
+        if section is not None:
+            body = f"{topic.answer}\n\n**{section.title}**\n\n{section.answer}"
+            others = [s.title for s in topic.sections if s.id != section.id]
+            note = f"Also available: {_join(others)}. Just ask." if others else None
+        elif topic.sections:
+            listing = "\n".join(f"• {s.title}" for s in topic.sections)
+            body = f"{topic.answer}\n\nThe steps depend on your system:\n{listing}"
+            note = 'Tell me which one you use (for example "I\'m on Windows") for its steps.'
+        else:
+            body = topic.answer
+            note = None
+        related = [self.kb.by_id[t].title for t in topic.see_also if t in self.kb.by_id]
+        if related:
+            see = f"See also: {_join(related)}."
+            note = f"{note} {see}" if note else see
+        shown = ctx.shown if topic.id in ctx.shown else (*ctx.shown, topic.id)
+        return Reply(
+            kind="answer",
+            body=body,
+            topic=topic.id,
+            section=section.id if section else None,
+            confidence=confidence,
+            heading=heading,
+            note=note,
+            candidates=candidates,
+            context=replace(
+                ctx,
+                topic=topic.id,
+                section=section.id if section else None,
+                os=_first(os_names, ctx.os),
+                shown=shown,
+                choices=(),
+            ),
+        )
+
+    def _abstain(self, result: MatchResult, candidates: tuple[Choice, ...], ctx: Context) -> Reply:
+        subject = next((u for u in self.kb.uncovered if u.id == result.uncovered), None)
+        if subject is not None:
+            first = (
+                f"That sounds like a question about *{subject.title}*, which my FAQ doesn't "
+                "cover, so I'd rather not guess."
+            )
+        else:
+            first = "I don't have an answer for that in my ZeroTier FAQ, so I'd rather not guess."
+        return Reply(
+            kind="abstain",
+            body=f"{first} Type `help` to see the topics I know, or ask in other words.",
+            confidence=result.confidence,
+            candidates=candidates,
+            uncovered=result.uncovered,
+            context=replace(ctx, ranked=tuple(c.topic for c in candidates), choices=()),
+        )
+
+    def _smalltalk(self, folded: str, ctx: Context) -> Reply:
+        if _THANKS.search(folded):
+            body = "You're welcome! Ask me anything else about ZeroTier."
+        else:
+            body = (
+                "Hi! Ask me a ZeroTier question, or paste the output of a `zerotier-cli` "
+                "command and I'll look at it."
+            )
+        return Reply(kind="smalltalk", body=body, context=ctx)
+
+    def _help(self, ctx: Context) -> Reply:
+        topics = "\n".join(f"• {t.title}" for t in self.kb.topics)
+        body = (
+            "I answer questions from the ZeroTier Troubleshooting & FAQ. Ask in your own words, "
+            "and mention your system (Windows, macOS, Linux, iOS, Android) for its steps.\n\n"
+            f"Topics I know:\n{topics}"
+        )
+        return Reply(kind="help", body=body, context=ctx)
+
+
+def _first(os_names: tuple[OsName, ...], fallback: OsName | None) -> OsName | None:
+    return os_names[0] if os_names else fallback
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def os_label(os_name: OsName) -> str:
+    """Human name of an OS id."""
+    return OS_LABELS[os_name]
