@@ -9,10 +9,10 @@ from typing import Final
 from rapidfuzz import fuzz
 
 from bot.knowledge.model import KnowledgeBase, Section, Topic
-from bot.matching import MatchConfig, Matcher, MatchResult, best_section
+from bot.matching import MatchConfig, Matcher, MatchResult, best_section, phrase_in
 from bot.models import Choice, Context, Incoming, Reply
 from bot.platforms import OS_LABELS, OsName, detect_os
-from bot.text import fold
+from bot.text import fold, words
 
 _MAX_CHOICES: Final = 3
 # "That didn't help" and friends: the user is telling us the last answer missed.
@@ -112,7 +112,7 @@ class Engine:
             if (
                 section.id != ctx.section
                 and not section.os
-                and any(fold(w) in folded for w in section.match)
+                and any(phrase_in(words(w), words(folded)) for w in section.match)
             ):
                 return self._answer(topic, section, os_names, 1.0, self._ranked(ctx), ctx)
         others = [t for t in ctx.ranked if t not in ctx.shown and t in self.kb.by_id]

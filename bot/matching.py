@@ -21,7 +21,7 @@ from rapidfuzz.distance import OSA
 
 from bot.knowledge.model import KnowledgeBase, Section, Topic, Uncovered
 from bot.platforms import OsName, detect_os
-from bot.text import CANONICAL, STOPWORDS, fold, terms, tokens
+from bot.text import CANONICAL, STOPWORDS, fold, terms, tokens, words
 
 Feature = str  # a term, or "a|b" for an order-free bigram
 
@@ -46,9 +46,9 @@ class MatchConfig:
     scale: float = 1.5  # raw score at which evidence strength reaches 1 - 1/e
     coverage_power: float = 0.5  # how much unexplained words in the question lower confidence
     uncovered_ratio: float = 0.9  # abstain when an uncovered subject scores this close to the top
-    oov_weight: float = 0.3
+    oov_weight: float = 0.3  # share of a rare word's weight given to words the KB never saw
     example_cutoff: float = 72.0  # similarity (0..100) from which a near-verbatim example counts
-    example_weight: float = 2.5  # raw score added by an exact match with an example question  # share of a rare word's weight given to words the KB never saw
+    example_weight: float = 2.5  # raw score added by an exact match with an example
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +225,6 @@ class Matcher:
         cfg = self.config
         excluded = set(exclude)
         os_names = detect_os(text)
-        lowered = fold(text[:_MAX_QUERY_CHARS])
         scored, mass = self.scores(text)
         n_topics = len(self.kb.topics)
         best_uncovered = next(((i, s) for i, s in scored if i >= n_topics), None)
@@ -236,7 +235,7 @@ class Matcher:
         for i, raw in ranked[:limit]:
             topic = self.kb.topics[i]
             conf = confidence(raw, mass, cfg)
-            section = best_section(topic, os_names, lowered)
+            section = best_section(topic, os_names, text)
             cands.append(Candidate(topic.id, section.id if section else None, round(conf, 4)))
         top = cands[0].score if cands else 0.0
         second = cands[1].score if len(cands) > 1 else 0.0
@@ -264,13 +263,35 @@ def confidence(raw: float, mass: float, cfg: MatchConfig) -> float:
     return float(strength * coverage**cfg.coverage_power)
 
 
-def best_section(topic: Topic, os_names: Sequence[OsName], lowered_text: str) -> Section | None:
-    """The section for the first OS the user named, else one whose match words appear, else None."""
+def best_section(topic: Topic, os_names: Sequence[OsName], text: str) -> Section | None:
+    """The section whose match words the user used, else the first OS they named, else None.
+
+    Case sections win over OS sections: "the service is running on Windows but the CLI
+    still can't connect" needs the "Still doesn't work?" steps, not the Windows ones.
+    """
+    qwords = words(text[:_MAX_QUERY_CHARS])
+
+    def used(section: Section) -> bool:
+        return any(phrase_in(words(w), qwords) for w in section.match)
+
+    case = next((s for s in topic.sections if not s.os and used(s)), None)
+    if case is not None:
+        return case
     for os_name in os_names:
         for section in topic.sections:
             if os_name in section.os:
                 return section
-    for section in topic.sections:
-        if any(fold(word) in lowered_text for word in section.match):
-            return section
-    return None
+    return next((s for s in topic.sections if used(s)), None)
+
+
+def phrase_in(phrase: Sequence[str], qterms: Sequence[str]) -> bool:
+    """True when `phrase` occurs in `qterms` as a run of words, and is not negated."""
+    n = len(phrase)
+    if n == 0:
+        return False
+    for i in range(len(qterms) - n + 1):
+        if list(qterms[i : i + n]) == list(phrase) and (
+            phrase[0] == "not" or i == 0 or qterms[i - 1] != "not"
+        ):
+            return True
+    return False

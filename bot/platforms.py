@@ -35,7 +35,7 @@ _OS_PATTERNS: Final[dict[OsName, tuple[str, ...]]] = {
         r"defender",
         r"[a-z]:\\\S*",
         r"\.bat",
-        r"\.msi",
+        r"\.?msi",
         r"\.exe",
         r"wsl",
     ),

@@ -174,6 +174,11 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+def words(text: str) -> list[str]:
+    """Fold, tokenise and canonicalise `text`, keeping stopwords (for exact phrase checks)."""
+    return [canonical(tok) for tok in tokens(fold(text))]
+
+
 def terms(text: str) -> list[str]:
     """Fold, tokenise and canonicalise `text`, dropping stopwords (negations kept as 'not')."""
     out: list[str] = []

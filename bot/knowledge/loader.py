@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -25,7 +26,8 @@ _DEFAULT_DIRS = (Path("knowledge"), Path(__file__).resolve().parents[2] / "knowl
 class _Parsed:
     path: str
     node: yaml.Node | None
-    spec: KnowledgeFileSpec
+    data: dict[str, Any]
+    spec: KnowledgeFileSpec | None  # None when the file failed the schema
 
 
 def default_knowledge_path() -> Path:
@@ -67,13 +69,14 @@ def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
     problems.extend(_cross_check(parsed))
     if problems:
         raise KnowledgeError(problems)
-    topics = tuple(_to_topic(spec, p.path) for p in parsed for spec in p.spec.topics)
+    specs = [(p.path, p.spec) for p in parsed if p.spec is not None]
+    topics = tuple(_to_topic(t, path) for path, spec in specs for t in spec.topics)
     if not topics:
         raise KnowledgeError([f"{_display(root)}: the knowledge base has no topics"])
     uncovered = tuple(
         Uncovered(id=u.id, title=u.title, questions=u.questions, keywords=u.keywords)
-        for p in parsed
-        for u in p.spec.out_of_scope
+        for _, spec in specs
+        for u in spec.out_of_scope
     )
     return KnowledgeBase(
         topics=topics,
@@ -107,13 +110,13 @@ def _parse_file(name: str, raw: bytes, problems: list[str]) -> _Parsed | None:
         problems.append(f"{name}:1: the file must be a mapping with a 'topics' list")
         return None
     try:
-        spec = KnowledgeFileSpec.model_validate(data)
+        spec: KnowledgeFileSpec | None = KnowledgeFileSpec.model_validate(data)
     except ValidationError as exc:
+        spec = None
         for err in exc.errors():
             loc: Loc = tuple(err["loc"])
             problems.append(_format(name, node, loc, _message(err)))
-        return None
-    return _Parsed(name, node, spec)
+    return _Parsed(name, node, data, spec)
 
 
 def _message(err: object) -> str:
@@ -129,46 +132,53 @@ def _message(err: object) -> str:
     return msg
 
 
+def _entries(data: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+    items = data.get(key)
+    if not isinstance(items, list):
+        return []
+    return [(i, item) for i, item in enumerate(items) if isinstance(item, dict)]
+
+
 def _cross_check(files: Sequence[_Parsed]) -> Iterable[str]:
+    """Id checks that span entries and files; they run on the raw data so a file with schema
+    errors still gets them, and an admin sees every problem in one pass."""
     seen: dict[str, str] = {}
-    all_ids = {t.id for f in files for t in f.spec.topics}
+    all_ids = {
+        str(t.get("id"))
+        for f in files
+        for key in ("topics", "out_of_scope")
+        for _, t in _entries(f.data, key)
+    }
     for f in files:
-        for ti, topic in enumerate(f.spec.topics):
-            base: Loc = ("topics", ti)
-            if topic.id in seen:
-                yield _format(
-                    f.path,
-                    f.node,
-                    (*base, "id"),
-                    f"duplicate topic id '{topic.id}' (first in {seen[topic.id]})",
-                )
-            else:
-                seen[topic.id] = f.path
-            section_ids: set[str] = set()
-            for si, section in enumerate(topic.sections):
-                if section.id in section_ids:
-                    yield _format(
-                        f.path,
-                        f.node,
-                        (*base, "sections", si, "id"),
-                        f"duplicate id '{section.id}'",
-                    )
-                section_ids.add(section.id)
-            for ai, ref in enumerate(topic.see_also):
-                if ref not in all_ids:
-                    yield _format(
-                        f.path, f.node, (*base, "see_also", ai), f"unknown topic id '{ref}'"
-                    )
-        for ui, entry in enumerate(f.spec.out_of_scope):
-            if entry.id in seen:
-                yield _format(
-                    f.path,
-                    f.node,
-                    ("out_of_scope", ui, "id"),
-                    f"duplicate id '{entry.id}' (first in {seen[entry.id]})",
-                )
-            else:
-                seen[entry.id] = f.path
+        for key in ("topics", "out_of_scope"):
+            for ti, entry in _entries(f.data, key):
+                base: Loc = (key, ti)
+                entry_id = entry.get("id")
+                if isinstance(entry_id, str):
+                    if entry_id in seen:
+                        yield _format(
+                            f.path,
+                            f.node,
+                            (*base, "id"),
+                            f"duplicate topic id '{entry_id}' (first in {seen[entry_id]})",
+                        )
+                    else:
+                        seen[entry_id] = f.path
+                section_ids: set[str] = set()
+                for si, section in _entries(entry, "sections"):
+                    sid = section.get("id")
+                    if isinstance(sid, str) and sid in section_ids:
+                        yield _format(
+                            f.path, f.node, (*base, "sections", si, "id"), f"duplicate id '{sid}'"
+                        )
+                    if isinstance(sid, str):
+                        section_ids.add(sid)
+                refs = entry.get("see_also")
+                for ai, ref in enumerate(refs if isinstance(refs, list) else []):
+                    if isinstance(ref, str) and ref not in all_ids:
+                        yield _format(
+                            f.path, f.node, (*base, "see_also", ai), f"unknown topic id '{ref}'"
+                        )
 
 
 def _format(name: str, node: yaml.Node | None, loc: Loc, message: str) -> str:

@@ -1,0 +1,65 @@
+"""Lenient JSON loading for pasted `-j` output: trailing junk ignored, cut-off text repaired."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# Whole strings (an unterminated one runs to the end of its line) and structural characters.
+_TOKENS = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|[{}\[\],]')
+_DECODER = json.JSONDecoder()
+_CLOSE = {"{": "}", "[": "]"}
+# How many cut points to try, latest first, before giving up on a damaged paste.
+_MAX_TRIES = 6
+
+
+def load_lenient(text: str) -> tuple[Any, bool] | None:
+    """Load the first JSON value in `text`; returns (value, was_repaired) or None."""
+    start = _first_open(text)
+    if start < 0:
+        return None
+    try:
+        value, _ = _DECODER.raw_decode(text, start)
+    except ValueError:
+        pass
+    else:
+        return value, False
+    return _repair(text, start)
+
+
+def _first_open(text: str) -> int:
+    brace, bracket = text.find("{"), text.find("[")
+    if brace < 0:
+        return bracket
+    if bracket < 0:
+        return brace
+    return min(brace, bracket)
+
+
+def _repair(text: str, start: int) -> tuple[Any, bool] | None:
+    # Cut the text where every open container can simply be closed: just before a comma,
+    # just after an opening or closing bracket. Then append the missing closers.
+    stack: list[str] = []
+    cuts: list[tuple[int, str]] = []
+    for m in _TOKENS.finditer(text, start):
+        tok = m.group()
+        if tok[0] == '"':
+            continue
+        if tok in "{[":
+            stack.append(_CLOSE[tok])
+            cuts.append((m.end(), "".join(reversed(stack))))
+        elif tok in "}]":
+            if stack:
+                stack.pop()
+            if not stack:
+                break
+            cuts.append((m.end(), "".join(reversed(stack))))
+        else:
+            cuts.append((m.start(), "".join(reversed(stack))))
+    for pos, closers in reversed(cuts[-_MAX_TRIES:]):
+        try:
+            return json.loads(text[start:pos] + closers), True
+        except ValueError:
+            continue
+    return None
