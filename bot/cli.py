@@ -56,7 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ztbot` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on usage errors and --help; return its code
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -68,22 +71,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "chat":
         return console.chat(engine, inp=sys.stdin, out=sys.stdout)
-    return _ask(engine, args, parser)
+    return _ask(engine, args)
 
 
-def _ask(engine: Engine, args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def _usage(message: str) -> int:
+    sys.stderr.write(f"ztbot: error: {message} (see --help)\n")
+    return EXIT_USAGE
+
+
+def _ask(engine: Engine, args: argparse.Namespace) -> int:
     if args.jsonl:
         if args.text:
-            parser.error("--jsonl reads questions from stdin; do not pass TEXT")
+            return _usage("--jsonl reads questions from stdin; do not pass TEXT")
         replies = console.ask_batch(engine, sys.stdin, sys.stdout)
         abstained = any(r.topic is None for r in replies)
         return EXIT_NOTHING if args.strict and abstained else EXIT_OK
     text = " ".join(args.text)
     if not text:
         if sys.stdin.isatty():
-            parser.error('give a question, e.g. ztbot ask "ping doesn\'t work on windows"')
+            return _usage('give a question, e.g. ztbot ask "ping doesn\'t work on windows"')
         text = sys.stdin.read()
     if not text.strip():
-        parser.error("the question is empty")
+        return _usage("the question is empty")
     reply = console.ask(engine, text, as_json=args.json, out=sys.stdout)
     return EXIT_NOTHING if args.strict and reply.topic is None else EXIT_OK

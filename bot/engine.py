@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 from bot.knowledge.model import KnowledgeBase, Section, Topic
 from bot.matching import MatchConfig, Matcher, MatchResult, best_section, phrase_in
 from bot.models import Choice, Context, Incoming, Reply
-from bot.platforms import OS_LABELS, OsName, detect_os
+from bot.platforms import OS_LABELS, OsName, detect_os, strip_os
 from bot.text import fold, words
 
 _MAX_CHOICES: Final = 3
@@ -29,7 +29,7 @@ _SMALLTALK: Final = re.compile(
     r"|thank you(?: so much| very much)?|thx|ty|tysm|cheers|ok|okay|cool|great|nice|awesome|perfect"
     r"|bye|goodbye|see you|cya|lol|haha|got it|all good|that worked|it works now|solved|fixed"
     r"|works now|you rock|ta|much appreciated|appreciate it)(?:\s+(?:all|everyone|guys|folks|bot"
-    r"|ztbot|mate|man|again|a lot|so much))*[\s!.,:)(]*)+$"
+    r"|ztbot|mate|man|again|a lot|so much|there))*[\s!.,:)(]*)+$"
 )
 _THANKS: Final = re.compile(
     r"thank|thx|\bty\b|tysm|cheers|appreciat|worked|works now|solved|fixed|\bta\b"
@@ -91,18 +91,21 @@ class Engine:
         if ctx.topic is None or ctx.topic not in self.kb.by_id:
             return None
         topic = self.kb.topic(ctx.topic)
+        same_or_none = result.topic in (None, topic.id)
         short = len(self.matcher.query_terms(text)) <= 6
-        new_topic = result.topic is not None and result.topic != topic.id and not result.ambiguous
-        if new_topic and not short:
-            return None
         os_names = detect_os(text)
-        if _NEGATIVE.search(folded) and (short or result.topic in (None, topic.id)):
+        if _NEGATIVE.search(folded) and (short or same_or_none):
             return self._next_best(topic, folded, os_names, ctx)
-        if os_names and topic.sections and (short or result.topic in (None, topic.id)):
+        if os_names and topic.sections and (same_or_none or self._only_names_os(text)):
             section = best_section(topic, os_names, folded)
             if section is not None:
                 return self._answer(topic, section, os_names, 1.0, self._ranked(ctx), ctx)
         return None
+
+    def _only_names_os(self, text: str) -> bool:
+        """True for messages like "I'm on a mac" or "what about linux?": an OS and nothing else."""
+        rest = strip_os(text)
+        return not [t for t in self.matcher.query_terms(rest) if not t.replace(".", "").isdigit()]
 
     def _next_best(
         self, topic: Topic, folded: str, os_names: tuple[OsName, ...], ctx: Context

@@ -42,7 +42,7 @@ class MatchConfig:
 
     floor: float = 0.45  # below this confidence the matcher abstains
     suggest_floor: float = 0.30  # candidates above this may be offered as "did you mean"
-    gap: float = 0.12  # top two closer than this (and both above suggest_floor): ambiguous
+    gap: float = 0.15  # second raw score within this share of the top (both >= suggest_floor)
     scale: float = 1.5  # raw score at which evidence strength reaches 1 - 1/e
     coverage_power: float = 0.5  # how much unexplained words in the question lower confidence
     uncovered_ratio: float = 0.9  # abstain when an uncovered subject scores this close to the top
@@ -239,9 +239,9 @@ class Matcher:
             cands.append(Candidate(topic.id, section.id if section else None, round(conf, 4)))
         top = cands[0].score if cands else 0.0
         second = cands[1].score if len(cands) > 1 else 0.0
-        ambiguous = (
-            top >= cfg.suggest_floor and second >= cfg.suggest_floor and top - second < cfg.gap
-        )
+        # Closeness is judged on raw scores: confidences saturate near 1 for strong matches.
+        close = len(ranked) > 1 and ranked[1][1] >= ranked[0][1] * (1.0 - cfg.gap)
+        ambiguous = close and top >= cfg.suggest_floor and second >= cfg.suggest_floor
         if best_uncovered is not None and (
             not ranked or best_uncovered[1] >= ranked[0][1] * cfg.uncovered_ratio
         ):

@@ -129,6 +129,14 @@ _OS_REGEX: Final[dict[OsName, re.Pattern[str]]] = {
 }
 
 
+def strip_os(text: str) -> str:
+    """`text` with every OS name or hint removed (to see what else a message says)."""
+    lowered = text.lower()
+    for regex in _OS_REGEX.values():
+        lowered = regex.sub(" ", lowered)
+    return lowered
+
+
 def detect_os(text: str) -> tuple[OsName, ...]:
     """Return the operating systems named or implied in `text`, in order of first mention."""
     lowered = text.lower()
