@@ -21,7 +21,7 @@ from rapidfuzz.distance import OSA
 
 from bot.knowledge.model import KnowledgeBase, Section, Topic, Uncovered
 from bot.platforms import OsName, detect_os
-from bot.text import CANONICAL, STOPWORDS, fold, terms, tokens, words
+from bot.text import CANONICAL, STOPWORDS, clauses, fold, terms, tokens, words
 
 Feature = str  # a term, or "a|b" for an order-free bigram
 
@@ -79,6 +79,11 @@ def _features(seq: Sequence[str]) -> list[Feature]:
     return out
 
 
+def _text_features(text: str) -> list[Feature]:
+    """Terms plus order-free pairs of neighbouring terms within each clause."""
+    return [f for clause in clauses(text) for f in _features(clause)]
+
+
 @dataclass(frozen=True, slots=True)
 class _Doc:
     weights: dict[Feature, float]
@@ -101,10 +106,10 @@ def _doc(entry: Topic | Uncovered) -> _Doc:
             # A phrase signals the phrase: its pairs count fully, its single words less.
             add(words, _W_KEYWORD / len(words))
             add(_features(words)[len(words) :], _W_KEYWORD)
-    add(_features(terms(entry.title)), _W_TITLE)
+    add(_text_features(entry.title), _W_TITLE)
     share = _W_QUESTIONS / max(len(entry.questions), 1)
     for q in entry.questions:
-        add(_features(terms(q)), share)
+        add(_text_features(q), share)
     if isinstance(entry, Topic):
         for s in entry.sections:
             add(_features(terms(s.title + " " + " ".join(s.match))), _W_SECTION)
@@ -168,16 +173,23 @@ class Matcher:
 
     def query_terms(self, text: str) -> list[str]:
         """Canonical, typo-corrected terms of a user's message."""
-        out: list[str] = []
-        for raw in terms(text[:_MAX_QUERY_CHARS]):
-            term = raw
-            if raw not in self._known:
-                fixed = self._correct(raw)
-                if fixed is not None:
-                    term = CANONICAL.get(fixed, fixed)
-                    if term in STOPWORDS:
-                        continue
-            out.append(term)
+        return [t for clause in self.query_clauses(text) for t in clause]
+
+    def query_clauses(self, text: str) -> list[list[str]]:
+        """`query_terms`, grouped by clause."""
+        out: list[list[str]] = []
+        for clause in clauses(text[:_MAX_QUERY_CHARS]):
+            fixed_clause: list[str] = []
+            for raw in clause:
+                term = raw
+                if raw not in self._known:
+                    fixed = self._correct(raw)
+                    if fixed is not None:
+                        term = CANONICAL.get(fixed, fixed)
+                        if term in STOPWORDS:
+                            continue
+                fixed_clause.append(term)
+            out.append(fixed_clause)
         return out
 
     def scores(self, text: str) -> tuple[list[tuple[int, float]], float]:
@@ -187,10 +199,10 @@ class Matcher:
         knowledge base has never seen count a little, so unrelated chatter lowers coverage.
         """
         acc: dict[int, float] = defaultdict(float)
-        qterms = self.query_terms(text)
+        qclauses = self.query_clauses(text)
         self._add_example_similarity(text, acc)
         mass = 0.0
-        for f in set(_features(qterms)):
+        for f in {f for clause in qclauses for f in _features(clause)}:
             postings = self._postings.get(f)
             if postings is None:
                 if "|" not in f and not f.isdigit():

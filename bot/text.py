@@ -174,6 +174,14 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+_CLAUSE: Final = re.compile(r"[.,;:!?()\n]+(?:\s|$)|\s[-|]\s|\n")
+
+
+def clauses(text: str) -> list[list[str]]:
+    """`terms` per clause: word pairs are only meaningful inside one clause."""
+    return [t for part in _CLAUSE.split(text) if (t := terms(part))]
+
+
 def words(text: str) -> list[str]:
     """Fold, tokenise and canonicalise `text`, keeping stopwords (for exact phrase checks)."""
     return [canonical(tok) for tok in tokens(fold(text))]

@@ -1,0 +1,415 @@
+"""Find the command outputs inside a chat message.
+
+Three steps, each pure: `normalize_text` undoes chat and terminal mangling; `clean_line` peels
+fences, quote markers, bold and stray backticks off one line; `extract_blocks` walks the lines
+once, classifies each by its content (header lines, row shapes, JSON openers, error wording) and
+groups neighbours of one kind into blocks. Prompts and fences only split blocks and lend a hint
+(the command typed, the OS); the format itself is always read from the content.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.diagnosis.model import OsName
+from bot.diagnosis.normalize import normalize_text
+from bot.diagnosis.oshint import os_from_prompt
+from bot.diagnosis.parsers._common import is_hex, is_masked, read_int
+from bot.diagnosis.parsers.cli_errors import HTTP_LINE
+from bot.diagnosis.parsers.cli_errors import parse_line as parse_error_line
+
+BlockKind = Literal["peers", "listpeers", "info", "listnetworks", "json", "error", "ping"]
+_TABLES = ("peers", "listpeers", "listnetworks")
+
+_ROLE_WORDS = frozenset({"PLANET", "MOON", "LEAF"})
+_MULTI_200 = re.compile(r"200 (?:listpeers|listnetworks|info) ")
+_INFO = re.compile(r"\b200 (?:info|status) \S")
+_BOLD = re.compile(r"(?<!\*)\*\*(?!\*)")
+_FENCE_LANG = re.compile(r"[A-Za-z][\w+#.-]{0,20}")
+_JSON_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
+_JSON_INLINE = re.compile(r'[\[{]\s*"|\[\s*[\[{\]]')
+_JSON_FIRST = frozenset('"{}[]-0123456789tfn,')
+_COMMAND = re.compile(r"(?i)zerotier-(?:cli|one)|(?<![\w.-])ping6?(?:\.exe)?(?![\w.-])")
+_HOSTISH = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4}:[0-9a-fA-F:]{2,}|[\w-]+\.[\w.-]+")
+_PROMPT_END = frozenset("$#%>❯»λ")
+_ERROR_HINTS = (
+    "rror connecting",
+    "Please check that the service",
+    "not found or readable",
+    "zerotier-one.port",
+    "home directory specified",
+    "invalid network id",
+    "invalid format:",
+    "unknown property",
+    "unknown network ID",
+    "ZeroTier One version",
+    "not found",
+    "not recognized",
+)
+_PING_HINTS = (
+    "Pinging ",
+    "PING ",
+    "PING6",
+    "Reply from ",
+    "bytes from ",
+    "Request timed out",
+    "Request timeout for",
+    "packets transmitted",
+    "Packets: Sent",
+    "ing statistics",
+    "Approximate round trip",
+    "Minimum = ",
+    "rtt min",
+    "round-trip",
+    "nreachable",
+    "could not find host",
+    "General failure",
+    "transmit failed",
+    "nknown host",
+    "cannot resolve",
+    "Name or service not known",
+    "failure in name resolution",
+    "No route to host",
+    "Host is down",
+    "no answer yet",
+    "TTL expired",
+)
+_PING_START = re.compile(
+    r"Pinging |PING6? |Reply from |\d+ bytes from |Request time|From \S+ icmp_seq|"
+    r"ping: |PING: |Ping request|\d+ packets transmitted"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Consecutive lines holding one command's output, with what the paste said about it."""
+
+    kind: BlockKind
+    lines: tuple[str, ...]
+    numbers: tuple[int, ...]
+    typed: str | None = None
+    hint: str | None = None
+    os_hint: OsName | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """A command line seen in the paste (with or without a shell prompt)."""
+
+    typed: str
+    hint: str | None
+    os: OsName | None
+
+
+def clean_line(raw: str) -> tuple[str, bool, bool]:
+    """Strip quote markers, fences, bold and backticks; returns (text, fence before, after)."""
+    s = raw.strip()
+    while s.startswith(">") and (len(s) == 1 or s[1] in " >"):
+        # Discord/Slack quote markers (`> `, `>>> `), never a Windows prompt at line start.
+        s = s.lstrip(">").lstrip()
+    fence_before = fence_after = False
+    if s.startswith(("```", "~~~")):
+        fence_before = True
+        s = s.lstrip("`~").strip()
+        lang = _FENCE_LANG.match(s)
+        # ```bash / ```console: a language tag, not output (outputs start with digits or <).
+        if lang and (lang.end() == len(s) or s[lang.end()] == " " and s[: lang.end()].islower()):
+            if lang.end() == len(s):
+                s = ""
+    if s.endswith(("```", "~~~")) and s:
+        fence_after = True
+        s = s.rstrip("`~").rstrip()
+    if "`" in s:
+        s = s.replace("`", " ").strip()
+    if "**" in s:
+        s = _BOLD.sub("", s).strip()
+    if len(s) > 2 and s[0] == "*" and s[-1] == "*" and s[1] != "*" and s[-2] != "*":
+        s = s[1:-1].strip()
+    return s, fence_before, fence_after
+
+
+def find_prompt(s: str) -> Prompt | None:
+    """Read a typed zerotier-cli or ping command (and the prompt before it) from a line."""
+    m = _COMMAND.search(s)
+    if m is None:
+        return None
+    start = m.start()
+    # Walk back over a path glued to the program (`/usr/sbin/`, `C:\...\One>` has no space).
+    j = start
+    while j > 0 and s[j - 1] not in " >$#%❯»λ":
+        j -= 1
+    prefix = s[:j].rstrip()
+    if prefix.endswith("sudo"):
+        prefix = prefix[:-4].rstrip()
+    typed = s[j:].strip()
+    word = m.group().lower()
+    prompt_like = not prefix or prefix[-1] in _PROMPT_END or "➜" in prefix
+    if word.startswith("ping"):
+        args = s[m.end() :]
+        if not prompt_like or not _HOSTISH.search(args):
+            return None
+        return Prompt(typed=typed, hint="ping", os=os_from_prompt(prefix) if prefix else None)
+    hint = _hint(s[m.end() :])
+    os_name = os_from_prompt(prefix) if prompt_like and prefix else None
+    if os_name is None and ("\\" in typed or ".exe" in word or "_x64" in typed):
+        os_name = "windows"
+    return Prompt(typed=typed, hint=hint, os=os_name)
+
+
+def _hint(args: str) -> str | None:
+    tokens = args.split()
+    json_flag = "-j" in tokens
+    sub = next((t for t in tokens if not t.startswith("-")), None)
+    if sub is None:
+        return None
+    sub = sub.lower()
+    if sub.startswith("/"):
+        return {"/status": "json-info", "/peer": "json-peers", "/network": "json-listnetworks"}.get(
+            sub.rstrip("/"), None
+        )
+    if sub == "status":
+        sub = "info"
+    if sub == "listmoons":
+        return "listmoons"
+    if json_flag and sub in ("info", "peers", "listpeers", "listnetworks"):
+        return "json-peers" if sub in ("peers", "listpeers") else f"json-{sub}"
+    return sub
+
+
+@dataclass(slots=True)
+class _Open:
+    kind: BlockKind
+    lines: list[str] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    prompt: Prompt | None = None
+    rows: int = 0
+    ids: set[str] = field(default_factory=set)
+    depth: int = 0
+
+
+class _Walker:
+    """One pass over the lines; keeps the block being built and the last prompt seen."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.cur: _Open | None = None
+        self.prompt: Prompt | None = None
+        self.os: OsName | None = None
+
+    def close(self) -> None:
+        cur = self.cur
+        if cur is None:
+            return
+        self.cur = None
+        if not cur.lines:
+            return
+        p = cur.prompt
+        self.blocks.append(
+            Block(
+                kind=cur.kind,
+                lines=tuple(cur.lines),
+                numbers=tuple(cur.numbers),
+                typed=p.typed if p else None,
+                hint=p.hint if p else None,
+                os_hint=(p.os if p and p.os else None) or self.os,
+            )
+        )
+
+    def open(self, kind: BlockKind) -> _Open:
+        self.close()
+        # A typed command belongs to the first output after it.
+        self.cur = _Open(kind=kind, prompt=self.prompt)
+        self.prompt = None
+        return self.cur
+
+    def add(self, kind: BlockKind, s: str, num: int) -> _Open:
+        cur = self.cur if self.cur is not None and self.cur.kind == kind else self.open(kind)
+        cur.lines.append(s)
+        cur.numbers.append(num)
+        return cur
+
+    def line(self, s: str, num: int) -> None:
+        cur = self.cur
+        if cur is not None and cur.kind == "json" and cur.depth > 0:
+            if s and s[0] in _JSON_FIRST and not s.startswith("200 "):
+                cur.lines.append(s)
+                cur.numbers.append(num)
+                cur.depth += _json_depth(s)
+                if cur.depth <= 0:
+                    self.close()
+                return
+            self.close()
+            cur = None
+        if not s:
+            if cur is not None and cur.kind == "json":
+                self.close()
+            return
+        if s.count("200 ") > 1 and len(_MULTI_200.findall(s)) > 1:
+            # A table flattened onto one line (lost newlines): split at each row marker.
+            starts = [m.start() for m in _MULTI_200.finditer(s)]
+            for a, b in zip(starts, [*starts[1:], len(s)], strict=True):
+                self.line(s[a:b].strip(), num)
+            return
+        self.classify(s, num)
+
+    def classify(self, s: str, num: int) -> None:
+        cur = self.cur
+        kind = cur.kind if cur is not None else None
+        if kind == "peers" and _peer_row(s, lenient=True):
+            self.table_row("peers", s, num, s.split(None, 1)[0])
+            return
+        if "200 " in s:
+            if self._two_hundred(s, num):
+                return
+        if s.startswith("NOTE:"):
+            self.add("peers", s, num)
+            return
+        if s.startswith("AUTH ") and kind == "listnetworks":
+            self.add("listnetworks", s, num)
+            return
+        if s.startswith("<") and "<role>" in s and "<lat>" in s:
+            if cur is None or kind != "peers" or cur.rows:
+                self.open("peers")
+            self.add("peers", s, num)
+            return
+        if _is_error(s):
+            self.add("error", s, num)
+            return
+        if _is_ping(s):
+            self.add("ping", s, num)
+            return
+        j = _json_start(s)
+        if j >= 0:
+            part = s[j:]
+            block = self.open("json")
+            block.lines.append(part)
+            block.numbers.append(num)
+            block.depth = _json_depth(part)
+            if block.depth <= 0:
+                self.close()
+            return
+        if _peer_row(s, lenient=False):
+            self.table_row("peers", s, num, s.split(None, 1)[0])
+            return
+        prompt = find_prompt(s)
+        if prompt is not None:
+            self.close()
+            self.prompt = prompt
+            if prompt.os is not None:
+                self.os = prompt.os
+            return
+        if kind in _TABLES and _is_leftover(s):
+            # `...` for left-out rows, or the tail of a hard-wrapped row: the parser decides.
+            self.add(kind, s, num)  # type: ignore[arg-type]
+            return
+        if kind == "error" and cur is not None and not cur.lines[-1:] == [s]:
+            self.close()
+            return
+        self.close()
+
+    def _two_hundred(self, s: str, num: int) -> bool:
+        if s.startswith("200 peers") and s[9:].strip() == "":
+            self.open("peers")
+            self.add("peers", s, num)
+            return True
+        for marker, kind in (("200 listpeers", "listpeers"), ("200 listnetworks", "listnetworks")):
+            i = s.find(marker)
+            if i < 0:
+                continue
+            row = s[i:]
+            rest = row[len(marker) :].strip()
+            if rest.startswith("<"):
+                if self.cur is None or self.cur.kind != kind or self.cur.rows:
+                    self.open(kind)  # type: ignore[arg-type]
+                self.add(kind, row, num)  # type: ignore[arg-type]
+            else:
+                self.table_row(kind, row, num, rest.split(None, 1)[0] if rest else "")  # type: ignore[arg-type]
+            return True
+        m = _INFO.search(s)
+        if m is not None:
+            self.open("info")
+            self.add("info", s[m.start() :], num)
+            self.close()
+            return True
+        if HTTP_LINE.search(s) and _is_error(s):
+            self.add("error", s, num)
+            return True
+        return False
+
+    def table_row(self, kind: BlockKind, s: str, num: int, ident: str) -> None:
+        cur = self.cur
+        key = ident.lower()
+        # A second snapshot without its header repeats the first one's ids.
+        if cur is None or cur.kind != kind or (key in cur.ids and is_hex(key)):
+            cur = self.open(kind)
+        cur.lines.append(s)
+        cur.numbers.append(num)
+        cur.rows += 1
+        cur.ids.add(key)
+
+
+def extract_blocks(text: str) -> list[Block]:
+    """Return every command-output block in a message, in order."""
+    walker = _Walker()
+    for num, raw in enumerate(normalize_text(text).split("\n"), start=1):
+        s, fence_before, fence_after = clean_line(raw)
+        if fence_before:
+            walker.close()
+        walker.line(s, num)
+        if fence_after:
+            walker.close()
+    walker.close()
+    return walker.blocks
+
+
+def _peer_row(s: str, *, lenient: bool) -> bool:
+    tokens = s.split(None, 5)
+    if len(tokens) < 2:
+        return False
+    role_i = next((i for i in (2, 1, 3) if i < len(tokens) and tokens[i] in _ROLE_WORDS), -1)
+    if role_i < 0:
+        return False
+    if lenient:
+        return True
+    first = tokens[0]
+    if not (is_hex(first) or is_masked(first) or len(first) == 10):
+        return False
+    after = tokens[role_i + 1] if role_i + 1 < len(tokens) else ""
+    return read_int(after) is not None
+
+
+def _is_error(s: str) -> bool:
+    if not any(h in s for h in _ERROR_HINTS) and not HTTP_LINE.search(s):
+        return False
+    return parse_error_line(s) is not None
+
+
+def _is_ping(s: str) -> bool:
+    return any(h in s for h in _PING_HINTS) and _PING_START.search(s) is not None
+
+
+def _json_start(s: str) -> int:
+    if s[0] in "{[":
+        rest = s[1:].lstrip()
+        if not rest or rest[0] in '"{[]}' or rest[0].isdigit():
+            return 0
+        return -1
+    m = _JSON_INLINE.search(s) if ("{" in s or "[" in s) else None
+    return m.start() if m is not None else -1
+
+
+def _json_depth(s: str) -> int:
+    bare = _JSON_STRING.sub("", s) if '"' in s else s
+    return bare.count("{") + bare.count("[") - bare.count("}") - bare.count("]")
+
+
+def _is_leftover(s: str) -> bool:
+    if s.strip(".… ") == "":
+        return True
+    tokens = s.split()
+    return len(tokens) <= 4 and any(c.isdigit() or c in "/:" for c in s) and len(s) <= 200
+
+
+__all__ = ["Block", "Prompt", "clean_line", "extract_blocks", "find_prompt", "normalize_text"]
