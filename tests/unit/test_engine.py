@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.engine import Engine
 from bot.models import Context, Incoming, Reply
 from bot.render import to_json, to_markdown, to_plain
@@ -107,3 +110,23 @@ def test_renderings(engine: Engine) -> None:
     assert set(data) >= {"topic", "section", "confidence", "candidates", "findings", "text"}
     assert data["section"] == "macos"
     assert all(set(c) == {"topic", "section", "score"} for c in data["candidates"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=200),
+            st.sampled_from(["1", "2", "that didn't help", "I'm on a mac", "thanks", "help", ""]),
+        ),
+        max_size=6,
+    )
+)
+def test_any_conversation_never_raises(engine: Engine, messages: list[str]) -> None:
+    """Any sequence of messages, fed with the context each reply returns, gets a reply."""
+    ctx = Context()
+    for text in messages:
+        reply = engine.respond(Incoming(text), ctx)
+        assert reply.body
+        assert reply.topic is None or reply.topic in engine.kb.by_id
+        ctx = reply.context

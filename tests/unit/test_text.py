@@ -1,0 +1,73 @@
+"""Folding, stemming and OS detection on chat text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.platforms import detect_os, strip_os
+from bot.text import clauses, fold, stem, terms
+
+
+def test_fold_undoes_chat_escapes_and_smart_quotes() -> None:
+    """Slack's &lt; escapes, curly quotes and apostrophes fold to plain ASCII words."""
+    assert fold("Can\u2019t reach &lt;ztaddr&gt;") == "cant reach <ztaddr>"
+
+
+def test_terms_keep_negation_and_map_slang() -> None:
+    """Negations survive as 'not'; slang maps to one canonical word; stopwords go."""
+    assert terms("I can't ping my other PC over ZT") == ["not", "ping", "computer"]
+    assert terms("relayed, relaying, relays") == ["relay", "relay", "relay"]
+    assert terms("500ms lag on win11") == ["500", "millisecond", "lag", "window"]
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("updating", "updat"),
+        ("updates", "updat"),
+        ("lagging", "lag"),
+        ("ping", "ping"),
+        ("is", "is"),
+    ],
+)
+def test_stem(word: str, expected: str) -> None:
+    """Common suffixes are stripped without a dictionary; short words are left alone."""
+    assert stem(word) == expected
+
+
+def test_clauses_split_on_punctuation() -> None:
+    """Word pairs never span a sentence boundary."""
+    assert clauses("say hello, no question today") == [["say"], ["not", "today"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ping fails on win11", ("windows",)),
+        ("PS C:\\Users\\me> zerotier-cli info", ("windows",)),
+        ("my macbook and my ubuntu box", ("macos", "linux")),
+        ("raspberry pi 4 running openwrt", ("linux",)),
+        ("the steam deck can't connect", ("linux",)),
+        ("my iphone and android phone", ("ios", "android")),
+        ("the MAC address changed", ()),
+        ("I bash my head against the wall", ()),
+    ],
+)
+def test_detect_os(text: str, expected: tuple[str, ...]) -> None:
+    """OS names, slang, devices, prompts and tools imply an OS; look-alikes do not."""
+    assert detect_os(text) == expected
+
+
+def test_strip_os_leaves_the_rest() -> None:
+    """Removing OS hints shows whether a message says anything else."""
+    assert detect_os(strip_os("I'm on a mac, ubuntu too")) == ()
+
+
+@given(st.text(max_size=300))
+def test_text_helpers_never_raise(text: str) -> None:
+    """Any unicode goes through folding, terms and OS detection."""
+    terms(text)
+    clauses(text)
+    detect_os(text)
