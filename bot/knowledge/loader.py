@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.errors import KnowledgeError
-from bot.knowledge.model import KnowledgeBase, Section, Topic, Uncovered
+from bot.knowledge.model import AskFor, FindingText, KnowledgeBase, Section, Topic, Uncovered
 from bot.knowledge.schema import KnowledgeFileSpec, TopicSpec
 
 Loc = tuple[str | int, ...]
@@ -78,11 +78,20 @@ def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
         for _, spec in specs
         for u in spec.out_of_scope
     )
+    findings = tuple(
+        FindingText(f.code, f.severity, f.summary, f.explanation, f.topics)
+        for _, spec in specs
+        for f in spec.findings
+    )
     return KnowledgeBase(
         topics=topics,
         version=digest.hexdigest()[:12],
         sources=tuple(p.path for p in parsed),
         uncovered=uncovered,
+        findings=findings,
+        ask_for=tuple(
+            AskFor(a.commands, a.topics, a.when) for _, spec in specs for a in spec.ask_for
+        ),
     )
 
 
@@ -143,6 +152,7 @@ def _cross_check(files: Sequence[_Parsed]) -> Iterable[str]:
     """Id checks that span entries and files; they run on the raw data so a file with schema
     errors still gets them, and an admin sees every problem in one pass."""
     seen: dict[str, str] = {}
+    codes: set[str] = set()
     all_ids = {
         str(t.get("id"))
         for f in files
@@ -179,6 +189,19 @@ def _cross_check(files: Sequence[_Parsed]) -> Iterable[str]:
                         yield _format(
                             f.path, f.node, (*base, "see_also", ai), f"unknown topic id '{ref}'"
                         )
+        for fi, finding in _entries(f.data, "findings"):
+            code = finding.get("code")
+            if isinstance(code, str) and code in codes:
+                yield _format(
+                    f.path, f.node, ("findings", fi, "code"), f"duplicate finding code '{code}'"
+                )
+            codes.add(str(code))
+            refs = finding.get("topics")
+            for ai, ref in enumerate(refs if isinstance(refs, list) else []):
+                if isinstance(ref, str) and ref not in all_ids:
+                    yield _format(
+                        f.path, f.node, ("findings", fi, "topics", ai), f"unknown topic id '{ref}'"
+                    )
 
 
 def _format(name: str, node: yaml.Node | None, loc: Loc, message: str) -> str:

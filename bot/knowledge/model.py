@@ -47,6 +47,26 @@ class Uncovered:
 
 
 @dataclass(frozen=True, slots=True)
+class FindingText:
+    """How a diagnosis finding is worded, and which topics fix it."""
+
+    code: str
+    severity: str
+    summary: str
+    explanation: str
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AskFor:
+    """Commands whose output would settle a question on these topics or with these words."""
+
+    commands: tuple[str, ...]
+    topics: tuple[str, ...] = ()
+    when: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class KnowledgeBase:
     """Every topic, in file order, plus a content hash that identifies this version."""
 
@@ -54,10 +74,14 @@ class KnowledgeBase:
     version: str
     sources: tuple[str, ...] = ()
     uncovered: tuple[Uncovered, ...] = ()
+    findings: tuple[FindingText, ...] = ()
+    ask_for: tuple[AskFor, ...] = ()
     by_id: dict[str, Topic] = field(init=False, repr=False, compare=False)
+    finding_text: dict[str, FindingText] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {t.id: t for t in self.topics})
+        object.__setattr__(self, "finding_text", {f.code: f for f in self.findings})
 
     def topic(self, topic_id: str) -> Topic:
         """Return the topic with `topic_id`; KeyError when unknown."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -47,8 +47,31 @@ class OutOfScopeSpec(_Strict):
     keywords: tuple[Text, ...] = Field(min_length=1)
 
 
+class FindingSpec(_Strict):
+    """The words for one diagnosis finding code; `{name}` placeholders take the rule's values."""
+
+    code: Slug
+    severity: Literal["info", "warning", "error"]
+    summary: Text
+    explanation: Text
+    topics: tuple[Slug, ...] = ()
+
+
+CliCommand = Literal["info", "peers", "listnetworks", "listmoons", "ping"]
+
+
+class AskForSpec(_Strict):
+    """When a question implies that a command's output would settle it, ask for that output."""
+
+    commands: tuple[CliCommand, ...] = Field(min_length=1)
+    topics: tuple[Slug, ...] = ()
+    when: tuple[Text, ...] = ()
+
+
 class KnowledgeFileSpec(_Strict):
     """The top level of one knowledge YAML file."""
 
     topics: tuple[TopicSpec, ...] = ()
     out_of_scope: tuple[OutOfScopeSpec, ...] = ()
+    findings: tuple[FindingSpec, ...] = ()
+    ask_for: tuple[AskForSpec, ...] = ()

@@ -1,0 +1,132 @@
+"""Findings: observations worded with the knowledge base's `findings:` catalogue."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from bot.diagnosis.model import OsName, ParsedOutput
+from bot.diagnosis.rules import Observation, observe
+from bot.diagnosis.secrets import SecretHit, find_secrets
+from bot.knowledge.model import FindingText
+
+_ORDER: Final = {"error": 0, "warning": 1, "info": 2}
+_KIND_NAMES: Final = {
+    "identity-secret": "identity.secret",
+    "authtoken": "authtoken.secret",
+    "api-token": "an API token",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A diagnosis result: what is wrong, the evidence, and the FAQ topics that fix it."""
+
+    code: str
+    severity: str
+    summary: str
+    explanation: str
+    topics: tuple[str, ...]
+    evidence: tuple[str, ...]
+    os: OsName | None = None
+
+    @property
+    def is_problem(self) -> bool:
+        """Warnings and errors are problems; info findings only explain."""
+        return self.severity != "info"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape used by `ztbot diagnose --json` and `ask --json`."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "summary": self.summary,
+            "explanation": self.explanation.strip(),
+            "topics": list(self.topics),
+            "evidence": list(self.evidence),
+            "os": self.os,
+        }
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"  # an admin's typo in a placeholder must not break the reply
+
+
+def fill(template: str, params: Mapping[str, Any]) -> str:
+    """`template` with `{name}` placeholders filled from `params`; unknown names print '?'."""
+    try:
+        return string.Formatter().vformat(template, (), _Blank(params))
+    except (ValueError, IndexError, AttributeError):
+        return template  # unbalanced braces: show the admin's text as written
+
+
+def word(
+    observations: Iterable[Observation], catalog: Mapping[str, FindingText]
+) -> tuple[Finding, ...]:
+    """Turn observations into findings, most severe first."""
+    out = []
+    for obs in observations:
+        text = catalog.get(obs.code) or FindingText(obs.code, "warning", obs.code, "")
+        out.append(
+            Finding(
+                code=obs.code,
+                severity=text.severity,
+                summary=fill(text.summary, obs.params),
+                explanation=fill(text.explanation, obs.params),
+                topics=text.topics,
+                evidence=obs.evidence,
+                os=obs.os,
+            )
+        )
+    return tuple(sorted(out, key=lambda f: _ORDER.get(f.severity, 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """Everything read from one message (or conversation): outputs, secrets and findings."""
+
+    outputs: tuple[ParsedOutput, ...]
+    findings: tuple[Finding, ...]
+    secrets: tuple[SecretHit, ...] = ()
+
+    @property
+    def problems(self) -> tuple[Finding, ...]:
+        """Warnings and errors, most severe first."""
+        return tuple(f for f in self.findings if f.is_problem)
+
+    @property
+    def understood(self) -> bool:
+        """True when the message held any command output or secret."""
+        return bool(self.outputs or self.secrets)
+
+
+def secret_observation(hits: Sequence[SecretHit]) -> Observation | None:
+    """One observation naming every kind of secret found, with their lines."""
+    if not hits:
+        return None
+    kinds = sorted({_KIND_NAMES[h.kind] for h in hits})
+    evidence = tuple(f"{_KIND_NAMES[h.kind]} on line {h.line} (masked)" for h in hits)
+    return Observation("secret-exposed", {"kinds": ", ".join(kinds)}, evidence)
+
+
+def diagnose_outputs(
+    outputs: Sequence[ParsedOutput],
+    catalog: Mapping[str, FindingText],
+    secrets: Sequence[SecretHit] = (),
+) -> Diagnosis:
+    """Run the rules over already parsed outputs and word the findings."""
+    observations = observe(outputs)
+    leak = secret_observation(secrets)
+    if leak is not None:
+        observations.insert(0, leak)
+    return Diagnosis(tuple(outputs), word(observations, catalog), tuple(secrets))
+
+
+def diagnose(text: str, catalog: Mapping[str, FindingText]) -> Diagnosis:
+    """Find, parse and diagnose every command output in a chat message. Never raises."""
+    from bot.diagnosis import parse_message  # noqa: PLC0415  (the package imports this module)
+
+    return diagnose_outputs(parse_message(text), catalog, find_secrets(text))
