@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,8 +13,10 @@ from bot.adapters import console
 from bot.engine import Engine
 from bot.errors import KnowledgeError
 from bot.knowledge import load_knowledge
+from bot.render import to_diagnose_json
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
+MAX_INPUT_BYTES = 1_000_000  # a paste larger than this is not a terminal paste any more
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,6 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("chat", help="an interactive session that keeps the conversation context")
+
+    diag = sub.add_parser(
+        "diagnose", help="diagnose pasted zerotier-cli output (a file, or - for stdin)"
+    )
+    diag.add_argument("file", nargs="?", default="-", help="file to read (default: stdin)")
+    diag.add_argument("--json", action="store_true", help="print one JSON object")
+    diag.add_argument(
+        "--strict", action="store_true", help="exit 1 when no command output is found"
+    )
     return parser
 
 
@@ -71,7 +83,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "chat":
         return console.chat(engine, inp=sys.stdin, out=sys.stdout)
+    if args.command == "diagnose":
+        return _diagnose(engine, args)
     return _ask(engine, args)
+
+
+def _read_limited(name: str) -> str:
+    """Read a file or stdin as text, at most MAX_INPUT_BYTES; undecodable bytes become U+FFFD."""
+    if name == "-":
+        raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    else:
+        with open(name, "rb") as handle:
+            raw = handle.read(MAX_INPUT_BYTES + 1)
+    if len(raw) > MAX_INPUT_BYTES:
+        sys.stderr.write(
+            f"ztbot: input is larger than {MAX_INPUT_BYTES:,} bytes; "
+            f"only the first {MAX_INPUT_BYTES:,} are read\n"
+        )
+        raw = raw[:MAX_INPUT_BYTES]
+    return raw.decode("utf-8", errors="replace")
+
+
+def _diagnose(engine: Engine, args: argparse.Namespace) -> int:
+    try:
+        text = _read_limited(args.file)
+    except OSError as exc:
+        return _usage(f"cannot read {args.file}: {exc.strerror}")
+    reply = engine.diagnose(text)
+    if args.json:
+        sys.stdout.write(json.dumps(to_diagnose_json(reply)) + "\n")
+    else:
+        sys.stdout.write(console.render(reply) + "\n")
+    return EXIT_NOTHING if args.strict and not reply.outputs and not reply.findings else EXIT_OK
 
 
 def _usage(message: str) -> int:

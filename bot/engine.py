@@ -8,6 +8,16 @@ from typing import Final
 
 from rapidfuzz import fuzz
 
+from bot.compose import (
+    ask_for_output,
+    commands_wanted,
+    diagnosis_body,
+    faq_steps,
+    lead_finding,
+    question_part,
+    warnings_note,
+)
+from bot.diagnosis.findings import Diagnosis, diagnose
 from bot.knowledge.model import KnowledgeBase, Section, Topic
 from bot.matching import MatchConfig, Matcher, MatchResult, best_section, phrase_in
 from bot.models import Choice, Context, Incoming, Reply
@@ -56,17 +66,20 @@ class Engine:
             return self._help(ctx)
         if _SMALLTALK.match(folded):
             return self._smalltalk(folded, ctx)
+        diagnosis = diagnose(_with_attachments(incoming), self.kb.finding_text)
+        if diagnosis.understood:
+            return self._diagnosis(text, diagnosis, ctx)
         picked = self._picked_choice(folded, ctx)
         if picked is not None:
             topic = self.kb.topic(picked.topic)
             os_names = detect_os(text) or ((ctx.os,) if ctx.os else ())
             section = topic.section(picked.section) or best_section(topic, os_names, folded)
-            return self._answer(topic, section, os_names, 1.0, self._ranked(ctx), ctx)
+            return self._answer(topic, section, os_names, 1.0, self._ranked(ctx), ctx, text)
         result = self.matcher.match(text)
         follow_up = self._follow_up(text, folded, result, ctx)
         if follow_up is not None:
             return follow_up
-        return self._from_match(result, ctx)
+        return self._from_match(result, ctx, text)
 
     def _ranked(self, ctx: Context) -> tuple[Choice, ...]:
         return tuple(
@@ -138,9 +151,77 @@ class Engine:
             context=replace(ctx, choices=choices),
         )
 
+    # --- pasted output ----------------------------------------------------------------------
+
+    def diagnose(self, text: str, context: Context | None = None) -> Reply:
+        """Diagnose pasted output only (no FAQ matching when nothing is found)."""
+        ctx = context or Context()
+        diagnosis = diagnose(text, self.kb.finding_text)
+        if diagnosis.understood:
+            return self._diagnosis(text, diagnosis, ctx)
+        body = (
+            "I found no zerotier-cli or ping output in this text. Paste what the command "
+            "printed, for example `zerotier-cli info`, `zerotier-cli peers` or "
+            "`zerotier-cli listnetworks` (their `-j` forms work too)."
+        )
+        return Reply(kind="abstain", body=body, context=ctx)
+
+    def _diagnosis(self, text: str, diagnosis: Diagnosis, ctx: Context) -> Reply:
+        """Findings first, then the FAQ steps of the topic that fixes the lead problem."""
+        question = question_part(text, diagnosis)
+        result = self.matcher.match(question) if self.matcher.query_terms(question) else None
+        asked = result.topic if result is not None else None
+        problems = diagnosis.problems
+        lead = lead_finding(problems, asked)
+        topic_id: str | None
+        if lead is not None and lead.topics:
+            topic_id = asked if asked in lead.topics else lead.topics[0]
+        elif not problems:
+            topic_id = asked
+        else:
+            topic_id = None
+        topic = self.kb.by_id.get(topic_id) if topic_id else None
+        os_names = detect_os(question) or tuple(
+            o for o in ((lead.os if lead else None), ctx.os) if o in OS_LABELS
+        )
+        section = best_section(topic, os_names, question) if topic is not None else None
+        body = diagnosis_body(diagnosis, lead)
+        if topic is not None:
+            where = topic.title if section is None else f"{topic.title} › {section.title}"
+            body += f"\n\n**From the FAQ: {where}**\n\n{faq_steps(topic, section)}"
+        heading = lead.summary if lead is not None else "Diagnosis: nothing looks wrong"
+        if problems and lead is None:
+            heading = problems[0].summary
+        candidates = tuple(
+            Choice(c.topic, c.section, self.kb.topic(c.topic).title, c.score)
+            for c in (result.candidates if result is not None else ())
+        )
+        shown = ctx.shown if topic is None or topic.id in ctx.shown else (*ctx.shown, topic.id)
+        return Reply(
+            kind="diagnosis",
+            body=body,
+            topic=topic.id if topic else None,
+            section=section.id if section else None,
+            confidence=1.0 if lead is not None else (result.confidence if result else 0.0),
+            heading=heading,
+            note=warnings_note(diagnosis),
+            candidates=candidates,
+            findings=diagnosis.findings,
+            outputs=tuple(o.to_dict() for o in diagnosis.outputs),
+            context=replace(
+                ctx,
+                topic=topic.id if topic else ctx.topic,
+                section=section.id if section else None,
+                os=_first(os_names, ctx.os),
+                shown=shown,
+                ranked=tuple(dict.fromkeys(t for f in problems for t in f.topics)),
+                choices=(),
+            ),
+        )
+
     # --- fresh questions --------------------------------------------------------------------
 
-    def _from_match(self, result: MatchResult, ctx: Context) -> Reply:
+    def _from_match(self, result: MatchResult, ctx: Context, text: str) -> Reply:
         candidates = tuple(
             Choice(c.topic, c.section, self.kb.topic(c.topic).title, c.score)
             for c in result.candidates
@@ -153,7 +234,10 @@ class Engine:
             return Reply(
                 kind="clarify",
                 body=f"I'm not sure which of these you mean:\n\n{lines}",
-                note="Reply with a number, or rephrase your question.",
+                note=_notes(
+                    ask_for_output(commands_wanted(self.kb, None, text), _first(result.os, ctx.os)),
+                    "Reply with a number, or rephrase your question.",
+                ),
                 topic=result.topic,
                 section=result.section,
                 confidence=result.confidence,
@@ -162,14 +246,14 @@ class Engine:
                 context=replace(ctx, ranked=ranked, choices=choices, os=_first(result.os, ctx.os)),
             )
         if result.topic is None:
-            return self._abstain(result, candidates, ctx)
+            return self._abstain(result, candidates, ctx, text)
         topic = self.kb.topic(result.topic)
         new_ctx = replace(ctx, ranked=ranked)
         section = topic.section(result.section)
         os_names = result.os or ((ctx.os,) if ctx.os else ())
         if section is None and topic.sections and ctx.os:
             section = best_section(topic, os_names, "")
-        return self._answer(topic, section, os_names, result.confidence, candidates, new_ctx)
+        return self._answer(topic, section, os_names, result.confidence, candidates, new_ctx, text)
 
     def _answer(
         self,
@@ -179,11 +263,12 @@ class Engine:
         confidence: float,
         candidates: tuple[Choice, ...],
         ctx: Context,
+        question: str = "",
     ) -> Reply:
         heading = topic.title if section is None else f"{topic.title} › {section.title}"
         note: str | None
         if section is not None:
-            body = f"{topic.answer}\n\n**{section.title}**\n\n{section.answer}"
+            body = faq_steps(topic, section)
             others = [s.title for s in topic.sections if s.id != section.id]
             note = f"Also available: {_join(others)}. Just ask." if others else None
         elif topic.sections:
@@ -197,6 +282,10 @@ class Engine:
         if related:
             see = f"See also: {_join(related)}."
             note = f"{note} {see}" if note else see
+        wanted = commands_wanted(self.kb, topic.id, question)
+        ask = ask_for_output(wanted, _first(os_names, ctx.os))
+        if ask:
+            note = f"{ask} {note}" if note else ask
         shown = ctx.shown if topic.id in ctx.shown else (*ctx.shown, topic.id)
         return Reply(
             kind="answer",
@@ -217,7 +306,9 @@ class Engine:
             ),
         )
 
-    def _abstain(self, result: MatchResult, candidates: tuple[Choice, ...], ctx: Context) -> Reply:
+    def _abstain(
+        self, result: MatchResult, candidates: tuple[Choice, ...], ctx: Context, text: str
+    ) -> Reply:
         subject = next((u for u in self.kb.uncovered if u.id == result.uncovered), None)
         if subject is not None:
             first = (
@@ -229,6 +320,7 @@ class Engine:
         return Reply(
             kind="abstain",
             body=f"{first} Type `help` to see the topics I know, or ask in other words.",
+            note=ask_for_output(commands_wanted(self.kb, None, text), _first(result.os, ctx.os)),
             confidence=result.confidence,
             candidates=candidates,
             uncovered=result.uncovered,
@@ -253,6 +345,18 @@ class Engine:
             f"Topics I know:\n{topics}"
         )
         return Reply(kind="help", body=body, context=ctx)
+
+
+def _notes(*notes: str | None) -> str | None:
+    joined = " ".join(n for n in notes if n)
+    return joined or None
+
+
+def _with_attachments(incoming: Incoming) -> str:
+    if not incoming.attachments:
+        return incoming.text
+    files = "\n".join(f"```\n{a.text}\n```" for a in incoming.attachments)
+    return f"{incoming.text}\n{files}"
 
 
 def _first(os_names: tuple[OsName, ...], fallback: OsName | None) -> OsName | None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+from bot.diagnosis.findings import Finding
 from bot.platforms import OsName
 
-ReplyKind = Literal["answer", "clarify", "abstain", "smalltalk", "help"]
+ReplyKind = Literal["answer", "diagnosis", "clarify", "abstain", "smalltalk", "help"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,4 +67,6 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     candidates: tuple[Choice, ...] = ()  # the matcher's ranking, for logs and JSON
     uncovered: str | None = None
+    findings: tuple[Finding, ...] = ()
+    outputs: tuple[dict[str, Any], ...] = ()  # parsed command outputs, JSON-ready
     context: Context = field(default_factory=Context)

@@ -47,6 +47,17 @@ def markdown_to_plain(markdown: str) -> str:
     return "\n".join(out).strip()
 
 
+def to_diagnose_json(reply: Reply) -> dict[str, Any]:
+    """The `ztbot diagnose --json` object (see the CLI contract in the README)."""
+    return {
+        "outputs": list(reply.outputs),
+        "findings": [f.to_dict() for f in reply.findings],
+        "text": to_plain(reply),
+        "topic": reply.topic,
+        "section": reply.section,
+    }
+
+
 def to_json(reply: Reply, *, knowledge_version: str | None = None) -> dict[str, Any]:
     """The `ztbot ask --json` object (see the CLI contract in the README)."""
     return {
@@ -57,7 +68,7 @@ def to_json(reply: Reply, *, knowledge_version: str | None = None) -> dict[str, 
             {"topic": c.topic, "section": c.section, "score": round(c.score, 4)}
             for c in reply.candidates
         ],
-        "findings": [],
+        "findings": [f.to_dict() for f in reply.findings],
         "text": to_plain(reply),
         "kind": reply.kind,
         "heading": reply.heading,
