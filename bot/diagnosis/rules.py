@@ -362,3 +362,25 @@ RULES: Final[tuple[Rule, ...]] = (
 def observe(outputs: Sequence[ParsedOutput]) -> list[Observation]:
     """Run every rule over the outputs of one message or conversation, in rule order."""
     return [obs for rule in RULES for obs in rule(outputs)]
+
+
+# Every code a rule can emit (the knowledge base must word each one).
+CODES: Final[frozenset[str]] = frozenset(
+    {
+        "no-root-reachable",
+        "peer-relayed",
+        "tcp-fallback",
+        "node-offline",
+        "high-latency",
+        "one-way-path",
+        "old-version",
+        "peer-roles",
+        "ping-timeout",
+        "ping-unreachable",
+        "ping-loss",
+        "ping-slow",
+        "unauthorized",
+        *_NETWORK_CODES.values(),
+        *_ERROR_CODES.values(),
+    }
+)
