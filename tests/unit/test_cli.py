@@ -101,3 +101,46 @@ def test_chat_session_uses_context(
     assert "(conversation forgotten)" in out
     assert "Unknown command /bogus" in out
     assert "never read" not in out
+
+
+def test_diagnose_json_contract(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ztbot diagnose --json FILE` prints outputs, findings and text per the contract."""
+    paste = tmp_path / "peers.txt"
+    paste.write_text(
+        "200 peers\n<ztaddr>   <ver>  <role> <lat> <link> <lastTX> <lastRX> <path>\n"
+        "61d294b9cb -      PLANET    43 DIRECT 1617     6580     50.7.73.34/9993\n"
+        "deadbeef01 1.12.2 LEAF      -1 RELAY\n",
+        encoding="utf-8",
+    )
+    code, out, _ = _run(["diagnose", "--json", str(paste)], capsys, monkeypatch)
+    data = json.loads(out)
+    assert code == 0
+    assert data["outputs"][0]["command"] == "peers"
+    peer = data["outputs"][0]["peers"][1]
+    assert {k: peer[k] for k in ("address", "version", "role", "latency_ms", "link")} == {
+        "address": "deadbeef01",
+        "version": "1.12.2",
+        "role": "LEAF",
+        "latency_ms": None,
+        "link": "RELAY",
+    }
+    finding = data["findings"][0]
+    assert set(finding) >= {"code", "severity", "summary", "topics", "evidence"}
+    assert finding["code"] == "peer-relayed"
+
+
+def test_diagnose_stdin_junk_and_limits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Binary junk never crashes; --strict exits 1 when nothing was found; a missing file is 2."""
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)) * 6000)
+    code, out, err = _run(["diagnose", "--strict", str(junk)], capsys, monkeypatch)
+    assert code == 1
+    assert "no zerotier-cli or ping output" in out
+    assert "larger than" in err
+    code, _, err = _run(["diagnose", str(tmp_path / "missing.txt")], capsys, monkeypatch)
+    assert code == 2
+    assert "cannot read" in err
