@@ -19,13 +19,19 @@ from bot.diagnosis.oshint import os_from_prompt
 from bot.diagnosis.parsers._common import is_hex, is_masked, read_int
 from bot.diagnosis.parsers.cli_errors import HTTP_LINE
 from bot.diagnosis.parsers.cli_errors import parse_line as parse_error_line
+from bot.diagnosis.parsers.peers import FAST_ROW
 
 BlockKind = Literal["peers", "listpeers", "info", "listnetworks", "json", "error", "ping"]
 _TABLES = ("peers", "listpeers", "listnetworks")
+_TABLE_MARKERS: tuple[tuple[str, BlockKind], ...] = (
+    ("200 listpeers", "listpeers"),
+    ("200 listnetworks", "listnetworks"),
+)
 
 _ROLE_WORDS = frozenset({"PLANET", "MOON", "LEAF"})
 _MULTI_200 = re.compile(r"200 (?:listpeers|listnetworks|info) ")
 _INFO = re.compile(r"\b200 (?:info|status) \S")
+_HEX_ID = re.compile(r"[0-9a-f]{10}|[0-9a-f]{16}")
 _BOLD = re.compile(r"(?<!\*)\*\*(?!\*)")
 _FENCE_LANG = re.compile(r"[A-Za-z][\w+#.-]{0,20}")
 _JSON_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
@@ -34,6 +40,17 @@ _JSON_FIRST = frozenset('"{}[]-0123456789tfn,')
 _COMMAND = re.compile(r"(?i)zerotier-(?:cli|one)|(?<![\w.-])ping6?(?:\.exe)?(?![\w.-])")
 _HOSTISH = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4}:[0-9a-fA-F:]{2,}|[\w-]+\.[\w.-]+")
 _PROMPT_END = frozenset("$#%>❯»λ")
+# Keystrokes echoed by the terminal inside an output (Ctrl-C ends a ping run).
+_IGNORED = frozenset({"^C", "^Z", "^D", "^\\"})
+_SUBCOMMAND = re.compile(r"/?[a-z][\w/-]{0,40}")
+
+
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    # The lookahead on first letters lets the engine skip most positions cheaply.
+    firsts = re.escape("".join(sorted({w[0] for w in words})))
+    return re.compile(f"(?=[{firsts}])(?:{'|'.join(re.escape(w) for w in words)})")
+
+
 _ERROR_HINTS = (
     "rror connecting",
     "Please check that the service",
@@ -76,9 +93,21 @@ _PING_HINTS = (
     "no answer yet",
     "TTL expired",
 )
+# A union of everything the checks below look for, to turn prose and junk away in one search;
+# the leading lookahead lets the engine skip most positions with one character-class test.
+_GATE = re.compile(
+    r"(?=[\[{2PMLNA<rinuZzpRbsmfhT])(?:[\[{]\s*[\"\[{\]]|200 |PLANET|MOON|LEAF|NOTE:|AUTH |"
+    r"<ztaddr>|<role>|rror connect|Please check|not found|not recognized|invalid |unknown |"
+    r"ZeroTier One|[Zz]ero[Tt]ier-|[Pp]ing|PING|Reply|bytes|Request|packets|Packets|statistics|"
+    r"round|rtt |Minimum|reachable|failure|failed|host|resolve|Name or|No route|no answer|TTL)"
+)
+# Lines that start like JSON, an HTTP error (`0 join ...`, `401 status {}`) or a ping summary.
+_GATE_FIRST = frozenset("[{0123456789")
+_ERROR_HINT = _any_of(_ERROR_HINTS)
+_PING_HINT = _any_of(_PING_HINTS)
 _PING_START = re.compile(
     r"Pinging |PING6? |Reply from |\d+ bytes from |Request time|From \S+ icmp_seq|"
-    r"ping: |PING: |Ping request|\d+ packets transmitted"
+    r"ping: |PING: |Ping request|\d+ packets transmitted|--- \S+ ping statistics|Packets: Sent"
 )
 
 
@@ -113,11 +142,9 @@ def clean_line(raw: str) -> tuple[str, bool, bool]:
     if s.startswith(("```", "~~~")):
         fence_before = True
         s = s.lstrip("`~").strip()
-        lang = _FENCE_LANG.match(s)
-        # ```bash / ```console: a language tag, not output (outputs start with digits or <).
-        if lang and (lang.end() == len(s) or s[lang.end()] == " " and s[: lang.end()].islower()):
-            if lang.end() == len(s):
-                s = ""
+        # ```bash / ```console: a language tag, not output.
+        if _FENCE_LANG.fullmatch(s):
+            s = ""
     if s.endswith(("```", "~~~")) and s:
         fence_after = True
         s = s.rstrip("`~").rstrip()
@@ -145,13 +172,29 @@ def find_prompt(s: str) -> Prompt | None:
         prefix = prefix[:-4].rstrip()
     typed = s[j:].strip()
     word = m.group().lower()
+    after = s[m.end() : m.end() + 12]
+    if word == "zerotier-one" and not after.startswith(("_x64", "_x86", ".exe", " -q")):
+        # `zerotier-one` alone is the service or its home directory, not the CLI.
+        return None
     prompt_like = not prefix or prefix[-1] in _PROMPT_END or "➜" in prefix
     if word.startswith("ping"):
         args = s[m.end() :]
-        if not prompt_like or not _HOSTISH.search(args):
+        # After a real prompt any argument is a host; in bare text insist on an address.
+        if not prompt_like or not args.split() or not (prefix or _HOSTISH.search(args)):
             return None
         return Prompt(typed=typed, hint="ping", os=os_from_prompt(prefix) if prefix else None)
-    hint = _hint(s[m.end() :])
+    rest = s[m.end() :]
+    if rest and not rest[0].isspace():
+        # The end of the program's name (`.bat`, `_x64.exe`), not an argument.
+        rest = rest.split(None, 1)[1] if len(rest.split(None, 1)) > 1 else ""
+    hint = _hint(rest)
+    prose = not prompt_like or (
+        not prefix and (typed.endswith((":", "?", "!", ",")) or len(typed.split()) > 6)
+    )
+    if prose:
+        # Named in a sentence ("I ran zerotier-cli peers on my box"): keep only the command.
+        sub = next((t for t in rest.split() if not t.startswith("-")), "")
+        typed = " ".join([typed.split(None, 1)[0], *([sub] if hint else [])])
     os_name = os_from_prompt(prefix) if prompt_like and prefix else None
     if os_name is None and ("\\" in typed or ".exe" in word or "_x64" in typed):
         os_name = "windows"
@@ -165,9 +208,11 @@ def _hint(args: str) -> str | None:
     if sub is None:
         return None
     sub = sub.lower()
+    if not _SUBCOMMAND.fullmatch(sub):
+        return None
     if sub.startswith("/"):
         return {"/status": "json-info", "/peer": "json-peers", "/network": "json-listnetworks"}.get(
-            sub.rstrip("/"), None
+            sub.rstrip("/")
         )
     if sub == "status":
         sub = "info"
@@ -213,7 +258,8 @@ class _Walker:
                 numbers=tuple(cur.numbers),
                 typed=p.typed if p else None,
                 hint=p.hint if p else None,
-                os_hint=(p.os if p and p.os else None) or self.os,
+                # A block's own prompt speaks for it, even when it names no OS (`❯`).
+                os_hint=p.os if p is not None else self.os,
             )
         )
 
@@ -242,8 +288,8 @@ class _Walker:
                 return
             self.close()
             cur = None
-        if not s:
-            if cur is not None and cur.kind == "json":
+        if not s or s in _IGNORED:
+            if not s and cur is not None and cur.kind == "json":
                 self.close()
             return
         if s.count("200 ") > 1 and len(_MULTI_200.findall(s)) > 1:
@@ -257,12 +303,20 @@ class _Walker:
     def classify(self, s: str, num: int) -> None:
         cur = self.cur
         kind = cur.kind if cur is not None else None
-        if kind == "peers" and _peer_row(s, lenient=True):
-            self.table_row("peers", s, num, s.split(None, 1)[0])
-            return
-        if "200 " in s:
-            if self._two_hundred(s, num):
+        if kind == "peers":
+            fast = FAST_ROW.fullmatch(s)
+            if fast is not None or _peer_row(s, lenient=True):
+                self.table_row("peers", s, num, fast.group(1) if fast else s.split(None, 1)[0])
                 return
+        if s[0] not in _GATE_FIRST and not s.startswith("---") and _GATE.search(s) is None:
+            # Nothing any output line could start with: prose (or junk). Cheap exit.
+            if cur is not None and cur.kind in _TABLES and _is_leftover(s):
+                self.add(cur.kind, s, num)
+            else:
+                self.close()
+            return
+        if "200 " in s and self._two_hundred(s, num):
+            return
         if s.startswith("NOTE:"):
             self.add("peers", s, num)
             return
@@ -277,7 +331,7 @@ class _Walker:
         if _is_error(s):
             self.add("error", s, num)
             return
-        if _is_ping(s):
+        if _is_ping(s, cont=kind == "ping"):
             self.add("ping", s, num)
             return
         j = _json_start(s)
@@ -300,32 +354,33 @@ class _Walker:
             if prompt.os is not None:
                 self.os = prompt.os
             return
-        if kind in _TABLES and _is_leftover(s):
+        if cur is not None and cur.kind in _TABLES and _is_leftover(s):
             # `...` for left-out rows, or the tail of a hard-wrapped row: the parser decides.
-            self.add(kind, s, num)  # type: ignore[arg-type]
-            return
-        if kind == "error" and cur is not None and not cur.lines[-1:] == [s]:
-            self.close()
+            self.add(cur.kind, s, num)
             return
         self.close()
 
     def _two_hundred(self, s: str, num: int) -> bool:
+        if ("invalid JSON" in s or "unknown exception" in s) and _is_error(s):
+            # `200 listpeers invalid JSON response`: something else answered on the port.
+            self.add("error", s, num)
+            return True
         if s.startswith("200 peers") and s[9:].strip() == "":
             self.open("peers")
             self.add("peers", s, num)
             return True
-        for marker, kind in (("200 listpeers", "listpeers"), ("200 listnetworks", "listnetworks")):
+        for marker, kind in _TABLE_MARKERS:
             i = s.find(marker)
             if i < 0:
                 continue
             row = s[i:]
             rest = row[len(marker) :].strip()
-            if rest.startswith("<"):
+            if rest.startswith(("<ztaddr>", "<nwid>")):
                 if self.cur is None or self.cur.kind != kind or self.cur.rows:
-                    self.open(kind)  # type: ignore[arg-type]
-                self.add(kind, row, num)  # type: ignore[arg-type]
+                    self.open(kind)
+                self.add(kind, row, num)
             else:
-                self.table_row(kind, row, num, rest.split(None, 1)[0] if rest else "")  # type: ignore[arg-type]
+                self.table_row(kind, row, num, rest.split(None, 1)[0] if rest else "")
             return True
         m = _INFO.search(s)
         if m is not None:
@@ -342,7 +397,7 @@ class _Walker:
         cur = self.cur
         key = ident.lower()
         # A second snapshot without its header repeats the first one's ids.
-        if cur is None or cur.kind != kind or (key in cur.ids and is_hex(key)):
+        if cur is None or cur.kind != kind or (key in cur.ids and _HEX_ID.fullmatch(key)):
             cur = self.open(kind)
         cur.lines.append(s)
         cur.numbers.append(num)
@@ -381,13 +436,17 @@ def _peer_row(s: str, *, lenient: bool) -> bool:
 
 
 def _is_error(s: str) -> bool:
-    if not any(h in s for h in _ERROR_HINTS) and not HTTP_LINE.search(s):
+    if s.startswith("Please check that the service is running"):
+        return True
+    if _ERROR_HINT.search(s) is None and not HTTP_LINE.search(s):
         return False
     return parse_error_line(s) is not None
 
 
-def _is_ping(s: str) -> bool:
-    return any(h in s for h in _PING_HINTS) and _PING_START.search(s) is not None
+def _is_ping(s: str, *, cont: bool) -> bool:
+    if _PING_HINT.search(s) is None:
+        return cont and s.startswith(("---", "rtt ", "round-trip", "Minimum ="))
+    return cont or _PING_START.search(s) is not None
 
 
 def _json_start(s: str) -> int:

@@ -14,49 +14,49 @@ _SLACK_LINK = re.compile(
 )
 # Discord's markdown escapes: \_ \* \` \~ \| \< \>.
 _MD_ESCAPE = re.compile(r"\\([*_`~|<>])")
-_CHARS = str.maketrans(
-    {
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u00a0": " ",
-        "\u2002": " ",
-        "\u2003": " ",
-        "\u2007": " ",
-        "\u2009": " ",
-        "\u200a": " ",
-        "\u202f": " ",
-        "\u3000": " ",
-        "\t": " ",
-        "\x0b": " ",
-        "\x0c": " ",
-        "\u200b": None,
-        "\u200c": None,
-        "\u200d": None,
-        "\u2060": None,
-        "\ufeff": None,
-        "\u00ad": None,
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-        "\u2026": "...",
-        "\u2028": "\n",
-        "\u2029": "\n",
-        "\x85": "\n",
-    }
-)
+_CHARS: dict[str, str] = {
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u00a0": " ",
+    "\u2002": " ",
+    "\u2003": " ",
+    "\u2007": " ",
+    "\u2009": " ",
+    "\u200a": " ",
+    "\u202f": " ",
+    "\u3000": " ",
+    "\t": " ",
+    "\x0b": " ",
+    "\x0c": " ",
+    "\u200b": "",
+    "\u200c": "",
+    "\u200d": "",
+    "\u2060": "",
+    "\ufeff": "",
+    "\u00ad": "",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+    "\u2026": "...",
+    "\u2028": "\n",
+    "\u2029": "\n",
+    "\x85": "\n",
+}
+# One C-level scan per character is far cheaper than str.translate with a dict on big pastes.
+_FIRST_PASS = tuple(_CHARS.items())
 
 
 def normalize_text(text: str) -> str:
@@ -65,14 +65,23 @@ def normalize_text(text: str) -> str:
     out = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x1b" in out:
         out = _ANSI.sub("", out)
-    out = out.translate(_CHARS)
+    out = _replace_chars(out)
     out = _CONTROL.sub("", out)
     if "&" in out:
         # Slack sends `&lt;ztaddr&gt;` and `&amp;`; some clients double-escape.
         out = html.unescape(html.unescape(out)) if "&amp;" in out else html.unescape(out)
-        out = out.translate(_CHARS)
+        out = _replace_chars(out)
     if "<" in out and ":" in out:
         out = _SLACK_LINK.sub(lambda m: m.group(1) or m.group(2), out)
     if "\\" in out:
         out = _MD_ESCAPE.sub(r"\1", out)
     return out
+
+
+def _replace_chars(text: str) -> str:
+    if text.isascii():
+        return text.replace("\t", " ").replace("\x0b", " ").replace("\x0c", " ")
+    for char, repl in _FIRST_PASS:
+        if char in text:
+            text = text.replace(char, repl)
+    return text

@@ -6,29 +6,45 @@ import re
 
 from bot.diagnosis.model import OsName
 
-# Most specific first: a macOS home path also contains "/Library".
-_PATH_HINTS: tuple[tuple[re.Pattern[str], OsName], ...] = (
-    (re.compile(r"Application Support/ZeroTier|/Library/Application Support|\bfeth\d"), "macos"),
+# Plain substrings (looked up in the lower-cased text, so a megabyte costs next to nothing),
+# most specific first: a macOS home path also contains "/library".
+_LITERALS: tuple[tuple[tuple[str, ...], OsName], ...] = (
+    (("application support/zerotier", "/library/application support"), "macos"),
     (
-        re.compile(
-            r"(?i)ProgramData\\ZeroTier|\\ZeroTier\\One|zerotier-one_x(?:64|86)\.exe|zerotier-cli\.bat"
+        (
+            "programdata\\zerotier",
+            "\\zerotier\\one",
+            "zerotier-one_x64.exe",
+            "zerotier-one_x86.exe",
+            "zerotier-cli.bat",
         ),
         "windows",
     ),
     (
-        re.compile(r"/var/lib/zerotier-one|/usr/sbin/zerotier|\bsystemctl\b|\bapt(?:-get)?\b"),
+        ("/var/lib/zerotier-one", "/usr/sbin/zerotier", "systemctl ", "apt-get ", "apt install"),
         "linux",
     ),
-    (re.compile(r"/var/db/zerotier-one|\bpfSense\b|\bOPNsense\b|\bFreeBSD\b"), "bsd"),
+    (("/var/db/zerotier-one", "pfsense", "opnsense", "freebsd"), "bsd"),
 )
-_WIN_PROMPT = re.compile(r"(?:^|\s)(?:PS )?[A-Za-z]:\\[^>]*>\s*$|^PS [^>]*>\s*$")
-_MAC_HOST = re.compile(r"(?i)macbook|\bimac\b|mac-?mini|mac-?pro|\bmbp\b|-mbp\b|\.local\b|\bmac\b")
+# Interface names: macOS `feth1234`, Windows `ethernet_32777`.
+_DEVICES: tuple[tuple[str, re.Pattern[str], OsName], ...] = (
+    ("feth", re.compile(r"\bfeth\d"), "macos"),
+    ("ethernet_", re.compile(r"\bethernet_\d"), "windows"),
+)
+_WIN_PROMPT = re.compile(r"(?:^|\s)(?:PS )?[A-Za-z]:\\[^>]{0,300}>\s*$|^PS [^>]{0,300}>\s*$")
+_MAC_HOST = re.compile(
+    r"(?i)macbook|\bimac\b|mac-?mini|mac-?pro|\bmbp\b|-mbp\b|\.local\b|\bmac\b|^bash-3\.2"
+)
 
 
 def os_from_text(text: str) -> OsName | None:
-    """Return the OS that an install path or program name in `text` implies, if any."""
-    for pattern, name in _PATH_HINTS:
-        if pattern.search(text):
+    """Return the OS that an install path, program or device name in `text` implies, if any."""
+    low = text.lower()
+    for needles, name in _LITERALS:
+        if any(n in low for n in needles):
+            return name
+    for needle, pattern, name in _DEVICES:
+        if needle in low and pattern.search(low):
             return name
     return None
 
@@ -38,7 +54,7 @@ def os_from_prompt(prefix: str) -> OsName | None:
     p = prefix.rstrip()
     if not p:
         return None
-    if _WIN_PROMPT.search(p) or p.endswith(">") and ("\\" in p or p.startswith("PS")):
+    if _WIN_PROMPT.search(p) or (p.endswith(">") and ("\\" in p or p.startswith("PS"))):
         return "windows"
     if _MAC_HOST.search(p):
         return "macos"

@@ -48,6 +48,26 @@ def read_address(token: str, length: int = 10) -> tuple[str, tuple[str, ...]]:
     return token, (f"damaged-{kind}",)
 
 
+def merge_masks(tokens: list[str]) -> list[str]:
+    """Rejoin a mask that contains spaces (`<my node id>`, `[hidden by me]`) into one token."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok[0] in "<[" and tok[-1] not in ">]":
+            close = ">" if tok[0] == "<" else "]"
+            j = next(
+                (k for k in range(i + 1, min(i + 6, len(tokens))) if tokens[k].endswith(close)), -1
+            )
+            if j > 0:
+                out.append(" ".join(tokens[i : j + 1]))
+                i = j + 1
+                continue
+        out.append(tok)
+        i += 1
+    return out
+
+
 def read_int(token: str) -> int | None:
     """Read a plain integer token, or None."""
     return int(token) if _INT_RE.fullmatch(token) else None
@@ -102,6 +122,9 @@ def read_endpoint(text: str) -> tuple[str | None, int | None, tuple[str, ...]]:
     if port is None or not 0 <= port <= 65535:
         flags.append("masked-port" if is_masked(port_text) else "damaged-port")
         port = None
+    if ip.startswith("[") and ip.endswith("]") and _looks_like_ip(ip[1:-1]):
+        # `[v6]:port` habits from other tools; ZeroTier itself never prints brackets.
+        ip = ip[1:-1]
     if not ip or not _looks_like_ip(ip):
         flags.append("masked-ip" if (not ip or is_masked(ip)) else "damaged-ip")
         return None, port, tuple(flags)

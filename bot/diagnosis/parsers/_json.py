@@ -12,6 +12,8 @@ _DECODER = json.JSONDecoder()
 _CLOSE = {"{": "}", "[": "]"}
 # How many cut points to try, latest first, before giving up on a damaged paste.
 _MAX_TRIES = 6
+# zerotier-cli JSON nests about six deep; far deeper is junk, not worth repairing.
+_MAX_DEPTH = 64
 
 
 def load_lenient(text: str) -> tuple[Any, bool] | None:
@@ -19,9 +21,12 @@ def load_lenient(text: str) -> tuple[Any, bool] | None:
     start = _first_open(text)
     if start < 0:
         return None
+    if '"' not in text:
+        # Every form we read has quoted keys; only an empty list can do without.
+        return ([], False) if text[start:].replace(" ", "").startswith("[]") else None
     try:
         value, _ = _DECODER.raw_decode(text, start)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     else:
         return value, False
@@ -48,6 +53,8 @@ def _repair(text: str, start: int) -> tuple[Any, bool] | None:
             continue
         if tok in "{[":
             stack.append(_CLOSE[tok])
+            if len(stack) > _MAX_DEPTH:
+                return None
             cuts.append((m.end(), "".join(reversed(stack))))
         elif tok in "}]":
             if stack:
@@ -60,6 +67,6 @@ def _repair(text: str, start: int) -> tuple[Any, bool] | None:
     for pos, closers in reversed(cuts[-_MAX_TRIES:]):
         try:
             return json.loads(text[start:pos] + closers), True
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
     return None

@@ -16,9 +16,11 @@ from bot.diagnosis.oshint import os_from_text
 
 COMMANDS = (
     "info|status|listpeers|peers|listnetworks|listmoons|join|leave|orbit|deorbit|set|get|dump"
-    "|listbonds|bond|setmtu|/\\S*"
+    "|listbonds|bond|setmtu|/[a-z][\\w/]*"
 )
 HTTP_LINE = re.compile(rf"(?<![\w.:/-])(0|[1-5]\d\d) ({COMMANDS})(?: (.*))?$")
+# What the CLI's HTTP client reports with code 0 (`osdep/Http.cpp`), when it says anything.
+_ZERO_REASONS = ("connection failed", "timed out", "request too large", "invalid JSON")
 _CONNECT = "Error connecting to the ZeroTier service:"
 _PLEASE = "Please check that the service is running"
 _VERSION = re.compile(r"ZeroTier One version (\d+\.\d+\.\d+)")
@@ -58,7 +60,7 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
             continue
         if s.startswith(_PLEASE):
             used.append(num)
-            if not errors or errors[-1].kind != "service-unreachable":
+            if not errors or not errors[-1].text.startswith(_CONNECT):
                 errors.append(CliError(kind="service-unreachable", text=s, line=num))
             continue
         err = parse_line(s, num)
@@ -114,6 +116,12 @@ def _http(m: re.Match[str], s: str, num: int | None) -> CliError | None:
             kind=kind, text=s[m.start() :], command=command, status_code=code, reason=body, line=num
         )
     if code == 200:
+        return None
+    if code == 0 and body and not body.startswith(_ZERO_REASONS):
+        return None
+    if code != 0 and body and body[0] not in "{[<" and len(body) > 40:
+        # A real HTTP error body is JSON, HTML or short; anything else is prose that happens
+        # to start with a number and a command word.
         return None
     if code == 0:
         # POST/DELETE commands and pre-1.2.6 builds: `0 join connection failed`.

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from bot.diagnosis.model import NodeInfo, NodeStatus, ParsedOutput
-from bot.diagnosis.parsers._common import read_address, read_version
+from bot.diagnosis.parsers._common import merge_masks, read_address, read_version
 
 _STATES = {
     "ONLINE": NodeStatus.ONLINE,
@@ -55,7 +55,7 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
 
 def parse_line(body: str, num: int | None = None) -> NodeInfo | None:
     """Parse what follows `200 info`: address, then version and state in either order."""
-    tokens = body.split()
+    tokens = merge_masks(body.split())
     if not tokens:
         return None
     flags: list[str] = []

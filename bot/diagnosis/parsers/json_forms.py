@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.diagnosis.model import (
+    Command,
     Item,
     Link,
     Network,
@@ -32,6 +33,12 @@ _NET_KEYS = frozenset({"nwid", "assignedAddresses", "portDeviceName", "netconfRe
 _INFO_KEYS = frozenset({"online", "tcpFallbackActive", "publicIdentity", "planetWorldId", "clock"})
 _MOON_KEYS = frozenset({"roots", "updatesMustBeSignedBy"})
 _ROLES = {r.value: r for r in Role}
+_EMPTY_HINTS: dict[str, Command] = {
+    "listmoons": "listmoons",
+    "json-peers": "json-peers",
+    "json-listnetworks": "json-listnetworks",
+}
+_ADDRESS_HINTS: dict[str, Command] = {"json-info": "json-info", "json-peers": "json-peers"}
 _ID_LINE = re.compile(r'"(?:address|nwid|id)"\s*:\s*"([^"]{1,64})"')
 
 
@@ -74,7 +81,7 @@ def parse(
     )
 
 
-def _kind(value: Any, hint: str | None) -> str | None:
+def _kind(value: Any, hint: str | None) -> Command | None:
     if isinstance(value, list):
         keys: set[str] = set()
         for e in value[:3]:
@@ -82,7 +89,7 @@ def _kind(value: Any, hint: str | None) -> str | None:
                 keys.update(e)
         if not value:
             # `[]` says nothing by itself; only the typed command tells what is empty.
-            return hint if hint in ("listmoons", "json-peers", "json-listnetworks") else None
+            return _EMPTY_HINTS.get(hint or "")
     elif isinstance(value, dict):
         keys = set(value)
     else:
@@ -95,8 +102,8 @@ def _kind(value: Any, hint: str | None) -> str | None:
         return "json-info"
     if keys & _PEER_KEYS or ("address" in keys and isinstance(value, list)):
         return "json-peers"
-    if "address" in keys and hint in ("json-info", "json-peers"):
-        return hint
+    if "address" in keys:
+        return _ADDRESS_HINTS.get(hint or "")
     return None
 
 
@@ -124,11 +131,15 @@ def peer_from_json(d: Mapping[str, Any], line: int | None = None) -> Peer:
         if isinstance(raw_paths, list)
         else ()
     )
-    if raw_paths is None:
-        link = Link.UNKNOWN
+    # Keys print sorted (address, isBonded, latency, paths, role, tunneled, version): an object
+    # cut off half way lacks the later ones.
+    truncated = raw_paths is None or "role" not in d
+    if truncated:
         flags.append("truncated")
-    elif any(p.preferred for p in paths) and tunneled is not True:
+    if any(p.preferred for p in paths) and tunneled is not True:
         link = Link.DIRECT
+    elif truncated:
+        link = Link.UNKNOWN
     else:
         link = Link.RELAY
     for p in paths:

@@ -52,7 +52,7 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
             continue
         used.append(num)
         body = s[i + len(_PREFIX) :]
-        if body.strip().startswith("<"):
+        if body.strip().startswith("<nwid>"):
             old_layout = "<config age>" in body or "<mac>" not in body
             if old_layout:
                 variant = "2014"
@@ -61,7 +61,7 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
         if net is None:
             warnings.append(f"line {num}: unreadable listnetworks row: {s[:60]}")
             continue
-        if net.config_age_s is not None or net.mac is None and "missing-mac" in net.flags:
+        if net.config_age_s is not None or (net.mac is None and "missing-mac" in net.flags):
             variant = "2014"
         elif variant is None and "dash-for-empty" in net.flags:
             variant = "1.1"
@@ -99,8 +99,9 @@ def parse_row(body: str, num: int | None = None) -> Network | None:
             flags.append("truncated")
             return Network(id=nwid, line=num, flags=tuple(flags))
         st_i = mac_k + 1
-        flags.append("damaged-status" if st_i < len(spans) else "truncated")
-    status = spans[st_i][2] if st_i < len(spans) else None
+        # Cut inside or right after the status word (`ACCESS_DEN`), or the word is mangled.
+        flags.append("damaged-status" if st_i < len(spans) - 1 else "truncated")
+    status = spans[st_i][2] if st_i < len(spans) and spans[st_i][2] in NETWORK_STATUSES else None
     mac: str | None = None
     name_end = spans[st_i][0] if st_i < len(spans) else len(body)
     if st_i - 1 >= 1 and _MAC.fullmatch(spans[st_i - 1][2]):
@@ -141,8 +142,6 @@ def parse_row(body: str, num: int | None = None) -> Network | None:
     if device == "-":
         device = ""
         flags.append("dash-for-empty")
-    if status is not None and status not in NETWORK_STATUSES and "damaged-status" not in flags:
-        flags.append("damaged-status")
     return Network(
         id=nwid,
         name=name,

@@ -14,6 +14,7 @@ from bot.diagnosis.model import Link, ParsedOutput, Path, Peer, Role
 from bot.diagnosis.parsers._common import (
     EPOCH_MS_FLOOR,
     is_hex,
+    merge_masks,
     read_address,
     read_age,
     read_endpoint,
@@ -38,6 +39,7 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
     """Parse `200 listpeers` lines (header and rows) into peers."""
     nums = list(numbers) if numbers is not None else list(range(1, len(lines) + 1))
     peers: list[Peer] = []
+    bodies: list[str] = []
     warnings: list[str] = []
     used: list[int] = []
     variants: list[str] = []
@@ -51,10 +53,16 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
             if s.strip(".… ") == "":
                 used.append(num)
                 warnings.append(f"line {num}: rows left out ({s})")
+            elif peers and peers[-1].flags:
+                # The tail of a row a terminal hard-wrapped: glue it back if that reads better.
+                joined = _rejoin(bodies[-1], s, peers[-1], legacy=legacy)
+                if joined is not None:
+                    used.append(num)
+                    peers[-1], bodies[-1] = joined
             continue
         used.append(num)
         body = s[i + len(_PREFIX) :].strip()
-        if body.startswith("<"):
+        if body.startswith("<ztaddr>"):
             legacy = "<paths>" in body
             if legacy:
                 variants.append("1.1")
@@ -65,9 +73,11 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
             continue
         if variant:
             variants.append(variant)
-        if peer.flags:
-            warnings.append(f"line {num}: {peer.address}: {', '.join(peer.flags)}")
         peers.append(peer)
+        bodies.append(body)
+    for peer in peers:
+        if peer.flags:
+            warnings.append(f"line {peer.line}: {peer.address}: {', '.join(peer.flags)}")
     return ParsedOutput(
         command="listpeers",
         items=tuple(peers),
@@ -81,7 +91,7 @@ def parse_row(
     body: str, num: int | None = None, *, legacy: bool = False
 ) -> tuple[Peer | None, str | None]:
     """Parse the part of a row after `200 listpeers`; returns (peer, layout variant)."""
-    tokens = body.split()
+    tokens = merge_masks(body.split())
     if not tokens:
         return None, None
     flags: list[str] = []
@@ -138,6 +148,17 @@ def parse_row(
         flags=tuple(dict.fromkeys(flags)),
     )
     return peer, variant
+
+
+def _rejoin(prev: str, extra: str, before: Peer, *, legacy: bool) -> tuple[Peer, str] | None:
+    best: tuple[Peer, str] | None = None
+    for joined in (prev + extra, prev + " " + extra):
+        peer, _ = parse_row(joined, before.line, legacy=legacy)
+        if peer is None or len(peer.flags) >= len(before.flags):
+            continue
+        if best is None or len(peer.flags) < len(best[0].flags):
+            best = (peer, joined)
+    return best
 
 
 def _paths(text: str, *, legacy: bool) -> tuple[tuple[Path, ...], str | None, list[str]]:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from bot.diagnosis.model import Link, ParsedOutput, Path, Peer, Role
 from bot.diagnosis.parsers._common import (
+    EPOCH_MS_FLOOR,
     read_address,
     read_age,
     read_endpoint,
@@ -24,7 +25,7 @@ _ROLES = {"PLANET": Role.PLANET, "MOON": Role.MOON, "LEAF": Role.LEAF}
 _LINKS = {"DIRECT": Link.DIRECT, "RELAY": Link.RELAY}
 
 # The well-formed row, read in one match; anything else takes the token-by-token path.
-_FAST_ROW = re.compile(
+FAST_ROW = re.compile(
     r"([0-9a-f]{10}) +(-|\d{1,3}\.\d{1,3}\.\d{1,4}) +(PLANET|MOON|LEAF) +(-?\d{1,9}) +"
     r"(?:(DIRECT|RELAY)( +)(-?\d{1,19}) +(-?\d{1,19}) +([0-9a-fA-F.:]+)/(\d{1,5})|RELAY)"
 )
@@ -46,6 +47,13 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
         if not s:
             continue
         used.append(num)
+        m = FAST_ROW.fullmatch(s)
+        if m is not None:
+            fast_peer, fast_variant = _fast(m, num)
+            variants.add(fast_variant or "")
+            peers.append(fast_peer)
+            texts.append(s)
+            continue
         if s.startswith("200 peers"):
             continue
         if s.startswith("<") and "<role>" in s:
@@ -78,6 +86,7 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
     for peer in peers:
         if peer.flags:
             warnings.append(f"line {peer.line}: {peer.address}: {', '.join(peer.flags)}")
+    variants.discard("")
     variant = "1.10.3+" if "1.10.3+" in variants else (variants.pop() if variants else None)
     return ParsedOutput(
         command="peers",
@@ -91,7 +100,7 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
 
 def parse_row(s: str, num: int | None = None) -> tuple[Peer | None, str | None]:
     """Parse one peers row; returns (peer or None when not a row, layout variant or None)."""
-    m = _FAST_ROW.fullmatch(s)
+    m = FAST_ROW.fullmatch(s)
     if m is not None:
         return _fast(m, num)
     tokens = s.split()
@@ -172,14 +181,16 @@ def _fast(m: re.Match[str], num: int | None) -> tuple[Peer, str | None]:
             line=num,
         )
         return peer, None
-    send_age, sent, _ = read_age(tx)
-    recv_age, received, _ = read_age(rx)
+    # Inlined read_age: this path runs once per row of pastes with thousands of rows.
+    send, recv = int(tx), int(rx)
+    sent = 0 <= send < EPOCH_MS_FLOOR
+    received = 0 <= recv < EPOCH_MS_FLOOR
     path = Path(
         address=f"{ip}/{port}",
         ip=ip,
         port=int(port),
-        last_send_ms=send_age,
-        last_receive_ms=recv_age,
+        last_send_ms=send if sent else None,
+        last_receive_ms=recv if received else None,
         sent=sent,
         received=received,
         preferred=True,
@@ -245,9 +256,10 @@ def _rejoin(prev: str, extra: str, before: Peer) -> tuple[Peer, str] | None:
     best: tuple[Peer, str] | None = None
     for joined in (prev + extra, prev + " " + extra):
         peer, _ = parse_row(joined, before.line)
-        if peer is not None and len(peer.flags) < len(before.flags):
-            if best is None or len(peer.flags) < len(best[0].flags):
-                best = (peer, joined)
+        if peer is None or len(peer.flags) >= len(before.flags):
+            continue
+        if best is None or len(peer.flags) < len(best[0].flags):
+            best = (peer, joined)
     return best
 
 

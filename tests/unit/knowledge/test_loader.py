@@ -55,9 +55,7 @@ def test_version_changes_with_content(tmp_path: Path) -> None:
 
 def test_duplicate_section_id_names_file_line_and_field(tmp_path: Path) -> None:
     """The error points at the second section's id line, in the documented format."""
-    text = GOOD_TOPIC + (
-        "      - id: linux\n        title: Linux again\n        answer: Twice.\n"
-    )
+    text = GOOD_TOPIC + ("      - id: linux\n        title: Linux again\n        answer: Twice.\n")
     path = _write(tmp_path, text)
     (problem,) = _problems(path)
     assert problem.endswith(":12: topics[0].sections[1].id: duplicate id 'linux'")

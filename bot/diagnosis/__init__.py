@@ -1,0 +1,133 @@
+"""Diagnosis: find zerotier-cli output inside chat text and parse it into plain facts.
+
+`parse_message(text)` is the entry point: normalise, split into blocks, detect each block's
+format by its content, run that format's pure parser. It never raises on any input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+from bot.diagnosis.extract import Block, extract_blocks
+from bot.diagnosis.model import (
+    CliError,
+    Item,
+    Link,
+    Moon,
+    Network,
+    NodeInfo,
+    NodeStatus,
+    OsName,
+    ParsedOutput,
+    Path,
+    Peer,
+    PingResult,
+    Role,
+    to_jsonable,
+)
+from bot.diagnosis.normalize import normalize_text
+from bot.diagnosis.oshint import os_from_text
+from bot.diagnosis.parsers import (
+    cli_errors,
+    info,
+    json_forms,
+    listmoons,
+    listnetworks,
+    listpeers,
+    peers,
+    ping,
+)
+
+__all__ = [
+    "CliError",
+    "Item",
+    "Link",
+    "Moon",
+    "Network",
+    "NodeInfo",
+    "NodeStatus",
+    "ParsedOutput",
+    "Path",
+    "Peer",
+    "PingResult",
+    "Role",
+    "normalize_text",
+    "parse_message",
+    "to_jsonable",
+]
+
+MAX_CHARS = 200_000
+
+_Parser = Callable[[Sequence[str], Sequence[int] | None], ParsedOutput]
+_PARSERS: dict[str, _Parser] = {
+    "peers": peers.parse,
+    "listpeers": listpeers.parse,
+    "info": info.parse,
+    "listnetworks": listnetworks.parse,
+    "error": cli_errors.parse,
+    "ping": ping.parse,
+}
+
+
+def parse_message(text: str, *, max_chars: int = MAX_CHARS) -> list[ParsedOutput]:
+    """Return every zerotier-cli (or ping) output found in a chat message, in order."""
+    if not isinstance(text, str):
+        return []
+    clipped = len(text) > max_chars
+    if clipped:
+        text = text[: max(0, max_chars)]
+    pending: list[tuple[ParsedOutput, Block]] = []
+    for block in extract_blocks(text):
+        out = _parse_block(block)
+        if out is None or (not out.items and not _keeps_empty(out)):
+            continue
+        pending.append((out, block))
+    # Read the whole message for an OS hint only when some output needs it (it is the slow part
+    # of a megabyte of junk).
+    message_os = os_from_text(text) if pending else None
+    outputs = [_with_context(out, block, message_os) for out, block in pending]
+    if clipped and outputs:
+        first = outputs[0]
+        note = f"message longer than {max_chars} characters: only the first {max_chars} were read"
+        outputs[0] = dataclasses.replace(first, warnings=(note, *first.warnings))
+    return outputs
+
+
+def _parse_block(block: Block) -> ParsedOutput | None:
+    try:
+        if block.kind == "json":
+            if block.hint == "listmoons" and "".join(block.lines).strip() == "[]":
+                return listmoons.parse(block.lines, block.numbers)
+            return json_forms.parse(block.lines, block.numbers, hint=block.hint)
+        return _PARSERS[block.kind](block.lines, block.numbers)
+    except (ValueError, IndexError, KeyError, TypeError, RecursionError):
+        # One damaged block must not cost the others (the parsers are built not to raise;
+        # this is the seam that keeps parse_message's promise if one of them ever does).
+        return None
+
+
+def _keeps_empty(out: ParsedOutput) -> bool:
+    # A bare header is a real answer ("no networks joined", "no moons"); noise is not.
+    return out.command in ("listnetworks", "listmoons", "json-listnetworks", "json-peers") or (
+        out.command in ("peers", "listpeers") and bool(out.lines)
+    )
+
+
+def _with_context(out: ParsedOutput, block: Block, message_os: OsName | None) -> ParsedOutput:
+    # What the output itself shows (an install path, a device name, an error's wording) beats
+    # a guess from the prompt's shape (`$` is not only Linux), which beats the rest of the message.
+    os_hint = _content_os(out, block) or block.os_hint or message_os
+    lines = tuple(dict.fromkeys(out.lines))
+    return dataclasses.replace(out, os_hint=os_hint, typed=block.typed, lines=lines)
+
+
+def _content_os(out: ParsedOutput, block: Block) -> OsName | None:
+    for item in out.items:
+        if isinstance(item, CliError | PingResult) and item.os is not None:
+            return item.os
+        if isinstance(item, NodeInfo) and item.home_dir:
+            found = os_from_text(item.home_dir)
+            if found is not None:
+                return found
+    return os_from_text("\n".join(block.lines))
