@@ -66,7 +66,7 @@ class Engine:
             return self._help(ctx)
         if _SMALLTALK.match(folded):
             return self._smalltalk(folded, ctx)
-        diagnosis = diagnose(_with_attachments(incoming), self.kb.finding_text)
+        diagnosis = diagnose(_with_attachments(incoming), self.kb.finding_text, ctx.nodes)
         if diagnosis.understood:
             return self._diagnosis(text, diagnosis, ctx)
         picked = self._picked_choice(folded, ctx)
@@ -156,7 +156,7 @@ class Engine:
     def diagnose(self, text: str, context: Context | None = None) -> Reply:
         """Diagnose pasted output only (no FAQ matching when nothing is found)."""
         ctx = context or Context()
-        diagnosis = diagnose(text, self.kb.finding_text)
+        diagnosis = diagnose(text, self.kb.finding_text, ctx.nodes)
         if diagnosis.understood:
             return self._diagnosis(text, diagnosis, ctx)
         body = (
@@ -216,6 +216,7 @@ class Engine:
                 shown=shown,
                 ranked=tuple(dict.fromkeys(t for f in problems for t in f.topics)),
                 choices=(),
+                nodes=diagnosis.nodes,
             ),
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.diagnosis.ends import NodeView
 from bot.diagnosis.findings import Finding
 from bot.platforms import OsName
 
@@ -51,6 +52,7 @@ class Context:
     shown: tuple[str, ...] = ()  # topic ids already answered in this conversation
     ranked: tuple[str, ...] = ()  # topic ids ranked for the question being worked on
     choices: tuple[Choice, ...] = ()  # the last "did you mean" / "other topics" offer
+    nodes: tuple[NodeView, ...] = ()  # nodes whose output was pasted, for two-end diagnosis
 
 
 @dataclass(frozen=True, slots=True)

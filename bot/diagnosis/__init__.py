@@ -57,7 +57,7 @@ __all__ = [
     "to_jsonable",
 ]
 
-MAX_CHARS = 200_000
+MAX_CHARS = 1_000_000  # a 10,000-row peers table is ~660 kB; chat platforms cap far lower
 
 _Parser = Callable[[Sequence[str], Sequence[int] | None], ParsedOutput]
 _PARSERS: dict[str, _Parser] = {

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bot.diagnosis.ends import NodeView, correlate, remember, view_of
 from bot.diagnosis.model import OsName, ParsedOutput
 from bot.diagnosis.rules import Observation, observe
 from bot.diagnosis.secrets import SecretHit, find_secrets
@@ -91,6 +92,7 @@ class Diagnosis:
     outputs: tuple[ParsedOutput, ...]
     findings: tuple[Finding, ...]
     secrets: tuple[SecretHit, ...] = ()
+    nodes: tuple[NodeView, ...] = ()  # nodes seen so far in the conversation, this one included
 
     @property
     def problems(self) -> tuple[Finding, ...]:
@@ -116,17 +118,26 @@ def diagnose_outputs(
     outputs: Sequence[ParsedOutput],
     catalog: Mapping[str, FindingText],
     secrets: Sequence[SecretHit] = (),
+    known_nodes: Sequence[NodeView] = (),
 ) -> Diagnosis:
-    """Run the rules over already parsed outputs and word the findings."""
+    """Run the rules over parsed outputs (and nodes seen earlier) and word the findings."""
     observations = observe(outputs)
     leak = secret_observation(secrets)
     if leak is not None:
         observations.insert(0, leak)
-    return Diagnosis(tuple(outputs), word(observations, catalog), tuple(secrets))
+    view = view_of(outputs)
+    nodes = remember(known_nodes, view)
+    if view is not None:
+        observations.extend(
+            o for o in correlate(nodes) if view.address in (o.params["a"], o.params["b"])
+        )
+    return Diagnosis(tuple(outputs), word(observations, catalog), tuple(secrets), nodes)
 
 
-def diagnose(text: str, catalog: Mapping[str, FindingText]) -> Diagnosis:
+def diagnose(
+    text: str, catalog: Mapping[str, FindingText], known_nodes: Sequence[NodeView] = ()
+) -> Diagnosis:
     """Find, parse and diagnose every command output in a chat message. Never raises."""
     from bot.diagnosis import parse_message  # noqa: PLC0415  (the package imports this module)
 
-    return diagnose_outputs(parse_message(text), catalog, find_secrets(text))
+    return diagnose_outputs(parse_message(text), catalog, find_secrets(text), known_nodes)
