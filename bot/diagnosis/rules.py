@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Final, Literal
 
 from bot.diagnosis.model import (
@@ -31,6 +32,7 @@ Severity = Literal["info", "warning", "error"]
 HIGH_LATENCY_MS: Final = 250  # a direct path this slow is worth a look (roots excluded)
 OLD_VERSION: Final = (1, 8)  # older than this: several NAT-traversal and TCP-fallback fixes missing
 _MAX_LISTED: Final = 5  # addresses named in one summary; the rest are counted
+_MAX_EVIDENCE: Final = 50  # evidence lines kept per finding; the summary carries the count
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,13 @@ def _listed(addresses: Sequence[str]) -> str:
     shown = ", ".join(f"`{a}`" for a in addresses[:_MAX_LISTED])
     more = len(addresses) - _MAX_LISTED
     return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _evidence(peers: Sequence[Peer]) -> tuple[str, ...]:
+    lines = [_peer_evidence(p) for p in peers[:_MAX_EVIDENCE]]
+    if len(peers) > _MAX_EVIDENCE:
+        lines.append(f"... and {len(peers) - _MAX_EVIDENCE} more")
+    return tuple(lines)
 
 
 def _peer_evidence(peer: Peer) -> str:
@@ -95,7 +104,7 @@ def rule_roots(outputs: Sequence[ParsedOutput]) -> Iterable[Observation]:
         yield Observation(
             "no-root-reachable",
             {"roots": len(roots)},
-            tuple(_peer_evidence(p) for p in roots),
+            _evidence(roots),
             _os(outputs),
         )
         return
@@ -109,7 +118,7 @@ def rule_roots(outputs: Sequence[ParsedOutput]) -> Iterable[Observation]:
                 "addresses": _listed([p.address for p in relayed]),
                 "roots_direct": len(direct_roots),
             },
-            tuple(_peer_evidence(p) for p in relayed),
+            _evidence(relayed),
             _os(outputs),
         )
 
@@ -146,7 +155,7 @@ def rule_latency(outputs: Sequence[ParsedOutput]) -> Iterable[Observation]:
                 "addresses": _listed([p.address for p in slow]),
                 "worst_ms": max(p.latency_ms or 0 for p in slow),
             },
-            tuple(_peer_evidence(p) for p in slow),
+            _evidence(slow),
             _os(outputs),
         )
 
@@ -164,7 +173,7 @@ def rule_one_way(outputs: Sequence[ParsedOutput]) -> Iterable[Observation]:
         yield Observation(
             "one-way-path",
             {"count": len(one_way), "addresses": _listed([p.address for p in one_way])},
-            tuple(_peer_evidence(p) for p in one_way),
+            _evidence(one_way),
             _os(outputs),
         )
 
@@ -286,6 +295,7 @@ def _ping_evidence(run: PingResult) -> str:
 _VERSION: Final = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
 
 
+@lru_cache(maxsize=1024)
 def parse_version(text: str | None) -> tuple[int, int, int] | None:
     """`1.6.4` -> (1, 6, 4); None for `-`, `-1.-1.-1` or junk."""
     m = _VERSION.match(text or "")
@@ -309,7 +319,7 @@ def rule_versions(outputs: Sequence[ParsedOutput]) -> Iterable[Observation]:
         yield Observation(
             "old-version",
             {"count": len(old), "oldest": min(e.split(": ")[1] for e in old)},
-            tuple(old),
+            tuple(old[:_MAX_EVIDENCE]),
             _os(outputs),
         )
 
