@@ -67,7 +67,7 @@ class Engine:
         if _SMALLTALK.match(folded):
             return self._smalltalk(folded, ctx)
         diagnosis = diagnose(_with_attachments(incoming), self.kb.finding_text, ctx.nodes)
-        if diagnosis.understood:
+        if diagnosis.informative:
             return self._diagnosis(text, diagnosis, ctx)
         picked = self._picked_choice(folded, ctx)
         if picked is not None:
@@ -170,7 +170,7 @@ class Engine:
         """Findings first, then the FAQ steps of the topic that fixes the lead problem."""
         question = question_part(text, diagnosis)
         result = self.matcher.match(question) if self.matcher.query_terms(question) else None
-        asked = result.topic if result is not None else None
+        asked = result.topic if result is not None and not result.ambiguous else None
         problems = diagnosis.problems
         lead = lead_finding(problems, asked)
         topic_id: str | None

@@ -104,6 +104,15 @@ class Diagnosis:
         """True when the message held any command output or secret."""
         return bool(self.outputs or self.secrets)
 
+    @property
+    def informative(self) -> bool:
+        """True when there is something to say: parsed items, findings or a secret.
+
+        A bare header quoted in a question ("200 listnetworks <nwid> ... what does NOT_FOUND
+        mean?") is output, but it carries no facts; the question should be answered instead.
+        """
+        return bool(self.secrets or self.findings or any(o.items for o in self.outputs))
+
 
 def secret_observation(hits: Sequence[SecretHit]) -> Observation | None:
     """One observation naming every kind of secret found, with their lines."""

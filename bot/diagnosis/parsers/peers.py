@@ -98,6 +98,9 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
     )
 
 
+_AGE_LIKE = re.compile(r"-?\d+|[x*?#.]+|<[^>]*>", re.IGNORECASE)
+
+
 def parse_row(s: str, num: int | None = None) -> tuple[Peer | None, str | None]:
     """Parse one peers row; returns (peer or None when not a row, layout variant or None)."""
     m = FAST_ROW.fullmatch(s)
@@ -144,7 +147,10 @@ def parse_row(s: str, num: int | None = None) -> tuple[Peer | None, str | None]:
     paths: tuple[Path, ...] = ()
     tunneled: bool | None = None
     variant: str | None = None
-    if len(rest) > 2:
+    if len(rest) > 2 and link is Link.RELAY and not _AGE_LIKE.fullmatch(rest[2]):
+        # Prose after a bare RELAY row ("... RELAY   how do I fix this"), not 1.10.3+ TX/RX.
+        flags.append("trailing-text")
+    elif len(rest) > 2:
         path, pflags = _path(rest[2], rest[3] if len(rest) > 3 else None, rest[4:])
         paths = (path,)
         flags.extend(pflags)

@@ -132,3 +132,10 @@ def test_every_rule_code_has_wording(kb: KnowledgeBase) -> None:
     from bot.diagnosis.rules import CODES
 
     assert CODES | {"secret-exposed"} <= set(kb.finding_text)
+
+
+def test_prose_after_a_relay_row_is_not_tcp_fallback(kb: KnowledgeBase) -> None:
+    """'RELAY   how do I fix this' is a bare RELAY row plus a question, not a tunneled path."""
+    codes = _codes(kb, "deadbeef01 1.12.2 LEAF -1 RELAY   how do i get this to DIRECT")
+    assert "peer-relayed" in codes
+    assert "tcp-fallback" not in codes
