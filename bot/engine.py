@@ -280,13 +280,8 @@ class Engine:
             body = topic.answer
             note = None
         related = [self.kb.by_id[t].title for t in topic.see_also if t in self.kb.by_id]
-        if related:
-            see = f"See also: {_join(related)}."
-            note = f"{note} {see}" if note else see
-        wanted = commands_wanted(self.kb, topic.id, question)
-        ask = ask_for_output(wanted, _first(os_names, ctx.os))
-        if ask:
-            note = f"{ask} {note}" if note else ask
+        ask = ask_for_output(commands_wanted(self.kb, topic.id, question), _first(os_names, ctx.os))
+        note = _notes(note, ask, f"See also: {_join(related)}." if related else None)
         shown = ctx.shown if topic.id in ctx.shown else (*ctx.shown, topic.id)
         return Reply(
             kind="answer",
