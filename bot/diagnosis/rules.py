@@ -31,6 +31,7 @@ Severity = Literal["info", "warning", "error"]
 
 HIGH_LATENCY_MS: Final = 250  # a direct path this slow is worth a look (roots excluded)
 OLD_VERSION: Final = (1, 8)  # older than this: several NAT-traversal and TCP-fallback fixes missing
+MISMATCH_MINORS: Final = 4  # this many minor releases apart (1.14 vs 1.10) is worth a mention
 _MAX_LISTED: Final = 5  # addresses named in one summary; the rest are counted
 _MAX_EVIDENCE: Final = 50  # evidence lines kept per finding; the summary carries the count
 
@@ -322,6 +323,28 @@ def rule_versions(outputs: Sequence[ParsedOutput]) -> Iterable[Observation]:
             tuple(old[:_MAX_EVIDENCE]),
             _os(outputs),
         )
+    if mine is None or mine[:2] < OLD_VERSION:
+        return
+    apart = [
+        p
+        for p in _peers(outputs)
+        if p.role is Role.LEAF
+        and (v := parse_version(p.version)) is not None
+        and v[:2] >= OLD_VERSION
+        and v[0] == mine[0]
+        and abs(v[1] - mine[1]) >= MISMATCH_MINORS
+    ]
+    if apart:
+        yield Observation(
+            "version-mismatch",
+            {
+                "mine": infos[-1].version,
+                "count": len(apart),
+                "addresses": _listed([p.address for p in apart]),
+            },
+            _evidence(apart),
+            _os(outputs),
+        )
 
 
 def rule_who_are_peers(outputs: Sequence[ParsedOutput]) -> Iterable[Observation]:
@@ -390,6 +413,7 @@ CODES: Final[frozenset[str]] = frozenset(
         "ping-loss",
         "ping-slow",
         "unauthorized",
+        "version-mismatch",
         *_NETWORK_CODES.values(),
         *_ERROR_CODES.values(),
     }

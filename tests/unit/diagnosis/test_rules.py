@@ -139,3 +139,14 @@ def test_prose_after_a_relay_row_is_not_tcp_fallback(kb: KnowledgeBase) -> None:
     codes = _codes(kb, "deadbeef01 1.12.2 LEAF -1 RELAY   how do i get this to DIRECT")
     assert "peer-relayed" in codes
     assert "tcp-fallback" not in codes
+
+
+def test_versions_far_apart_are_mentioned(kb: KnowledgeBase) -> None:
+    """A 1.14 node talking to a 1.8 member gets the informational mismatch finding."""
+    text = "200 info aaaaaaaaaa 1.14.2 ONLINE\n" + _peers(
+        ROOTS + "\n6c0ffee001 1.8.4  LEAF  20 DIRECT 10 10 35.222.83.92/62191"
+    )
+    d = diagnose(text, kb.finding_text)
+    (mismatch,) = [f for f in d.findings if f.code == "version-mismatch"]
+    assert mismatch.severity == "info"
+    assert "1.14.2" in mismatch.summary and "6c0ffee001" in mismatch.summary
