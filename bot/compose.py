@@ -27,7 +27,10 @@ def question_part(text: str, diagnosis: Diagnosis) -> str:
 
 
 def faq_steps(topic: Topic, section: Section | None) -> str:
-    """The topic's Markdown, with one section's steps when one applies."""
+    """The topic's Markdown, with one section's steps, or the list of sections to pick from."""
+    if section is None and topic.sections:
+        listing = "\n".join(f"• {s.title}" for s in topic.sections)
+        return f"{topic.answer}\n\nThe steps depend on your system:\n{listing}"
     if section is None:
         return topic.answer
     return f"{topic.answer}\n\n**{section.title}**\n\n{section.answer}"

@@ -204,7 +204,9 @@ class Engine:
             section=section.id if section else None,
             confidence=1.0 if lead is not None else (result.confidence if result else 0.0),
             heading=heading,
-            note=warnings_note(diagnosis),
+            note=_notes(
+                warnings_note(diagnosis), self._still_missing(diagnosis, topic, question, os_names)
+            ),
             candidates=candidates,
             findings=diagnosis.findings,
             outputs=tuple(o.to_dict() for o in diagnosis.outputs),
@@ -219,6 +221,20 @@ class Engine:
                 nodes=diagnosis.nodes,
             ),
         )
+
+    def _still_missing(
+        self,
+        diagnosis: Diagnosis,
+        topic: Topic | None,
+        question: str,
+        os_names: tuple[OsName, ...],
+    ) -> str | None:
+        """When the paste looks healthy, ask for the output that could still explain it."""
+        if diagnosis.problems or not question.strip():
+            return None
+        pasted = [o.command for o in diagnosis.outputs]
+        wanted = commands_wanted(self.kb, topic.id if topic else None, question, pasted)
+        return ask_for_output(wanted, os_names[0] if os_names else None)
 
     # --- fresh questions --------------------------------------------------------------------
 
@@ -273,8 +289,7 @@ class Engine:
             others = [s.title for s in topic.sections if s.id != section.id]
             note = f"Also available: {_join(others)}. Just ask." if others else None
         elif topic.sections:
-            listing = "\n".join(f"• {s.title}" for s in topic.sections)
-            body = f"{topic.answer}\n\nThe steps depend on your system:\n{listing}"
+            body = faq_steps(topic, None)
             note = 'Tell me which one you use (for example "I\'m on Windows") for its steps.'
         else:
             body = topic.answer
