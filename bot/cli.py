@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from alembic.util.exc import CommandError as AlembicError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
 from bot.adapters import console
 from bot.engine import Engine
-from bot.errors import KnowledgeError
+from bot.errors import ConfigError, KnowledgeError
 from bot.knowledge import load_knowledge
 from bot.render import to_diagnose_json
+from bot.service import SupportService
+from bot.settings import Settings, parse_duration
+from bot.store import Store, open_store
+from bot.store.db import current, downgrade, make_engine, upgrade
+from bot.store.privacy import load_or_create_salt
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
 MAX_INPUT_BYTES = 1_000_000  # a paste larger than this is not a terminal paste any more
@@ -54,6 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("chat", help="an interactive session that keeps the conversation context")
 
+    dbp = sub.add_parser("db", help="database migrations and retention")
+    dbsub = dbp.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
+    dbsub.required = True
+    up = dbsub.add_parser("upgrade", help="apply migrations (default: to the newest)")
+    up.add_argument("revision", nargs="?", default="head")
+    down = dbsub.add_parser("downgrade", help="revert migrations to REVISION ('base' = empty)")
+    down.add_argument("revision")
+    dbsub.add_parser("current", help="print the schema revision of the database")
+    prune = dbsub.add_parser("prune", help="delete turns and conversations older than a cut-off")
+    prune.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 90d, 12w, 36h")
+
     diag = sub.add_parser(
         "diagnose", help="diagnose pasted zerotier-cli output (a file, or - for stdin)"
     )
@@ -76,16 +97,83 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        return _usage(str(exc))
+    if args.command == "db":
+        return _db(args, settings)
+    try:
         engine = Engine(load_knowledge(args.knowledge))
     except KnowledgeError as exc:
         for problem in exc.problems:
             sys.stderr.write(f"ztbot: {problem}\n")
         return EXIT_USAGE
-    if args.command == "chat":
-        return console.chat(engine, inp=sys.stdin, out=sys.stdout)
     if args.command == "diagnose":
         return _diagnose(engine, args)
-    return _ask(engine, args)
+    service = _service(engine, settings)
+    try:
+        if args.command == "chat":
+            return console.chat(service, inp=sys.stdin, out=sys.stdout, user=_user())
+        return _ask(service, args)
+    finally:
+        if not service.close(timeout=10.0):
+            left = service.store.writer.pending if service.store else 0
+            sys.stderr.write(f"ztbot: the database is unavailable; {left} turn(s) not saved\n")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "console"
+
+
+def _service(engine: Engine, settings: Settings) -> SupportService:
+    """The service, with logging to the database when one is configured and reachable."""
+    salt = settings.user_salt or ""
+    store = None
+    if settings.database_url is not None:
+        try:
+            salt = salt or load_or_create_salt(settings.data_dir)
+            store = open_store(settings.database_url, capacity=settings.buffer_size)
+        except (SQLAlchemyError, OSError) as exc:
+            sys.stderr.write(f"ztbot: not logging this session: database unavailable ({exc})\n")
+    service = SupportService(engine, settings, store=store, salt=salt)
+    service.knowledge_loaded(loaded_by="console")
+    return service
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.database_url is None:
+        return _usage("ZTBOT_DATABASE_URL is disabled")
+    engine = make_engine(settings.database_url)
+    try:
+        if args.db_command == "upgrade":
+            upgrade(engine, args.revision)
+            sys.stdout.write(f"database at revision {current(engine)}\n")
+        elif args.db_command == "downgrade":
+            downgrade(engine, args.revision)
+            sys.stdout.write(f"database at revision {current(engine) or 'base (empty)'}\n")
+        elif args.db_command == "current":
+            sys.stdout.write(f"{current(engine) or 'base (empty)'}\n")
+        else:
+            try:
+                age = parse_duration(args.older_than)
+            except ValueError as exc:
+                return _usage(f"--older-than: {exc}")
+            upgrade(engine)
+            cutoff = datetime.now(UTC) - timedelta(seconds=age)
+            store = Store(engine)
+            counts = store.prune(cutoff)
+            store.close()
+            done = ", ".join(f"{n} {table}" for table, n in counts.items())
+            sys.stdout.write(f"deleted older than {cutoff:%Y-%m-%d %H:%M} UTC: {done}\n")
+    except (SQLAlchemyError, AlembicError) as exc:
+        sys.stderr.write(f"ztbot: database error: {exc.__class__.__name__}: {exc}\n")
+        return EXIT_USAGE
+    finally:
+        engine.dispose()
+    return EXIT_OK
 
 
 def _read_limited(name: str) -> str:
@@ -122,11 +210,11 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _ask(engine: Engine, args: argparse.Namespace) -> int:
+def _ask(service: SupportService, args: argparse.Namespace) -> int:
     if args.jsonl:
         if args.text:
             return _usage("--jsonl reads questions from stdin; do not pass TEXT")
-        replies = console.ask_batch(engine, sys.stdin, sys.stdout)
+        replies = console.ask_batch(service, sys.stdin, sys.stdout, user=_user())
         abstained = any(r.topic is None for r in replies)
         return EXIT_NOTHING if args.strict and abstained else EXIT_OK
     text = " ".join(args.text)
@@ -136,5 +224,5 @@ def _ask(engine: Engine, args: argparse.Namespace) -> int:
         text = sys.stdin.read()
     if not text.strip():
         return _usage("the question is empty")
-    reply = console.ask(engine, text, as_json=args.json, out=sys.stdout)
+    reply = console.ask(service, text, as_json=args.json, out=sys.stdout, user=_user())
     return EXIT_NOTHING if args.strict and reply.topic is None else EXIT_OK

@@ -27,9 +27,12 @@ class Incoming:
     text: str
     platform: str = "console"
     user: str = ""
-    conversation: str = ""
+    conversation: str = ""  # platform + channel + thread, or the user in DMs
     attachments: tuple[Attachment, ...] = ()
     event_id: str | None = None
+    workspace: str | None = None
+    channel: str | None = None
+    thread: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +75,4 @@ class Reply:
     findings: tuple[Finding, ...] = ()
     outputs: tuple[dict[str, Any], ...] = ()  # parsed command outputs, JSON-ready
     context: Context = field(default_factory=Context)
+    turn_id: str | None = None  # set by the service once the turn is logged

@@ -6,13 +6,14 @@ import contextlib
 import json
 import os
 import sys
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from bot.engine import Engine
-from bot.models import Context, Incoming, Reply
+from bot.models import Incoming, Reply
 from bot.render import to_json, to_plain
+from bot.service import SupportService
 
 _CHAT_HELP = """\
 Ask a ZeroTier question in your own words, e.g. "ping doesn't work on windows".
@@ -20,15 +21,22 @@ Follow-ups use the conversation so far: "I'm on a mac", "that didn't help", or a
 to pick one of the topics offered.
 
 Commands:
+  /good    the last answer helped
+  /bad     the last answer did not help
   /help    show this help
   /topics  list the FAQ topics
   /reset   forget the conversation so far
   /quit    leave (Ctrl-D works too)"""
 
 
-def to_incoming(text: str, *, user: str = "console") -> Incoming:
+def to_incoming(text: str, *, user: str, conversation: str) -> Incoming:
     """Turn a line typed in the terminal into an Incoming."""
-    return Incoming(text=text, platform="console", user=user, conversation=f"console:{user}")
+    return Incoming(text=text, platform="console", user=user, conversation=conversation)
+
+
+def _one_shot(user: str) -> str:
+    # Each `ztbot ask` is a conversation of its own: follow-ups belong to `ztbot chat`.
+    return f"console:ask:{uuid.uuid4().hex}"
 
 
 def render(reply: Reply) -> str:
@@ -36,23 +44,33 @@ def render(reply: Reply) -> str:
     return to_plain(reply)
 
 
-def ask(engine: Engine, text: str, *, as_json: bool, out: TextIO) -> Reply:
-    """Answer one question and print it."""
-    reply = engine.respond(to_incoming(text))
-    if as_json:
-        out.write(json.dumps(to_json(reply, knowledge_version=engine.kb.version)) + "\n")
-    else:
-        out.write(render(reply) + "\n")
+def _handle(service: SupportService, incoming: Incoming) -> Reply:
+    reply = service.handle(incoming)
+    assert reply is not None  # terminal input carries no event id, so it is never a redelivery
     return reply
 
 
-def ask_batch(engine: Engine, lines: Iterable[str], out: TextIO) -> list[Reply]:
+def ask(
+    service: SupportService, text: str, *, as_json: bool, out: TextIO, user: str = "console"
+) -> Reply:
+    """Answer one question and print it."""
+    reply = _handle(service, to_incoming(text, user=user, conversation=_one_shot(user)))
+    version = service.engine.kb.version
+    out.write(json.dumps(to_json(reply, knowledge_version=version)) if as_json else render(reply))
+    out.write("\n")
+    return reply
+
+
+def ask_batch(
+    service: SupportService, lines: Iterable[str], out: TextIO, user: str = "console"
+) -> list[Reply]:
     """Answer one question per input line, printing one JSON object per line, in order."""
     replies = []
+    version = service.engine.kb.version
     for line in lines:
         text = line.rstrip("\r\n")
-        reply = engine.respond(to_incoming(text))
-        out.write(json.dumps(to_json(reply, knowledge_version=engine.kb.version)) + "\n")
+        reply = _handle(service, to_incoming(text, user=user, conversation=_one_shot(user)))
+        out.write(json.dumps(to_json(reply, knowledge_version=version)) + "\n")
         replies.append(reply)
     out.flush()
     return replies
@@ -65,14 +83,16 @@ def _history_file() -> Path:
     return Path(base) / "chat_history"
 
 
-def chat(engine: Engine, *, inp: TextIO, out: TextIO) -> int:
+def chat(service: SupportService, *, inp: TextIO, out: TextIO, user: str = "console") -> int:
     """Run an interactive session until /quit or end of input; return the exit code."""
     interactive = inp.isatty() and out.isatty()
     history = _history_file()
     if interactive:
         _setup_readline(history)
         out.write("ztbot: ask a ZeroTier question. /help for help, /quit to leave.\n")
-    ctx = Context()
+    # One conversation per terminal user: its context survives a restart until it goes idle.
+    conversation = f"console:chat:{user}"
+    last: Reply | None = None
     while True:
         try:
             line = input("you> ") if interactive else inp.readline()
@@ -91,18 +111,26 @@ def chat(engine: Engine, *, inp: TextIO, out: TextIO) -> int:
             out.write(_CHAT_HELP + "\n")
             continue
         if command == "/topics":
-            out.write("\n".join(f"  {t.id:28} {t.title}" for t in engine.kb.topics) + "\n")
+            topics = service.engine.kb.topics
+            out.write("\n".join(f"  {t.id:28} {t.title}" for t in topics) + "\n")
+            continue
+        if command in {"/good", "/bad"}:
+            if last is None or last.turn_id is None:
+                out.write("(nothing to rate yet)\n")
+            else:
+                service.feedback(last.turn_id, user, helpful=command == "/good")
+                out.write("(thanks, noted)\n")
             continue
         if command == "/reset":
-            ctx = Context()
+            conversation = f"console:chat:{user}:{uuid.uuid4().hex[:8]}"
+            last = None
             out.write("(conversation forgotten)\n")
             continue
         if command.startswith("/"):
             out.write(f"Unknown command {text.split()[0]}. Type /help for the list.\n")
             continue
-        reply = engine.respond(to_incoming(text), ctx)
-        ctx = reply.context
-        out.write(f"ztbot> {render(reply)}\n\n")
+        last = _handle(service, to_incoming(text, user=user, conversation=conversation))
+        out.write(f"ztbot> {render(last)}\n\n")
         out.flush()
     if interactive:
         _save_readline(history)

@@ -1,0 +1,168 @@
+"""SupportService: the one place that talks to both the engine and the store."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Final
+
+from bot.engine import Engine
+from bot.models import Context, Incoming, Reply
+from bot.render import to_plain
+from bot.settings import Settings
+from bot.store import Store
+from bot.store.codec import context_from_json, context_to_json
+from bot.store.privacy import hash_user, stored_text
+from bot.store.records import ConversationRef, FeedbackRecord, KnowledgeRecord, TurnRecord
+
+log = logging.getLogger(__name__)
+
+_MEMORY: Final = 10_000  # conversations and event ids remembered in memory
+
+
+def conversation_key(incoming: Incoming) -> str:
+    """platform + channel + thread (or the user in DMs), as the adapter built it."""
+    return incoming.conversation or f"{incoming.platform}:user:{incoming.user}"
+
+
+class SupportService:
+    """Loads context, asks the engine, logs the turn, returns the reply."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        salt: str = "",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.store = store
+        self._salt = salt
+        self._clock = clock
+        self._contexts: OrderedDict[str, tuple[Context, datetime]] = OrderedDict()
+        self._events: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+    def handle(self, incoming: Incoming) -> Reply | None:
+        """The reply to `incoming`, or None for a redelivered event that was already answered."""
+        if incoming.event_id is not None and self._already_answered(incoming):
+            log.info("redelivered event %s ignored", incoming.event_id)
+            return None
+        key = conversation_key(incoming)
+        now = self._clock()
+        started = time.perf_counter()
+        reply = self.engine.respond(incoming, self._context(key, now))
+        latency_ms = (time.perf_counter() - started) * 1000
+        turn_id = uuid.uuid4().hex
+        reply = replace(reply, turn_id=turn_id)
+        self._remember(self._contexts, key, (reply.context, now))
+        if incoming.event_id is not None:
+            self._remember(self._events, (incoming.platform, incoming.event_id), turn_id)
+        if self.store is not None:
+            self.store.submit(self._turn_record(incoming, reply, key, now, latency_ms))
+        log.info(
+            "turn %s platform=%s kind=%s topic=%s latency_ms=%.2f",
+            turn_id,
+            incoming.platform,
+            reply.kind,
+            reply.topic,
+            latency_ms,
+        )
+        return reply
+
+    def feedback(self, turn_id: str, user: str, *, helpful: bool) -> None:
+        """Record helpful / not helpful for a turn (a user's later vote replaces the earlier)."""
+        if self.store is not None:
+            self.store.submit(
+                FeedbackRecord(turn_id, self._user_hash(user) or "", helpful, self._clock())
+            )
+
+    def knowledge_loaded(self, loaded_by: str | None = None) -> None:
+        """Record the knowledge version this service answers with."""
+        kb = self.engine.kb
+        if self.store is not None:
+            self.store.submit(KnowledgeRecord(kb.version, self._clock(), loaded_by, len(kb.topics)))
+
+    def close(self, timeout: float = 10.0) -> bool:
+        """Flush buffered turns; False when some could not be written in time."""
+        return self.store.close(timeout) if self.store is not None else True
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _already_answered(self, incoming: Incoming) -> bool:
+        assert incoming.event_id is not None
+        if (incoming.platform, incoming.event_id) in self._events:
+            return True
+        if self.store is None:
+            return False
+        return bool(self.store.answered(incoming.platform, incoming.event_id))
+
+    def _context(self, key: str, now: datetime) -> Context:
+        idle = self.settings.context_idle_s
+        cached = self._contexts.get(key)
+        if cached is not None:
+            ctx, seen = cached
+        elif self.store is not None:
+            data, last = self.store.context_of(key)
+            if data is None or last is None:
+                return Context()
+            ctx, seen = context_from_json(data), last
+        else:
+            return Context()
+        if (now - seen).total_seconds() > idle:
+            return Context()
+        return ctx
+
+    def _turn_record(
+        self, incoming: Incoming, reply: Reply, key: str, now: datetime, latency_ms: float
+    ) -> TurnRecord:
+        mode = self.settings.store_text
+        user_hash = self._user_hash(incoming.user)
+        assert reply.turn_id is not None
+        return TurnRecord(
+            id=reply.turn_id,
+            conversation=ConversationRef(
+                key=key,
+                platform=incoming.platform,
+                workspace=incoming.workspace,
+                channel=incoming.channel,
+                thread=incoming.thread,
+                user_hash=user_hash,
+            ),
+            created_at=now,
+            event_id=incoming.event_id,
+            user_hash=user_hash,
+            text=stored_text(incoming.text, mode),
+            reply=stored_text(to_plain(reply), mode),
+            kind=reply.kind,
+            topic=reply.topic,
+            section=reply.section,
+            confidence=reply.confidence,
+            uncovered=reply.uncovered,
+            latency_ms=latency_ms,
+            knowledge_version=self.engine.kb.version,
+            has_output=bool(reply.outputs),
+            candidates=tuple((c.topic, c.section, c.score) for c in reply.candidates),
+            findings=tuple(
+                (f.code, f.severity, stored_text(f.summary, mode) or "", " ".join(f.topics))
+                for f in reply.findings
+            ),
+            context=context_to_json(reply.context),
+        )
+
+    def _user_hash(self, user: str) -> str | None:
+        return hash_user(user, self._salt) if user else None
+
+    @staticmethod
+    def _remember(cache: OrderedDict, key: object, value: object) -> None:  # type: ignore[type-arg]
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > _MEMORY:
+            cache.popitem(last=False)

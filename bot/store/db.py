@@ -1,0 +1,105 @@
+"""Database engines and migrations: SQLite by default (WAL, foreign keys), any URL otherwise."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Final
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+MIGRATIONS: Final = Path(__file__).resolve().parents[2] / "migrations"
+_PG_LOCK_KEY: Final = 0x7A7B07  # advisory lock id for migrations ("ztbot")
+
+
+def is_sqlite(url: str) -> bool:
+    """True for sqlite:// URLs."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An Engine for `url`: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a
+    short connect timeout so a dead server fails fast instead of stalling the writer."""
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 5}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    is_pg = make_url(url).get_backend_name() == "postgresql"
+    connect_args = {"connect_timeout": 3} if is_pg else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic Config pointing at migrations/, optionally bound to an open connection."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[Connection]:
+    """Serialise migrations across processes: a PostgreSQL advisory lock, or a lock file
+    beside an SQLite database, so two processes starting at once never double-apply one."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK_KEY})
+            conn.commit()
+            try:
+                yield conn
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
+                conn.commit()
+        return
+    lock_path = Path(f"{url.database}.migrate.lock") if url.database else None
+    if lock_path is None or url.database == ":memory:":
+        with engine.connect() as conn:
+            yield conn
+        return
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            with engine.connect() as conn:
+                yield conn
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to `revision`, safely when several processes start together."""
+    with _migration_lock(engine) as conn:
+        command.upgrade(alembic_config(conn), revision)
+        conn.commit()
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Revert migrations down to `revision` ('base' for an empty database)."""
+    with _migration_lock(engine) as conn:
+        command.downgrade(alembic_config(conn), revision)
+        conn.commit()
+
+
+def current(engine: Engine) -> str | None:
+    """The revision the database is at, or None when it has no ztbot tables yet."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -1,0 +1,60 @@
+"""What may be stored: full text, redacted text or none; user ids only as salted hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Final
+
+from bot.diagnosis.secrets import mask_secrets
+from bot.settings import StoreText
+
+_EMAIL: Final = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_IPV4: Final = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+_IPV6: Final = re.compile(
+    r"(?<![\w:])(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})(?:[0-9a-f]{0,4}:?)*(?![\w:])",
+    re.IGNORECASE,
+)
+_NETWORK_ID: Final = re.compile(r"\b[0-9a-f]{16}\b", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """Mask secrets, e-mail addresses, IP addresses and network ids."""
+    text = mask_secrets(text)
+    text = _EMAIL.sub("[email]", text)
+    text = _NETWORK_ID.sub("[network-id]", text)
+    text = _IPV4.sub("[ip]", text)
+    return _IPV6.sub("[ip]", text)
+
+
+def stored_text(text: str, mode: StoreText) -> str | None:
+    """`text` as the privacy setting allows it to be stored (secrets are always masked)."""
+    if mode == "none":
+        return None
+    if mode == "redacted":
+        return redact(text)
+    return mask_secrets(text)
+
+
+def hash_user(user: str, salt: str) -> str:
+    """A stable pseudonym for a platform user id (HMAC-SHA256 with the secret salt)."""
+    return hmac.new(salt.encode(), user.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def load_or_create_salt(data_dir: Path) -> str:
+    """The salt kept in the data dir (created once, readable by the owner only)."""
+    path = data_dir / "user-salt"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    salt = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(salt)
+    return salt
