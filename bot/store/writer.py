@@ -42,6 +42,7 @@ class BufferedWriter:
         self._cond = threading.Condition()
         self._stopping = False
         self._busy = False
+        self._inflight = 0  # records taken off the queue and being written
         self.dropped = 0
         self.written = 0
         self.errors = 0
@@ -54,16 +55,17 @@ class BufferedWriter:
     def pending(self) -> int:
         """Records waiting to be written."""
         with self._cond:
-            return len(self._queue) + (1 if self._busy else 0)
+            return len(self._queue) + self._inflight
 
     def submit(self, record: Record) -> None:
         """Queue a record; never blocks on the database."""
         with self._cond:
-            if len(self._queue) >= self._capacity:
+            self._queue.append(record)
+            # The bound covers the batch being written too; a failed batch returns to the head.
+            while len(self._queue) + self._inflight > self._capacity and self._queue:
                 self._queue.popleft()
                 self.dropped += 1
                 log.error("store buffer full (%d records): dropped the oldest", self._capacity)
-            self._queue.append(record)
             self._cond.notify()
 
     def flush(self, timeout: float = 10.0) -> bool:
@@ -96,6 +98,7 @@ class BufferedWriter:
                     return
                 batch = [self._queue.popleft() for _ in range(min(_BATCH, len(self._queue)))]
                 self._busy = True
+                self._inflight = len(batch)
             try:
                 with self._sessions.begin() as session:
                     for record in batch:
@@ -114,11 +117,13 @@ class BufferedWriter:
                         self._queue.popleft()
                         self.dropped += 1
                     self._busy = False
+                    self._inflight = 0
                     self._cond.wait(backoff)
                 backoff = min(backoff * 2, _BACKOFF_MAX_S)
                 continue
             with self._cond:
                 self._busy = False
+                self._inflight = 0
                 self.written += len(batch)
                 self._cond.notify_all()
             if not self.healthy:
