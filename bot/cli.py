@@ -12,6 +12,7 @@ from pathlib import Path
 
 from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot import __version__
 from bot.adapters import console
@@ -24,6 +25,7 @@ from bot.settings import Settings, parse_duration
 from bot.store import Store, open_store
 from bot.store.db import current, downgrade, make_engine, upgrade
 from bot.store.privacy import load_or_create_salt
+from bot.store.reports import build_report, render_report
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
 MAX_INPUT_BYTES = 1_000_000  # a paste larger than this is not a terminal paste any more
@@ -75,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     prune = dbsub.add_parser("prune", help="delete turns and conversations older than a cut-off")
     prune.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 90d, 12w, 36h")
 
+    rep = sub.add_parser("report", help="what users asked, what helped, what went unanswered")
+    rep.add_argument("--since", default="7d", metavar="AGE", help="window start (default: 7d)")
+    rep.add_argument("--groups", type=int, default=20, help="groups shown per list (default 20)")
+    rep.add_argument("--json", action="store_true", help="print one JSON object")
+
     diag = sub.add_parser(
         "diagnose", help="diagnose pasted zerotier-cli output (a file, or - for stdin)"
     )
@@ -102,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _usage(str(exc))
     if args.command == "db":
         return _db(args, settings)
+    if args.command == "report":
+        return _report(args, settings)
     try:
         engine = Engine(load_knowledge(args.knowledge))
     except KnowledgeError as exc:
@@ -141,6 +150,34 @@ def _service(engine: Engine, settings: Settings) -> SupportService:
     service = SupportService(engine, settings, store=store, salt=salt)
     service.knowledge_loaded(loaded_by="console")
     return service
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.database_url is None:
+        return _usage("ZTBOT_DATABASE_URL is disabled: there is nothing to report")
+    try:
+        age = parse_duration(args.since)
+    except ValueError as exc:
+        return _usage(f"--since: {exc}")
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with Session(engine) as session:
+            report = build_report(
+                session,
+                since=datetime.now(UTC) - timedelta(seconds=age),
+                max_groups=max(1, args.groups),
+            )
+    except (SQLAlchemyError, AlembicError) as exc:
+        sys.stderr.write(f"ztbot: database error: {exc.__class__.__name__}: {exc}\n")
+        return EXIT_USAGE
+    finally:
+        engine.dispose()
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+    else:
+        sys.stdout.write(render_report(report) + "\n")
+    return EXIT_OK
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:

@@ -295,8 +295,10 @@ def to_display(text: str, width: int = _EXAMPLE_WIDTH) -> str:
     return line if len(line) <= width else line[: width - 1].rstrip() + "…"
 
 
-@dataclass(slots=True)
-class _Item:
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A turn to be grouped: its shown text (None if not stored), similarity key and user."""
+
     turn: str
     display: str | None  # None when the text was not stored
     key: str | None
@@ -304,10 +306,10 @@ class _Item:
 
 
 # Items of one group, with the uncovered subject or finding codes they share.
-_Bucket = tuple[list[_Item], str | None, tuple[str, ...]]
+_Bucket = tuple[list[Item], str | None, tuple[str, ...]]
 
 
-def _people(items: Iterable[_Item]) -> int:
+def _people(items: Iterable[Item]) -> int:
     # Turns without a user hash are counted as one person each.
     users: set[str] = set()
     anonymous = 0
@@ -319,10 +321,10 @@ def _people(items: Iterable[_Item]) -> int:
     return len(users) + anonymous
 
 
-def cluster(items: Sequence[_Item], threshold: float = SIMILARITY) -> list[list[_Item]]:
+def cluster(items: Sequence[Item], threshold: float = SIMILARITY) -> list[list[Item]]:
     """Group items whose keys are similar; items without text form their own group."""
-    by_key: dict[str, list[_Item]] = defaultdict(list)
-    missing: list[_Item] = []
+    by_key: dict[str, list[Item]] = defaultdict(list)
+    missing: list[Item] = []
     for item in items:
         if item.key is None:
             missing.append(item)
@@ -331,8 +333,8 @@ def cluster(items: Sequence[_Item], threshold: float = SIMILARITY) -> list[list[
     # Frequent phrasings first, so they become the representatives others are compared with.
     keys = sorted(by_key, key=lambda k: -len(by_key[k]))
     reps: list[str] = []
-    clusters: list[list[_Item]] = []
-    other: list[_Item] = []
+    clusters: list[list[Item]] = []
+    other: list[Item] = []
     for key in keys:
         hit = None
         if key:
@@ -366,7 +368,7 @@ def _medoid(keys: Counter[str]) -> str:
 
 
 def to_group(
-    items: Sequence[_Item], *, subject: str | None = None, codes: tuple[str, ...] = ()
+    items: Sequence[Item], *, subject: str | None = None, codes: tuple[str, ...] = ()
 ) -> Group:
     """A `Group` of items (newest first): the most central message leads, then other phrasings."""
     texts = [i for i in items if i.display is not None and i.key is not None]
@@ -482,11 +484,11 @@ def _unanswered(
         .order_by(Turn.created_at.desc(), Turn.id)
         .limit(max_texts + 1)
     ).all()
-    subjects: dict[str, list[_Item]] = defaultdict(list)
-    rest: list[_Item] = []
+    subjects: dict[str, list[Item]] = defaultdict(list)
+    rest: list[Item] = []
     for turn, text, uncovered, user, has_output in rows[:max_texts]:
         words_only = to_prose(text) if has_output and text is not None else text
-        item = _Item(
+        item = Item(
             turn=turn,
             display=None if text is None else to_display(words_only or text),
             key=None if text is None else to_key(words_only or ""),
@@ -522,7 +524,7 @@ def _pastes(
         .order_by(Turn.created_at.desc(), Turn.id)
         .limit(max_texts + 1)
     ).all()
-    picked: list[tuple[_Item, bool]] = []
+    picked: list[tuple[Item, bool]] = []
     unexplained = not_helpful = 0
     for turn, text, user, is_explained, is_unhelpful in rows[:max_texts]:
         prose = None if text is None else to_prose(text)
@@ -532,7 +534,7 @@ def _pastes(
             continue
         unexplained += not is_explained
         not_helpful += bool(is_unhelpful)
-        item = _Item(
+        item = Item(
             turn=turn,
             display=None if prose is None else to_display(prose or OUTPUT_ONLY),
             key=None if prose is None else to_key(prose),
@@ -540,7 +542,7 @@ def _pastes(
         )
         picked.append((item, bool(is_explained)))
     codes = _codes(session, [item.turn for item, _ in picked])
-    by_codes: dict[tuple[str, ...], list[_Item]] = defaultdict(list)
+    by_codes: dict[tuple[str, ...], list[Item]] = defaultdict(list)
     for item, _ in picked:
         by_codes[codes.get(item.turn, ())].append(item)
     buckets: list[_Bucket] = [
@@ -641,7 +643,7 @@ def _section(lines: list[str], section: Section, pastes: bool) -> None:
         elif group.subject is not None:
             lines.append(f"  {who} asked about {group.subject}{times}")
         elif examples:
-            lines.append(f'  {who} asked like "{examples.pop(0).text}"{times}')
+            lines.append(f'  {who} asked things like "{examples.pop(0).text}"{times}')
         else:
             lines.append(f"  {who} asked something {NO_TEXT}{times}")
         lines.extend(_quote(e, turn=pastes) for e in examples)

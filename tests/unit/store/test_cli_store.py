@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,21 @@ def test_bad_setting_is_one_line_exit_2(
     monkeypatch.setenv("ZTBOT_STORE_TEXT", "everything")
     code, _, err = _run(["ask", "hi"], capsys, monkeypatch)
     assert code == 2 and "ZTBOT_STORE_TEXT" in err and len(err.strip().splitlines()) == 1
+
+
+def test_report_groups_unanswered_questions(
+    url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ztbot report` counts turns and groups what went unanswered; --json parses."""
+    for q in (
+        "how do I bridge zerotier to my lan",
+        "bridge zt with my home network?",
+        "ping fails",
+    ):
+        _run(["ask", q], capsys, monkeypatch)
+    code, out, _ = _run(["report", "--since", "1d"], capsys, monkeypatch)
+    assert code == 0
+    assert "asked about bridging  (2 turns)" in out
+    code, out, _ = _run(["report", "--json"], capsys, monkeypatch)
+    data = json.loads(out)
+    assert (data["turns"], data["answered"], data["abstained"]) == (3, 1, 2)
