@@ -51,3 +51,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'ztbot.db'}"
     else:
         yield from _pg_database()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database (skips when ZTBOT_TEST_POSTGRES_URL is not set)."""
+    if PG_URL is None:
+        pytest.skip("ZTBOT_TEST_POSTGRES_URL is not set")
+    yield from _pg_database()

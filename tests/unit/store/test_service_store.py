@@ -22,7 +22,6 @@ from bot.store import Store, open_store
 from bot.store.db import make_engine
 from bot.store.models import Candidate, Conversation, Feedback, Finding, KnowledgeVersion, Turn
 from tests.fakes.tcp_proxy import TcpProxy
-from tests.unit.store.conftest import PG_URL
 
 NOT_FOUND = (
     "200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n"
@@ -212,13 +211,10 @@ def test_buffer_is_bounded(engine: Engine, tmp_path: Path) -> None:
     store.close()
 
 
-@pytest.mark.skipif(PG_URL is None, reason="ZTBOT_TEST_POSTGRES_URL is not set")
-def test_postgres_outage_keeps_every_turn(engine: Engine, db_url: str, tmp_path: Path) -> None:
+def test_postgres_outage_keeps_every_turn(engine: Engine, pg_url: str, tmp_path: Path) -> None:
     """PostgreSQL goes away (its connections cut) and comes back: every turn made meanwhile
     is in the database afterwards."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
-    url = make_url(db_url)
+    url = make_url(pg_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     proxy.start()
     proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
@@ -238,7 +234,7 @@ def test_postgres_outage_keeps_every_turn(engine: Engine, db_url: str, tmp_path:
     assert not store.writer.healthy
     proxy.start()
     assert store.writer.flush(timeout=30)
-    check = make_engine(db_url)
+    check = make_engine(pg_url)
     with Session(check) as session:
         texts = session.scalars(select(Turn.text)).all()
     check.dispose()
