@@ -27,13 +27,15 @@ from bot.text import fold, words
 _MAX_CHOICES: Final = 3
 # "That didn't help" and friends: the user is telling us the last answer missed.
 _NEGATIVE: Final = re.compile(
-    r"\b(?:did ?n[o']?t help|not helpful|does ?n[o']?t help|no help|useless"
-    r"|did ?n[o']?t work|does ?n[o']?t work"
+    r"\b(?:did ?n[o']?t help|not helpful|does ?n[o']?t help|no help|useless|tried that"
     r"|still (?:not|does ?n[o']?t|doesnt|is ?n[o']?t|can ?n?[o']?t|cant|no|the same|broken|fail)"
     r"|no luck|same (?:problem|issue|thing|error)|wrong (?:answer|topic)|not (?:it|that)"
     r"|that'?s not (?:it|what)|nope|no change|nothing changed|something else"
     r"|other (?:ideas|options))\b"
 )
+# "doesn't work" is feedback only when nothing else is said: "ping doesn't work on windows"
+# asked again is the same question, not a verdict on the answer.
+_WEAK_NEGATIVE: Final = re.compile(r"\b(?:did ?n[o']?t|does ?n[o']?t|not) work(?:ing|ed)?\b")
 _SMALLTALK: Final = re.compile(
     r"^(?:(?:hi|hello|hey|heya|hiya|yo|sup|good (?:morning|afternoon|evening|night)|thanks?"
     r"|thank you(?: so much| very much)?|thx|ty|tysm|cheers|ok|okay|cool|great|nice|awesome|perfect"
@@ -107,13 +109,22 @@ class Engine:
         same_or_none = result.topic in (None, topic.id)
         short = len(self.matcher.query_terms(text)) <= 6
         os_names = detect_os(text)
-        if _NEGATIVE.search(folded) and (short or same_or_none):
+        if self._is_negative(folded) and (short or same_or_none):
             return self._next_best(topic, folded, os_names, ctx)
         if os_names and topic.sections and (same_or_none or self._only_names_os(text)):
             section = best_section(topic, os_names, folded)
             if section is not None:
                 return self._answer(topic, section, os_names, 1.0, self._ranked(ctx), ctx)
         return None
+
+    def _is_negative(self, folded: str) -> bool:
+        """Feedback that the last answer missed ("that didn't help", "still no luck")."""
+        if _NEGATIVE.search(folded):
+            return True
+        if not _WEAK_NEGATIVE.search(folded):
+            return False
+        rest = strip_os(_WEAK_NEGATIVE.sub(" ", folded))
+        return not [t for t in self.matcher.query_terms(rest) if t != "not"]
 
     def _only_names_os(self, text: str) -> bool:
         """True for messages like "I'm on a mac" or "what about linux?": an OS and nothing else."""

@@ -6,7 +6,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Final
@@ -84,11 +84,26 @@ class SupportService:
                 FeedbackRecord(turn_id, self._user_hash(user) or "", helpful, self._clock())
             )
 
-    def knowledge_loaded(self, loaded_by: str | None = None) -> None:
-        """Record the knowledge version this service answers with."""
+    def knowledge_loaded(
+        self, loaded_by: str | None = None, content: Mapping[str, str] | None = None
+    ) -> None:
+        """Record the knowledge version this service answers with (and its files, for replicas)."""
         kb = self.engine.kb
         if self.store is not None:
-            self.store.submit(KnowledgeRecord(kb.version, self._clock(), loaded_by, len(kb.topics)))
+            self.store.submit(
+                KnowledgeRecord(
+                    kb.version,
+                    self._clock(),
+                    loaded_by,
+                    len(kb.topics),
+                    dict(content) if content is not None else None,
+                )
+            )
+
+    def swap_engine(self, engine: Engine, by: str, content: Mapping[str, str]) -> None:
+        """Answer with `engine` from now on (called by the reloader) and record its version."""
+        self.engine = engine
+        self.knowledge_loaded(by, content)
 
     def close(self, timeout: float = 10.0) -> bool:
         """Flush buffered turns; False when some could not be written in time."""

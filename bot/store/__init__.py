@@ -10,7 +10,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.store import db
 from bot.store.records import Record
-from bot.store.repository import load_context, prune, turn_for_event
+from bot.store.repository import (
+    knowledge_loaded_at,
+    load_context,
+    newest_knowledge,
+    prune,
+    turn_for_event,
+)
 from bot.store.writer import BufferedWriter, session_factory
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,22 @@ class Store:
         try:
             with self._sessions() as session:
                 return turn_for_event(session, platform, event_id) is not None
+        except SQLAlchemyError:
+            return None
+
+    def newest_knowledge(self) -> tuple[str, datetime, dict[str, str] | None] | None:
+        """The newest recorded knowledge version, or None (also when the DB is down)."""
+        try:
+            with self._sessions() as session:
+                return newest_knowledge(session)
+        except SQLAlchemyError:
+            return None
+
+    def knowledge_loaded_at(self, version: str) -> datetime | None:
+        """When `version` was first loaded by any replica, or None."""
+        try:
+            with self._sessions() as session:
+                return knowledge_loaded_at(session, version)
         except SQLAlchemyError:
             return None
 

@@ -136,6 +136,8 @@ class KnowledgeVersion(Base):
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     loaded_by: Mapped[str | None] = mapped_column(String(200))
     topics: Mapped[int] = mapped_column(Integer)
+    # The YAML files of this version ({file name: text}), so other replicas load the same content.
+    content: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 Index("ix_turns_kind_created", Turn.kind, Turn.created_at)

@@ -61,6 +61,7 @@ class KnowledgeRecord:
     loaded_at: datetime
     loaded_by: str | None
     topics: int
+    content: dict[str, str] | None = None
 
 
 Record = TurnRecord | FeedbackRecord | KnowledgeRecord

@@ -126,8 +126,27 @@ def record_knowledge_version(session: Session, rec: KnowledgeRecord) -> None:
                 loaded_at=rec.loaded_at,
                 loaded_by=rec.loaded_by,
                 topics=rec.topics,
+                content=rec.content,
             )
         )
+
+
+def newest_knowledge(session: Session) -> tuple[str, datetime, dict[str, str] | None] | None:
+    """The most recently first-loaded knowledge version, when it was loaded, and its files."""
+    row = session.execute(
+        select(KnowledgeVersion.version, KnowledgeVersion.loaded_at, KnowledgeVersion.content)
+        .order_by(KnowledgeVersion.loaded_at.desc(), KnowledgeVersion.id.desc())
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else (row[0], as_utc(row[1]), row[2])
+
+
+def knowledge_loaded_at(session: Session, version: str) -> datetime | None:
+    """When `version` was first recorded, or None."""
+    found = session.scalar(
+        select(KnowledgeVersion.loaded_at).where(KnowledgeVersion.version == version)
+    )
+    return None if found is None else as_utc(found)
 
 
 def turn_for_event(session: Session, platform: str, event_id: str) -> str | None:

@@ -130,3 +130,14 @@ def test_any_conversation_never_raises(engine: Engine, messages: list[str]) -> N
         assert reply.body
         assert reply.topic is None or reply.topic in engine.kb.by_id
         ctx = reply.context
+
+
+def test_repeating_the_question_is_not_negative_feedback(engine: Engine) -> None:
+    """The same question twice is answered twice; "doesn't work" alone is feedback."""
+    first = _say(engine, "ping doesn't work on windows")
+    again = _say(engine, "ping doesn't work on windows", first.context)
+    assert (again.kind, again.topic, again.section) == ("answer", "ping-not-working", "windows")
+    verdict = _say(engine, "still doesn't work", first.context)
+    assert verdict.kind == "clarify"
+    bare = _say(engine, "doesn't work", first.context)
+    assert bare.kind == "clarify"
