@@ -18,8 +18,13 @@ from bot import __version__
 from bot.adapters import console
 from bot.engine import Engine
 from bot.errors import ConfigError, KnowledgeError
+from bot.kb_cli import add_kb_parser, run_kb
 from bot.knowledge import load_knowledge
+from bot.knowledge.gate import release_gate
+from bot.knowledge.loader import default_knowledge_path
+from bot.knowledge.reload import KnowledgeReloader, install_sighup, read_sources
 from bot.render import to_diagnose_json
+from bot.replicas import ReplicaSync
 from bot.service import SupportService
 from bot.settings import Settings, parse_duration
 from bot.store import Store, open_store
@@ -90,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     diag.add_argument(
         "--strict", action="store_true", help="exit 1 when no command output is found"
     )
+    add_kb_parser(sub)
     return parser
 
 
@@ -109,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _usage(str(exc))
     if args.command == "db":
         return _db(args, settings)
+    if args.command == "kb":
+        return run_kb(args, args.knowledge)
     if args.command == "report":
         return _report(args, settings)
     try:
@@ -119,15 +127,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "diagnose":
         return _diagnose(engine, args)
-    service = _service(engine, settings)
+    path = args.knowledge or default_knowledge_path()
+    service = _service(engine, settings, path)
     try:
         if args.command == "chat":
-            return console.chat(service, inp=sys.stdin, out=sys.stdout, user=_user())
+            return _chat(service, path)
         return _ask(service, args)
     finally:
         if not service.close(timeout=10.0):
             left = service.store.writer.pending if service.store else 0
             sys.stderr.write(f"ztbot: the database is unavailable; {left} turn(s) not saved\n")
+
+
+def _chat(service: SupportService, path: Path) -> int:
+    """A chat that follows knowledge edits: file watching, SIGHUP, /reload, other replicas."""
+    reloader = KnowledgeReloader(
+        path, service.engine, gate=release_gate, on_swap=service.swap_engine
+    )
+    reloader.start_watching()
+    install_sighup(reloader)
+    sync = ReplicaSync(service.store, reloader) if service.store is not None else None
+    if sync is not None:
+        sync.start()
+    try:
+        return console.chat(service, inp=sys.stdin, out=sys.stdout, user=_user(), reloader=reloader)
+    finally:
+        reloader.stop()
+        if sync is not None:
+            sync.stop()
 
 
 def _user() -> str:
@@ -137,7 +164,7 @@ def _user() -> str:
         return "console"
 
 
-def _service(engine: Engine, settings: Settings) -> SupportService:
+def _service(engine: Engine, settings: Settings, path: Path) -> SupportService:
     """The service, with logging to the database when one is configured and reachable."""
     salt = settings.user_salt or ""
     store = None
@@ -148,7 +175,7 @@ def _service(engine: Engine, settings: Settings) -> SupportService:
         except (SQLAlchemyError, OSError) as exc:
             sys.stderr.write(f"ztbot: not logging this session: database unavailable ({exc})\n")
     service = SupportService(engine, settings, store=store, salt=salt)
-    service.knowledge_loaded(loaded_by="console")
+    service.knowledge_loaded("console", read_sources(path) if store is not None else None)
     return service
 
 

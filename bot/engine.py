@@ -83,6 +83,21 @@ class Engine:
             return follow_up
         return self._from_match(result, ctx, text)
 
+    def answer_topic(
+        self, topic_id: str, section_id: str | None = None, *, os_name: OsName | None = None
+    ) -> Reply:
+        """The answer the bot gives for a topic (and section, or the section for `os_name`),
+        as if a user had asked for it; KeyError for an unknown topic or section."""
+        topic = self.kb.topic(topic_id)
+        os_names: tuple[OsName, ...] = (os_name,) if os_name else ()
+        if section_id is not None:
+            section = topic.section(section_id)
+            if section is None:
+                raise KeyError(section_id)
+        else:
+            section = best_section(topic, os_names, "") if os_names else None
+        return self._answer(topic, section, os_names, 1.0, (), Context())
+
     def _ranked(self, ctx: Context) -> tuple[Choice, ...]:
         return tuple(
             Choice(t, None, self.kb.topic(t).title) for t in ctx.ranked if t in self.kb.by_id

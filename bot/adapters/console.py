@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from bot.knowledge.reload import KnowledgeReloader
 from bot.models import Incoming, Reply
 from bot.render import to_json, to_plain
 from bot.service import SupportService
@@ -25,6 +26,7 @@ Commands:
   /bad     the last answer did not help
   /help    show this help
   /topics  list the FAQ topics
+  /reload  load the knowledge files again (edits are also picked up automatically)
   /reset   forget the conversation so far
   /quit    leave (Ctrl-D works too)"""
 
@@ -83,7 +85,14 @@ def _history_file() -> Path:
     return Path(base) / "chat_history"
 
 
-def chat(service: SupportService, *, inp: TextIO, out: TextIO, user: str = "console") -> int:
+def chat(
+    service: SupportService,
+    *,
+    inp: TextIO,
+    out: TextIO,
+    user: str = "console",
+    reloader: KnowledgeReloader | None = None,
+) -> int:
     """Run an interactive session until /quit or end of input; return the exit code."""
     interactive = inp.isatty() and out.isatty()
     history = _history_file()
@@ -113,6 +122,12 @@ def chat(service: SupportService, *, inp: TextIO, out: TextIO, user: str = "cons
         if command == "/topics":
             topics = service.engine.kb.topics
             out.write("\n".join(f"  {t.id:28} {t.title}" for t in topics) + "\n")
+            continue
+        if command == "/reload":
+            if reloader is None:
+                out.write("(reloading is not available here)\n")
+            else:
+                out.write(reloader.reload(f"console:{user}").message() + "\n")
             continue
         if command in {"/good", "/bad"}:
             if last is None or last.turn_id is None:

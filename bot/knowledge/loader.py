@@ -4,30 +4,67 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.errors import KnowledgeError
 from bot.knowledge.model import AskFor, FindingText, KnowledgeBase, Section, Topic, Uncovered
 from bot.knowledge.schema import KnowledgeFileSpec, TopicSpec
 
 Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+Severity = Literal["error", "warning"]
+# Words a schema error in the loader: the error itself and where it is (`loc`).
+Explain = Callable[[ErrorDetails, Loc], str]
 
 # Where a packaged install looks when no path is given: ./knowledge, then the repository copy.
 _DEFAULT_DIRS = (Path("knowledge"), Path(__file__).resolve().parents[2] / "knowledge")
+TESTS_FILE = "tests.yaml"  # reserved for admin test cases; not part of the knowledge base
 
 
 @dataclass(frozen=True, slots=True)
-class _Parsed:
+class Problem:
+    """One problem in a knowledge file, at a 1-based line and column (0 when unknown)."""
+
+    file: str
+    line: int
+    column: int
+    field: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return self._render(column=True)
+
+    def without_column(self) -> str:
+        """`file:line: field: message`, the form `load_knowledge` reports."""
+        return self._render(column=False)
+
+    def _render(self, *, column: bool) -> str:
+        head = self.file
+        if self.line:
+            head += f":{self.line}"
+            if column and self.column:
+                head += f":{self.column}"
+        field = f" {self.field}:" if self.field else ""
+        return f"{head}:{field} {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """One knowledge file: its composed YAML tree (for positions), raw data and spec."""
+
     path: str
     node: yaml.Node | None
     data: dict[str, Any]
     spec: KnowledgeFileSpec | None  # None when the file failed the schema
+    text: str = ""
 
 
 def default_knowledge_path() -> Path:
@@ -49,30 +86,28 @@ def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
     """Load and validate the knowledge base; raise KnowledgeError listing every problem found."""
     root = Path(path) if path is not None else default_knowledge_path()
     if not root.exists():
-        raise KnowledgeError([f"{_display(root)}: no such file or directory"])
-    files = [f for f in knowledge_files(root) if f.name != "tests.yaml"]
+        raise KnowledgeError([f"{display_path(root)}: no such file or directory"])
+    files = [f for f in knowledge_files(root) if f.name != TESTS_FILE]
     if not files:
-        raise KnowledgeError([f"{_display(root)}: no .yaml files found"])
-    problems: list[str] = []
-    parsed: list[_Parsed] = []
+        raise KnowledgeError([f"{display_path(root)}: no .yaml files found"])
+    problems: list[Problem] = []
+    parsed: list[ParsedFile] = []
     digest = hashlib.sha256()
     for file in files:
-        try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            problems.append(f"{_display(file)}: cannot read: {exc.strerror}")
+        raw = read_file(file, problems)
+        if raw is None:
             continue
         digest.update(file.name.encode() + b"\0" + raw + b"\0")
-        result = _parse_file(_display(file), raw, problems)
+        result = parse_file(display_path(file), raw, problems)
         if result is not None:
             parsed.append(result)
-    problems.extend(_cross_check(parsed))
+    problems.extend(cross_check(parsed))
     if problems:
-        raise KnowledgeError(problems)
+        raise KnowledgeError([p.without_column() for p in problems])
     specs = [(p.path, p.spec) for p in parsed if p.spec is not None]
     topics = tuple(_to_topic(t, path) for path, spec in specs for t in spec.topics)
     if not topics:
-        raise KnowledgeError([f"{_display(root)}: the knowledge base has no topics"])
+        raise KnowledgeError([f"{display_path(root)}: the knowledge base has no topics"])
     uncovered = tuple(
         Uncovered(id=u.id, title=u.title, questions=u.questions, keywords=u.keywords)
         for _, spec in specs
@@ -95,60 +130,97 @@ def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
     )
 
 
-def _parse_file(name: str, raw: bytes, problems: list[str]) -> _Parsed | None:
+def read_file(file: Path, problems: list[Problem]) -> bytes | None:
+    """The file's bytes, or None with a problem appended when it cannot be read."""
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(display_path(file), 0, 0, "", f"cannot read: {exc.strerror}"))
+        return None
+
+
+def parse_yaml(name: str, raw: bytes, problems: list[Problem]) -> tuple[yaml.Node | None, Any, str]:
+    """Decode and parse one YAML file: (tree, data, text); problems get what went wrong.
+
+    On an encoding or syntax error the tree is None and the data is `...` (Ellipsis), so a
+    caller can tell "broken" from an empty file (data None).
+    """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        problems.append(f"{name}:{line}: not valid UTF-8")
-        return None
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.append(Problem(name, line, column, "", "not valid UTF-8"))
+        return None, ..., ""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problems.append(f"{name}:{line}: YAML syntax error: {exc.problem or exc.context}")
-        return None
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        message = f"YAML syntax error: {exc.problem or exc.context}"
+        problems.append(Problem(name, line, column, "", message))
+        return None, ..., text
     except yaml.YAMLError as exc:
-        problems.append(f"{name}:1: YAML error: {exc}")
+        problems.append(Problem(name, 1, 1, "", f"YAML error: {exc}"))
+        return None, ..., text
+    return node, data, text
+
+
+def parse_file(
+    name: str, raw: bytes, problems: list[Problem], explain: Explain | None = None
+) -> ParsedFile | None:
+    """Parse and validate one knowledge file; every schema error is appended to `problems`."""
+    node, data, text = parse_yaml(name, raw, problems)
+    if data is ...:
         return None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        problems.append(f"{name}:1: the file must be a mapping with a 'topics' list")
+        problems.append(Problem(name, 1, 1, "", "the file must be a mapping with a 'topics' list"))
         return None
+    spec, errors = validate(KnowledgeFileSpec, data, name, node, explain or schema_message)
+    problems.extend(errors)
+    return ParsedFile(name, node, data, spec, text)
+
+
+def validate(
+    model: type[M], data: Any, name: str, node: yaml.Node | None, explain: Explain
+) -> tuple[M | None, list[Problem]]:
+    """Validate `data` against `model`; one Problem per pydantic error, located in the tree."""
     try:
-        spec: KnowledgeFileSpec | None = KnowledgeFileSpec.model_validate(data)
+        return model.model_validate(data), []
     except ValidationError as exc:
-        spec = None
-        for err in exc.errors():
-            loc: Loc = tuple(err["loc"])
-            problems.append(_format(name, node, loc, _message(err)))
-    return _Parsed(name, node, data, spec)
+        return None, [
+            problem_at(name, node, tuple(err["loc"]), explain(err, tuple(err["loc"])))
+            for err in exc.errors()
+        ]
 
 
-def _message(err: object) -> str:
-    assert isinstance(err, dict)
+def schema_message(err: ErrorDetails, _loc: Loc) -> str:
+    """The loader's short wording of a pydantic error."""
     kind = err.get("type", "")
     if kind == "extra_forbidden":
         return "unknown field"
     if kind == "missing":
         return "required field is missing"
     msg = str(err.get("msg", "invalid value"))
+    if kind == "value_error":  # our own validators: their text is the message
+        return msg.removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
         return f"{msg} (ids are lowercase words joined by '-')"
     return msg
 
 
-def _entries(data: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+def entries(data: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+    """The mapping items of the list `data[key]`, with their indexes; junk is skipped."""
     items = data.get(key)
     if not isinstance(items, list):
         return []
     return [(i, item) for i, item in enumerate(items) if isinstance(item, dict)]
 
 
-def _cross_check(files: Sequence[_Parsed]) -> Iterable[str]:
+def cross_check(files: Sequence[ParsedFile]) -> Iterable[Problem]:
     """Id checks that span entries and files; they run on the raw data so a file with schema
     errors still gets them, and an admin sees every problem in one pass."""
     seen: dict[str, str] = {}
@@ -157,16 +229,16 @@ def _cross_check(files: Sequence[_Parsed]) -> Iterable[str]:
         str(t.get("id"))
         for f in files
         for key in ("topics", "out_of_scope")
-        for _, t in _entries(f.data, key)
+        for _, t in entries(f.data, key)
     }
     for f in files:
         for key in ("topics", "out_of_scope"):
-            for ti, entry in _entries(f.data, key):
+            for ti, entry in entries(f.data, key):
                 base: Loc = (key, ti)
                 entry_id = entry.get("id")
                 if isinstance(entry_id, str):
                     if entry_id in seen:
-                        yield _format(
+                        yield problem_at(
                             f.path,
                             f.node,
                             (*base, "id"),
@@ -175,10 +247,10 @@ def _cross_check(files: Sequence[_Parsed]) -> Iterable[str]:
                     else:
                         seen[entry_id] = f.path
                 section_ids: set[str] = set()
-                for si, section in _entries(entry, "sections"):
+                for si, section in entries(entry, "sections"):
                     sid = section.get("id")
                     if isinstance(sid, str) and sid in section_ids:
-                        yield _format(
+                        yield problem_at(
                             f.path, f.node, (*base, "sections", si, "id"), f"duplicate id '{sid}'"
                         )
                     if isinstance(sid, str):
@@ -186,46 +258,52 @@ def _cross_check(files: Sequence[_Parsed]) -> Iterable[str]:
                 refs = entry.get("see_also")
                 for ai, ref in enumerate(refs if isinstance(refs, list) else []):
                     if isinstance(ref, str) and ref not in all_ids:
-                        yield _format(
+                        yield problem_at(
                             f.path, f.node, (*base, "see_also", ai), f"unknown topic id '{ref}'"
                         )
-        for fi, finding in _entries(f.data, "findings"):
+        for fi, finding in entries(f.data, "findings"):
             code = finding.get("code")
             if isinstance(code, str) and code in codes:
-                yield _format(
+                yield problem_at(
                     f.path, f.node, ("findings", fi, "code"), f"duplicate finding code '{code}'"
                 )
             codes.add(str(code))
             refs = finding.get("topics")
             for ai, ref in enumerate(refs if isinstance(refs, list) else []):
                 if isinstance(ref, str) and ref not in all_ids:
-                    yield _format(
+                    yield problem_at(
                         f.path, f.node, ("findings", fi, "topics", ai), f"unknown topic id '{ref}'"
                     )
 
 
-def _format(name: str, node: yaml.Node | None, loc: Loc, message: str) -> str:
-    return f"{name}:{_line_of(node, loc)}: {_dotted(loc)}: {message}"
+def problem_at(
+    name: str, node: yaml.Node | None, loc: Loc, message: str, severity: Severity = "error"
+) -> Problem:
+    """A Problem about the field at `loc`, positioned where that field is written."""
+    line, column = position_of(node, loc)
+    return Problem(name, line, column, dotted(loc), message, severity)
 
 
-def _dotted(loc: Loc) -> str:
+def dotted(loc: Loc) -> str:
+    """`("topics", 3, "id")` -> `topics[3].id`."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(file)"
 
 
-def _line_of(node: yaml.Node | None, loc: Loc) -> int:
-    """Follow `loc` through the composed YAML tree; return the line of the deepest node reached."""
+def position_of(node: yaml.Node | None, loc: Loc) -> tuple[int, int]:
+    """Follow `loc` through the composed YAML tree; return the 1-based line and column of the
+    deepest node reached (a mapping entry's key, a list item's first character)."""
     if node is None:
-        return 1
-    line = node.start_mark.line + 1
+        return 1, 1
+    line, column = node.start_mark.line + 1, node.start_mark.column + 1
     for part in loc:
         child: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode) and isinstance(part, str):
             for key, value in node.value:
                 if isinstance(key, yaml.ScalarNode) and key.value == part:
-                    line = key.start_mark.line + 1
+                    line, column = key.start_mark.line + 1, key.start_mark.column + 1
                     child = value
                     break
         elif (
@@ -234,14 +312,30 @@ def _line_of(node: yaml.Node | None, loc: Loc) -> int:
             and 0 <= part < len(node.value)
         ):
             child = node.value[part]
-            line = child.start_mark.line + 1
+            line, column = child.start_mark.line + 1, child.start_mark.column + 1
         if child is None:
             break
         node = child
-    return line
+    return line, column
 
 
-def _display(path: Path) -> str:
+def node_at(node: yaml.Node | None, loc: Loc) -> yaml.Node | None:
+    """The node at `loc` exactly, or None when the path does not exist in the tree."""
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            node = next(
+                (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part),
+                None,
+            )
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if 0 <= part < len(node.value) else None
+        else:
+            return None
+    return node
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the working directory when it is inside it, as admins typed it."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:

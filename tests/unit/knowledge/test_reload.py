@@ -163,3 +163,26 @@ def test_replicas_follow_a_reload_through_the_database(tmp_path: Path, db_url: s
     assert b_sync.check_once() is None  # settled: nothing to do
     for service, _, _ in replicas:
         service.close()
+
+
+def test_chat_reload_command_reports_refusal_and_success(kdir: Path, tmp_path: Path) -> None:
+    """In `ztbot chat`, /reload refuses a broken edit with file:line and accepts a good one."""
+    import io
+
+    from bot.adapters import console
+
+    engine = Engine(load_knowledge(kdir))
+    service = SupportService(engine, Settings(data_dir=tmp_path, database_url=None))
+    reloader = KnowledgeReloader(kdir, engine, on_swap=service.swap_engine)
+    _edit(kdir / "faq.yaml", "see_also: [router-configuration]", "see_also: [router-config]")
+    out = io.StringIO()
+    console.chat(service, inp=io.StringIO("/reload\n"), out=out, reloader=reloader)
+    assert "NOT reloaded" in out.getvalue() and "faq.yaml:" in out.getvalue()
+    _edit(kdir / "faq.yaml", "see_also: [router-config]", "see_also: [router-configuration]")
+    _edit(kdir / "faq.yaml", OLD, NEW)
+    out = io.StringIO()
+    console.chat(
+        service, inp=io.StringIO("/reload\n" + QUESTION + "\n"), out=out, reloader=reloader
+    )
+    assert "knowledge reloaded: version" in out.getvalue()
+    assert NEW in out.getvalue()
