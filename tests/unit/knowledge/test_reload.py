@@ -186,3 +186,17 @@ def test_chat_reload_command_reports_refusal_and_success(kdir: Path, tmp_path: P
     )
     assert "knowledge reloaded: version" in out.getvalue()
     assert NEW in out.getvalue()
+
+
+def test_release_gate(kdir: Path) -> None:
+    """The shipped knowledge passes the gate; an example moved to the wrong topic does not."""
+    from bot.knowledge.gate import release_gate
+
+    assert release_gate(kdir, load_knowledge(kdir)) == []
+    _edit(
+        kdir / "faq.yaml",
+        "questions:\n",
+        "questions:\n      - how much does a zerotier moon cost per month\n",
+    )
+    problems = release_gate(kdir, load_knowledge(kdir))
+    assert problems and problems[0].startswith("self-test:")
