@@ -216,13 +216,11 @@ class Engine:
             where = topic.title if section is None else f"{topic.title} › {section.title}"
             body += f"\n\n**From the FAQ: {where}**\n\n{faq_steps(topic, section)}"
         heading = lead.summary if lead is not None else "Diagnosis: nothing looks wrong"
-        if problems and lead is None:
-            heading = problems[0].summary
         candidates = tuple(
             Choice(c.topic, c.section, self.kb.topic(c.topic).title, c.score)
             for c in (result.candidates if result is not None else ())
         )
-        shown = ctx.shown if topic is None or topic.id in ctx.shown else (*ctx.shown, topic.id)
+        shown = _with_shown(ctx.shown, topic.id if topic is not None else None)
         return Reply(
             kind="diagnosis",
             body=body,
@@ -323,7 +321,7 @@ class Engine:
         related = [self.kb.by_id[t].title for t in topic.see_also if t in self.kb.by_id]
         ask = ask_for_output(commands_wanted(self.kb, topic.id, question), _first(os_names, ctx.os))
         note = _notes(note, ask, f"See also: {_join(related)}." if related else None)
-        shown = ctx.shown if topic.id in ctx.shown else (*ctx.shown, topic.id)
+        shown = _with_shown(ctx.shown, topic.id)
         return Reply(
             kind="answer",
             body=body,
@@ -384,6 +382,10 @@ class Engine:
         return Reply(kind="help", body=body, context=ctx)
 
 
+def _with_shown(shown: tuple[str, ...], topic_id: str | None) -> tuple[str, ...]:
+    return shown if topic_id is None or topic_id in shown else (*shown, topic_id)
+
+
 def _notes(*notes: str | None) -> str | None:
     joined = " ".join(n for n in notes if n)
     return joined or None
@@ -404,8 +406,3 @@ def _join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def os_label(os_name: OsName) -> str:
-    """Human name of an OS id."""
-    return OS_LABELS[os_name]

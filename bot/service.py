@@ -9,7 +9,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, TypeVar
 
 from bot.engine import Engine
 from bot.models import Context, Incoming, Reply
@@ -62,9 +62,9 @@ class SupportService:
         latency_ms = (time.perf_counter() - started) * 1000
         turn_id = uuid.uuid4().hex
         reply = replace(reply, turn_id=turn_id)
-        self._remember(self._contexts, key, (reply.context, now))
+        _remember(self._contexts, key, (reply.context, now))
         if incoming.event_id is not None:
-            self._remember(self._events, (incoming.platform, incoming.event_id), turn_id)
+            _remember(self._events, (incoming.platform, incoming.event_id), turn_id)
         if self.store is not None:
             self.store.submit(self._turn_record(incoming, reply, key, now, latency_ms))
         log.info(
@@ -175,9 +175,14 @@ class SupportService:
     def _user_hash(self, user: str) -> str | None:
         return hash_user(user, self._salt) if user else None
 
-    @staticmethod
-    def _remember(cache: OrderedDict, key: object, value: object) -> None:  # type: ignore[type-arg]
-        cache[key] = value
-        cache.move_to_end(key)
-        while len(cache) > _MEMORY:
-            cache.popitem(last=False)
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remember(cache: OrderedDict[K, V], key: K, value: V) -> None:
+    """Put `key` in a bounded LRU cache, evicting the least recently used entries."""
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _MEMORY:
+        cache.popitem(last=False)

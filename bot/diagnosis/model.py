@@ -58,7 +58,6 @@ class NodeStatus(StrEnum):
 
 _PEER_COMMANDS: Final = frozenset({"peers", "listpeers", "json-peers"})
 
-UPSTREAM_ROLES = frozenset({Role.PLANET, Role.MOON, Role.ROOT, Role.RELAY})
 
 NETWORK_STATUSES = frozenset(
     {
@@ -129,11 +128,6 @@ class Peer:
     tunneled: bool | None = None
     line: int | None = None
     flags: tuple[str, ...] = ()
-
-    @property
-    def is_upstream(self) -> bool:
-        """Whether the peer is a root (planet, moon, or a 1.1.x ROOT/RELAY)."""
-        return self.role in UPSTREAM_ROLES
 
     def to_dict(self) -> JsonDict:
         """Return the JSON shape of this peer."""

@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,20 +33,17 @@ class BufferedWriter:
         engine: Engine,
         *,
         capacity: int = 10_000,
-        on_error: Callable[[Exception], None] | None = None,
     ) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._queue: deque[Record] = deque()
         self._capacity = capacity
         self._cond = threading.Condition()
         self._stopping = False
-        self._busy = False
         self._inflight = 0  # records taken off the queue and being written
         self.dropped = 0
         self.written = 0
         self.errors = 0
         self.healthy = True
-        self._on_error = on_error
         self._thread = threading.Thread(target=self._run, name="ztbot-store-writer", daemon=True)
         self._thread.start()
 
@@ -72,7 +68,7 @@ class BufferedWriter:
         """Wait until everything queued so far is written; False on timeout."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._queue or self._busy:
+            while self._queue or self._inflight:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -97,7 +93,6 @@ class BufferedWriter:
                 if self._stopping and (not self._queue or not self.healthy):
                     return
                 batch = [self._queue.popleft() for _ in range(min(_BATCH, len(self._queue)))]
-                self._busy = True
                 self._inflight = len(batch)
             try:
                 with self._sessions.begin() as session:
@@ -108,21 +103,17 @@ class BufferedWriter:
                 if self.healthy:
                     log.warning("database unavailable, buffering turns: %s", exc.__class__.__name__)
                 self.healthy = False
-                if self._on_error is not None:
-                    self._on_error(exc)
                 with self._cond:
                     # Back to the head of the queue, in order, within the buffer's bound.
                     self._queue.extendleft(reversed(batch))
                     while len(self._queue) > self._capacity:
                         self._queue.popleft()
                         self.dropped += 1
-                    self._busy = False
                     self._inflight = 0
                     self._cond.wait(backoff)
                 backoff = min(backoff * 2, _BACKOFF_MAX_S)
                 continue
             with self._cond:
-                self._busy = False
                 self._inflight = 0
                 self.written += len(batch)
                 self._cond.notify_all()
