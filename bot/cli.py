@@ -166,7 +166,7 @@ def _user() -> str:
 
 def _service(engine: Engine, settings: Settings, path: Path) -> SupportService:
     """The service, with logging to the database when one is configured and reachable."""
-    salt = settings.user_salt or ""
+    salt = settings.secret("user_salt") or ""
     store = None
     if settings.database_url is not None:
         try:

@@ -98,6 +98,23 @@ class Engine:
             section = best_section(topic, os_names, "") if os_names else None
         return self._answer(topic, section, os_names, 1.0, (), Context())
 
+    def next_best(self, context: Context) -> Reply:
+        """What to offer after "not helpful" on the last answer: other sections or topics."""
+        if context.topic is not None and context.topic in self.kb.by_id:
+            return self._next_best(self.kb.topic(context.topic), "", (), context)
+        others = [c for c in self._ranked(context) if c.topic not in context.shown]
+        if not others:
+            return Reply(kind="abstain", body="I have nothing closer in my FAQ.", context=context)
+        choices = tuple(others[:_MAX_CHOICES])
+        lines = "\n".join(f"{n}. {c.title}" for n, c in enumerate(choices, 1))
+        return Reply(
+            kind="clarify",
+            body=f"Could it be one of these instead?\n\n{lines}",
+            note="Reply with a number, or describe the problem in other words.",
+            choices=choices,
+            context=replace(context, choices=choices),
+        )
+
     def _ranked(self, ctx: Context) -> tuple[Choice, ...]:
         return tuple(
             Choice(t, None, self.kb.topic(t).title) for t in ctx.ranked if t in self.kb.by_id

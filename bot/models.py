@@ -9,7 +9,7 @@ from bot.diagnosis.ends import NodeView
 from bot.diagnosis.findings import Finding
 from bot.platforms import OsName
 
-ReplyKind = Literal["answer", "diagnosis", "clarify", "abstain", "smalltalk", "help"]
+ReplyKind = Literal["answer", "diagnosis", "clarify", "abstain", "smalltalk", "help", "escalate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,24 @@ class Context:
     ranked: tuple[str, ...] = ()  # topic ids ranked for the question being worked on
     choices: tuple[Choice, ...] = ()  # the last "did you mean" / "other topics" offer
     nodes: tuple[NodeView, ...] = ()  # nodes whose output was pasted, for two-end diagnosis
+    # For a hand-over to people: what was asked, found and shown, and how often the user said
+    # "not helpful". Kept by the service, not the engine.
+    asked: tuple[str, ...] = ()  # the user's last messages, secrets masked, pastes summarised
+    found: tuple[str, ...] = ()  # problem findings as "code: summary"
+    sections: tuple[str, ...] = ()  # "topic" or "topic/section" ids already shown
+    declined: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """A summary for the humans a conversation is handed over to."""
+
+    asked: tuple[str, ...]
+    found: tuple[str, ...]
+    shown: tuple[str, ...]  # section titles as "Topic › Section"
+    platform: str
+    user: str
+    conversation: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +94,4 @@ class Reply:
     outputs: tuple[dict[str, Any], ...] = ()  # parsed command outputs, JSON-ready
     context: Context = field(default_factory=Context)
     turn_id: str | None = None  # set by the service once the turn is logged
+    escalation: Escalation | None = None  # set when the adapter should alert the support team

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Final, TypeVar
+from typing import Final, Protocol, TypeVar
 
 from bot.engine import Engine
+from bot.handover import to_escalation, with_case
 from bot.models import Context, Incoming, Reply
 from bot.render import to_plain
-from bot.settings import Settings
+from bot.settings import Settings, StoreText
 from bot.store import Store
 from bot.store.codec import context_from_json, context_to_json
 from bot.store.privacy import hash_user, stored_text
@@ -49,36 +51,58 @@ class SupportService:
         self._clock = clock
         self._contexts: OrderedDict[str, tuple[Context, datetime]] = OrderedDict()
         self._events: OrderedDict[tuple[str, str], str] = OrderedDict()
+        # Adapters call in from worker threads; retries of one event can arrive concurrently.
+        self._lock = threading.Lock()
+        self.turn_listeners: list[TurnListener] = []
+        self.feedback_listeners: list[Callable[[bool], None]] = []
 
     def handle(self, incoming: Incoming) -> Reply | None:
         """The reply to `incoming`, or None for a redelivered event that was already answered."""
-        if incoming.event_id is not None and self._already_answered(incoming):
+        if incoming.event_id is not None and not self._claim(incoming):
             log.info("redelivered event %s ignored", incoming.event_id)
             return None
         key = conversation_key(incoming)
         now = self._clock()
         started = time.perf_counter()
         reply = self.engine.respond(incoming, self._context(key, now))
-        latency_ms = (time.perf_counter() - started) * 1000
-        turn_id = uuid.uuid4().hex
-        reply = replace(reply, turn_id=turn_id)
-        _remember(self._contexts, key, (reply.context, now))
-        if incoming.event_id is not None:
-            _remember(self._events, (incoming.platform, incoming.event_id), turn_id)
-        if self.store is not None:
-            self.store.submit(self._turn_record(incoming, reply, key, now, latency_ms))
-        log.info(
-            "turn %s platform=%s kind=%s topic=%s latency_ms=%.2f",
-            turn_id,
-            incoming.platform,
-            reply.kind,
-            reply.topic,
-            latency_ms,
-        )
-        return reply
+        reply = replace(reply, context=with_case(reply.context, incoming.text, reply))
+        return self._finish(incoming, reply, key, now, started)
+
+    def decline(self, incoming: Incoming, turn_id: str | None) -> Reply:
+        """ "Not helpful": record it, offer the next topics, and the next time hand over to people.
+
+        The reply's `escalation` is set when the adapter should alert the support team.
+        """
+        if turn_id is not None:
+            self.feedback(turn_id, incoming.user, helpful=False)
+        key = conversation_key(incoming)
+        now = self._clock()
+        started = time.perf_counter()
+        ctx = self._context(key, now)
+        ctx = replace(ctx, declined=ctx.declined + 1)
+        reply = self.engine.next_best(ctx) if ctx.declined == 1 else None
+        if reply is None or not reply.choices:
+            reply = Reply(
+                kind="escalate",
+                body=(
+                    "Sorry I couldn't solve this. It needs a person: I've summarised what you "
+                    "asked, what I found and the FAQ sections you have already seen."
+                ),
+                escalation=to_escalation(self.engine.kb, ctx, incoming),
+                context=replace(ctx, choices=()),
+            )
+        else:
+            reply = replace(reply, context=replace(reply.context, declined=ctx.declined))
+        return self._finish(incoming, reply, key, now, started)
+
+    def solved(self, turn_id: str, user: str) -> None:
+        """ "Solved": positive feedback on the turn."""
+        self.feedback(turn_id, user, helpful=True)
 
     def feedback(self, turn_id: str, user: str, *, helpful: bool) -> None:
         """Record helpful / not helpful for a turn (a user's later vote replaces the earlier)."""
+        for listener in self.feedback_listeners:
+            listener(helpful)
         if self.store is not None:
             self.store.submit(
                 FeedbackRecord(turn_id, self._user_hash(user) or "", helpful, self._clock())
@@ -111,13 +135,41 @@ class SupportService:
 
     # --- internals --------------------------------------------------------------------------
 
-    def _already_answered(self, incoming: Incoming) -> bool:
+    def _finish(
+        self, incoming: Incoming, reply: Reply, key: str, now: datetime, started: float
+    ) -> Reply:
+        """Give the reply its turn id, remember the context, log the turn, tell the listeners."""
+        latency_ms = (time.perf_counter() - started) * 1000
+        turn_id = uuid.uuid4().hex
+        reply = replace(reply, turn_id=turn_id)
+        with self._lock:
+            _remember(self._contexts, key, (reply.context, now))
+        if self.store is not None:
+            self.store.submit(self._turn_record(incoming, reply, key, now, latency_ms))
+        for listener in self.turn_listeners:
+            listener(incoming, reply, latency_ms)
+        log.info(
+            "turn %s platform=%s kind=%s topic=%s findings=%d latency_ms=%.2f",
+            turn_id,
+            incoming.platform,
+            reply.kind,
+            reply.topic,
+            len(reply.findings),
+            latency_ms,
+        )
+        return reply
+
+    def _claim(self, incoming: Incoming) -> bool:
+        """Claim an event id for answering; False when it was already claimed or answered."""
         assert incoming.event_id is not None
-        if (incoming.platform, incoming.event_id) in self._events:
+        event = (incoming.platform, incoming.event_id)
+        with self._lock:
+            if event in self._events:
+                return False
+            if self.store is not None and self.store.answered(*event):
+                return False
+            _remember(self._events, event, "")
             return True
-        if self.store is None:
-            return False
-        return bool(self.store.answered(incoming.platform, incoming.event_id))
 
     def _context(self, key: str, now: datetime) -> Context:
         idle = self.settings.context_idle_s
@@ -169,11 +221,24 @@ class SupportService:
                 (f.code, f.severity, stored_text(f.summary, mode) or "", " ".join(f.topics))
                 for f in reply.findings
             ),
-            context=context_to_json(reply.context),
+            context=context_to_json(_private(reply.context, mode)),
         )
 
     def _user_hash(self, user: str) -> str | None:
         return hash_user(user, self._salt) if user else None
+
+
+def _private(ctx: Context, mode: StoreText) -> Context:
+    """The context as the privacy setting allows it to be stored (the user's words)."""
+    if mode == "full":
+        return ctx
+    return replace(ctx, asked=tuple(t for a in ctx.asked if (t := stored_text(a, mode))))
+
+
+class TurnListener(Protocol):
+    """Called after every turn (metrics, for example); must be quick and must not raise."""
+
+    def __call__(self, incoming: Incoming, reply: Reply, latency_ms: float) -> None: ...
 
 
 K = TypeVar("K")

@@ -1,19 +1,42 @@
-"""One settings object, read once from the environment (secrets come only from there)."""
+"""One settings object, read once from the environment and an optional TOML file.
+
+Every field is read from its environment variable (``ZTBOT_*``, ``SLACK_*``, ``DISCORD_*``; see
+``ENV_NAMES``) and may also be set in the file named by ``ZTBOT_CONFIG``, under either the
+variable's name or the field's name. The environment wins over the file. Secrets are `SecretStr`
+so they never appear in reprs, logs or ``ztbot config show``.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal, cast
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from bot.errors import ConfigError
 
 StoreText = Literal["full", "redacted", "none"]
+LogFormat = Literal["text", "json"]
+SlackMode = Literal["auto", "socket", "http"]
+IdList = Annotated[tuple[str, ...], NoDecode]
+
 _DURATION: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT: Final = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DISABLED: Final = frozenset({"none", "off", "disabled"})
+
+SLACK_API_DEFAULT: Final = "https://slack.com/api/"
+DISCORD_API_DEFAULT: Final = "https://discord.com/api/v10"
+DISCORD_GATEWAY_DEFAULT: Final = "wss://gateway.discord.gg/"
 
 
 def parse_duration(text: str) -> float:
@@ -30,43 +53,269 @@ def default_data_dir(environ: Mapping[str, str]) -> Path:
     return Path(base) / "ztbot"
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+def _env(name: str, field: str) -> Any:
+    """Read from `name` in the environment; `field` also works in the config file and in code."""
+    return AliasChoices(field, name)
+
+
+class Settings(BaseSettings):
     """Everything configurable, with defaults that work on a laptop with no setup."""
 
-    data_dir: Path
-    database_url: str | None  # None: logging disabled
-    store_text: StoreText = "full"
-    user_salt: str | None = None  # None: a random salt kept in the data dir
-    context_idle_s: float = 6 * 3600.0
-    buffer_size: int = 10_000
+    model_config = SettingsConfigDict(
+        frozen=True,
+        populate_by_name=True,
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
+    )
+
+    # --- core -----------------------------------------------------------------------------
+    data_dir: Path = Field(Path(), validation_alias=_env("ZTBOT_DATA_DIR", "data_dir"))
+    # None: logging to a database is disabled (ZTBOT_DATABASE_URL=none).
+    database_url: str | None = Field(
+        "", validation_alias=_env("ZTBOT_DATABASE_URL", "database_url")
+    )
+    knowledge_dir: Path | None = Field(
+        None, validation_alias=_env("ZTBOT_KNOWLEDGE_DIR", "knowledge_dir")
+    )
+    store_text: StoreText = Field("full", validation_alias=_env("ZTBOT_STORE_TEXT", "store_text"))
+    user_salt: SecretStr | None = Field(None, validation_alias=_env("ZTBOT_USER_SALT", "user_salt"))
+    context_idle_s: float = Field(
+        6 * 3600.0, gt=0, validation_alias=_env("ZTBOT_CONTEXT_IDLE", "context_idle")
+    )
+    buffer_size: int = Field(
+        10_000, ge=1, validation_alias=_env("ZTBOT_BUFFER_SIZE", "buffer_size")
+    )
+    # Per user and platform: at most `rate_limit` messages per `rate_window_s` seconds.
+    rate_limit: int = Field(10, ge=0, validation_alias=_env("ZTBOT_RATE_LIMIT", "rate_limit"))
+    rate_window_s: float = Field(
+        60.0, gt=0, validation_alias=_env("ZTBOT_RATE_WINDOW", "rate_window")
+    )
+    max_attachment_bytes: int = Field(
+        1_000_000, ge=1, validation_alias=_env("ZTBOT_MAX_ATTACHMENT_BYTES", "max_attachment_bytes")
+    )
+    http_host: str = Field("0.0.0.0", validation_alias=_env("ZTBOT_HTTP_HOST", "http_host"))
+    # Health and metrics listener; 0 picks a free port, None (ZTBOT_HTTP_PORT=off) disables it.
+    http_port: int | None = Field(
+        8080, ge=0, le=65535, validation_alias=_env("ZTBOT_HTTP_PORT", "http_port")
+    )
+    log_format: LogFormat = Field("text", validation_alias=_env("ZTBOT_LOG_FORMAT", "log_format"))
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias=_env("ZTBOT_LOG_LEVEL", "log_level")
+    )
+
+    # --- Slack ----------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_BOT_TOKEN", "slack_bot_token")
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_APP_TOKEN", "slack_app_token")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET", "slack_signing_secret")
+    )
+    slack_api_url: str = Field(
+        SLACK_API_DEFAULT, validation_alias=_env("SLACK_API_URL", "slack_api_url")
+    )
+    # auto: Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode with SLACK_SIGNING_SECRET.
+    slack_mode: SlackMode = Field("auto", validation_alias=_env("SLACK_MODE", "slack_mode"))
+    slack_http_host: str = Field(
+        "0.0.0.0", validation_alias=_env("SLACK_HTTP_HOST", "slack_http_host")
+    )
+    slack_http_port: int = Field(
+        3000, ge=0, le=65535, validation_alias=_env("SLACK_HTTP_PORT", "slack_http_port")
+    )
+    slack_support_channels: IdList = Field(
+        (), validation_alias=_env("SLACK_SUPPORT_CHANNELS", "slack_support_channels")
+    )
+    slack_admin_users: IdList = Field(
+        (), validation_alias=_env("SLACK_ADMIN_USERS", "slack_admin_users")
+    )
+    slack_admin_group: str | None = Field(
+        None, validation_alias=_env("SLACK_ADMIN_GROUP", "slack_admin_group")
+    )
+    slack_escalation_channel: str | None = Field(
+        None, validation_alias=_env("SLACK_ESCALATION_CHANNEL", "slack_escalation_channel")
+    )
+    slack_escalation_group: str | None = Field(
+        None, validation_alias=_env("SLACK_ESCALATION_GROUP", "slack_escalation_group")
+    )
+
+    # --- Discord --------------------------------------------------------------------------
+    discord_token: SecretStr | None = Field(
+        None, validation_alias=_env("DISCORD_TOKEN", "discord_token")
+    )
+    discord_api_url: str = Field(
+        DISCORD_API_DEFAULT, validation_alias=_env("DISCORD_API_URL", "discord_api_url")
+    )
+    discord_gateway_url: str = Field(
+        DISCORD_GATEWAY_DEFAULT, validation_alias=_env("DISCORD_GATEWAY_URL", "discord_gateway_url")
+    )
+    discord_support_channels: IdList = Field(
+        (), validation_alias=_env("DISCORD_SUPPORT_CHANNELS", "discord_support_channels")
+    )
+    discord_admin_role: str | None = Field(
+        None, validation_alias=_env("DISCORD_ADMIN_ROLE", "discord_admin_role")
+    )
+    discord_escalation_channel: str | None = Field(
+        None, validation_alias=_env("DISCORD_ESCALATION_CHANNEL", "discord_escalation_channel")
+    )
+    discord_escalation_role: str | None = Field(
+        None, validation_alias=_env("DISCORD_ESCALATION_ROLE", "discord_escalation_role")
+    )
+    discord_solved_tag: str = Field(
+        "Solved", validation_alias=_env("DISCORD_SOLVED_TAG", "discord_solved_tag")
+    )
+    # Empty: one AutoShardedClient decides; else this process runs only these shard ids.
+    discord_shard_ids: Annotated[tuple[int, ...], NoDecode] = Field(
+        (), validation_alias=_env("DISCORD_SHARD_IDS", "discord_shard_ids")
+    )
+    discord_shard_count: int | None = Field(
+        None, ge=1, validation_alias=_env("DISCORD_SHARD_COUNT", "discord_shard_count")
+    )
+
+    # --- validation -----------------------------------------------------------------------
+
+    @field_validator("context_idle_s", "rate_window_s", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("http_port", mode="before")
+    @classmethod
+    def _port(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() in _DISABLED else value
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() in _DISABLED else value
+
+    @field_validator(
+        "slack_support_channels", "slack_admin_users", "discord_support_channels", mode="before"
+    )
+    @classmethod
+    def _ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part for part in re.split(r"[\s,]+", value) if part)
+        return value
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _shards(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(int(part) for part in re.split(r"[\s,]+", value) if part)
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    def model_post_init(self, __context: Any) -> None:
+        """Fill the defaults that depend on other values (the data dir, the database path)."""
+        if self.data_dir == Path():
+            object.__setattr__(self, "data_dir", default_data_dir(os.environ))
+        if self.database_url == "":
+            url = f"sqlite:///{self.data_dir / 'ztbot.db'}"
+            object.__setattr__(self, "database_url", url)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read ZTBOT_* variables; a wrong value raises ConfigError naming the variable."""
-        env = os.environ if environ is None else environ
-        data_dir = Path(env.get("ZTBOT_DATA_DIR") or default_data_dir(env))
-        url: str | None = env.get("ZTBOT_DATABASE_URL") or f"sqlite:///{data_dir / 'ztbot.db'}"
-        if url in ("none", "off", "disabled"):
-            url = None
-        store_text = env.get("ZTBOT_STORE_TEXT", "full")
-        if store_text not in ("full", "redacted", "none"):
-            raise ConfigError(
-                f"ZTBOT_STORE_TEXT must be full, redacted or none, not {store_text!r}"
-            )
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the ZTBOT_CONFIG file (TOML)."""
+        path = os.environ.get("ZTBOT_CONFIG")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(path)))
+        return tuple(sources)
+
+    # --- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Read the environment (and ZTBOT_CONFIG); a wrong value raises a one-line ConfigError."""
         try:
-            idle = parse_duration(env.get("ZTBOT_CONTEXT_IDLE", "6h"))
-        except ValueError as exc:
-            raise ConfigError(f"ZTBOT_CONTEXT_IDLE: {exc}") from None
-        try:
-            buffer_size = int(env.get("ZTBOT_BUFFER_SIZE", "10000"))
-        except ValueError:
-            raise ConfigError("ZTBOT_BUFFER_SIZE must be a whole number") from None
-        return cls(
-            data_dir=data_dir,
-            database_url=url,
-            store_text=cast(StoreText, store_text),
-            user_salt=env.get("ZTBOT_USER_SALT") or None,
-            context_idle_s=idle,
-            buffer_size=max(1, buffer_size),
+            return cls()
+        except ValidationError as exc:
+            raise ConfigError(_one_line(exc)) from None
+        except (OSError, ValueError) as exc:  # an unreadable or malformed config file
+            raise ConfigError(f"ZTBOT_CONFIG: {exc}") from None
+
+    # --- views for the front ends ---------------------------------------------------------
+
+    @property
+    def slack_enabled(self) -> bool:
+        """True when Slack credentials are set (a bot token plus an app token or a secret)."""
+        return self.slack_bot_token is not None and (
+            self.slack_app_token is not None or self.slack_signing_secret is not None
         )
+
+    @property
+    def slack_socket_mode(self) -> bool:
+        """Socket Mode unless asked for HTTP, or auto with no app token."""
+        if self.slack_mode == "auto":
+            return self.slack_app_token is not None
+        return self.slack_mode == "socket"
+
+    @property
+    def discord_enabled(self) -> bool:
+        """True when a Discord bot token is set."""
+        return self.discord_token is not None
+
+    def secret(self, name: str) -> str | None:
+        """The plain value of a SecretStr field, for the one place that needs it."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else None
+
+    def shown(self) -> dict[str, str]:
+        """Every setting as ENV_NAME -> text, secrets masked (for `ztbot config show`)."""
+        out: dict[str, str] = {}
+        for field in type(self).model_fields:
+            value = getattr(self, field)
+            if isinstance(value, SecretStr):
+                text = "********" if value.get_secret_value() else "(empty)"
+            elif value is None:
+                text = "(not set)"
+            elif isinstance(value, tuple):
+                text = ",".join(str(v) for v in value) or "(none)"
+            elif field == "database_url":
+                text = mask_url(str(value))
+            else:
+                text = str(value)
+            out[ENV_NAMES[field]] = text
+        return out
+
+
+def mask_url(url: str) -> str:
+    """A database URL with its password replaced by ***."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def _names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for field, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        assert isinstance(alias, AliasChoices)
+        names[field] = str(alias.choices[-1])
+    return names
+
+
+ENV_NAMES: Final[dict[str, str]] = _names()
+
+
+def _one_line(exc: ValidationError) -> str:
+    """'ZTBOT_STORE_TEXT: Input should be 'full', 'redacted' or 'none' (got 'x')'."""
+    err = exc.errors()[0]
+    field = str(err["loc"][0]) if err["loc"] else ""
+    name = ENV_NAMES.get(field, field or "configuration")
+    got = err.get("input")
+    shown = "" if "SECRET" in name or "TOKEN" in name or "SALT" in name else f" (got {got!r})"
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{name}: {err['msg']}{shown}{more}"

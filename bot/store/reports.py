@@ -25,7 +25,7 @@ from bot.store.models import Feedback, Finding, Turn
 from bot.text import canonical, terms, words
 
 # Replies that never try to answer a question, so a missing topic is not an abstention.
-NOT_QUESTIONS: Final = ("smalltalk", "help")
+NOT_QUESTIONS: Final = ("smalltalk", "help", "escalate")
 PROBLEM_SEVERITIES: Final = ("warning", "error")
 MAX_TEXTS: Final = 5000  # rows read per section; the newest win
 MAX_CLUSTERS: Final = 1000  # beyond this, unmatched texts share one "other" group

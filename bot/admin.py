@@ -1,0 +1,62 @@
+"""Admin actions shared by the chat front ends: reload the knowledge, summarise the logs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot.knowledge.reload import KnowledgeReloader
+from bot.service import SupportService
+from bot.settings import parse_duration
+from bot.store.reports import build_report, render_report
+
+log = logging.getLogger(__name__)
+
+ADMIN_HELP = "Admin commands: `admin reload` (load the knowledge files again), `admin report [7d]`."
+
+
+class AdminActions:
+    """What `/zt admin ...` does; each returns text for the admin (Markdown-safe)."""
+
+    def __init__(self, service: SupportService, reloader: KnowledgeReloader | None) -> None:
+        self.service = service
+        self.reloader = reloader
+
+    def run(self, command: str, by: str) -> str:
+        """Run `reload` or `report [since]` for the admin `by`; unknown commands get the help."""
+        words = command.split()
+        if words[:1] == ["reload"]:
+            return self.reload(by)
+        if words[:1] == ["report"]:
+            return self.report(words[1] if len(words) > 1 else "7d")
+        return ADMIN_HELP
+
+    def reload(self, by: str) -> str:
+        """Reload the knowledge behind the check and self-test gate."""
+        if self.reloader is None:
+            return "Reloading is not available in this process."
+        result = self.reloader.reload(by)
+        log.info("admin reload by %s: ok=%s version=%s", by, result.ok, result.version)
+        return result.message()
+
+    def report(self, since: str = "7d") -> str:
+        """The usage report for the last `since` (e.g. 7d), as a code block."""
+        store = self.service.store
+        if store is None:
+            return "No database is configured, so there is nothing to report."
+        try:
+            age = parse_duration(since)
+        except ValueError as exc:
+            return str(exc)
+        try:
+            with Session(store.engine) as session:
+                report = build_report(
+                    session, since=datetime.now(UTC) - timedelta(seconds=age), max_groups=5
+                )
+        except SQLAlchemyError as exc:
+            log.warning("admin report failed: %s", exc.__class__.__name__)
+            return "The database is not reachable right now; try again later."
+        return f"```\n{render_report(report)}```"
