@@ -14,7 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-MIGRATIONS: Final = Path(__file__).resolve().parents[2] / "migrations"
+# Inside the package, so an installed wheel (the container) carries its migrations.
+MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK_KEY: Final = 0x7A7B07  # advisory lock id for migrations ("ztbot")
 
 
