@@ -159,13 +159,16 @@ class Matcher:
         if n < 4 or not term.isalpha():
             return None
         # Edit budget like common search engines' "AUTO" fuzziness; 4-letter words only
-        # accept a swap of two letters ("pnig"), since one edit there makes other real words.
+        # accept a swap of two letters ("pnig"), since one edit there makes other real words,
+        # and 5-letter words no same-length substitution ("bread" is not a typo of "break").
         budget = 1 if n <= 7 else 2
         best = process.extractOne(term, self._vocab, scorer=OSA.distance, score_cutoff=budget)
         if best is None:
             return None
         word = str(best[0])
         if n == 4 and sorted(word) != sorted(term):
+            return None
+        if n == 5 and len(word) == n and sorted(word) != sorted(term):
             return None
         if word[0] != term[0] and n < 8:
             return None

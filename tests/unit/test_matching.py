@@ -79,6 +79,26 @@ def test_uncovered_subject_is_named(matcher: Matcher) -> None:
     assert result.uncovered == "bridging"
 
 
+@pytest.mark.parametrize(
+    ("typed", "corrected"),
+    [("pnig", "ping"), ("latancy", "latency"), ("firewal", "firewall"), ("bread", None)],
+)
+def test_typos_are_corrected_but_real_words_are_not(
+    matcher: Matcher, typed: str, corrected: str | None
+) -> None:
+    """Swaps and dropped letters are typos; "bread" is a word of its own, not "break"."""
+    terms = matcher.query_terms(typed)
+    if corrected is None:
+        assert terms == [typed]
+    else:
+        assert corrected in terms
+
+
+def test_off_topic_kitchen_question_abstains(matcher: Matcher) -> None:
+    """A question from another world entirely gets no ZeroTier topic."""
+    assert matcher.match("how do I bake bread").topic is None
+
+
 def test_excluding_a_topic_offers_the_next(matcher: Matcher) -> None:
     """Excluded topics never come back (used for "that didn't help")."""
     result = matcher.match("cant ping my other box over zt", exclude={"ping-not-working"})
