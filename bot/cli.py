@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -70,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("chat", help="an interactive session that keeps the conversation context")
+    sub.add_parser(
+        "serve", help="run the bot on every configured chat platform, with health and metrics"
+    )
+    cfg = sub.add_parser("config", help="the effective settings")
+    cfgsub = cfg.add_subparsers(dest="config_command", metavar="ACTION", parser_class=_Parser)
+    cfgsub.required = True
+    cfgsub.add_parser("show", help="print every setting as NAME=value, secrets masked")
 
     dbp = sub.add_parser("db", help="database migrations and retention")
     dbsub = dbp.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
@@ -113,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
     except ConfigError as exc:
         return _usage(str(exc))
+    if args.command == "config":
+        return _config_show(settings)
+    if args.command == "serve":
+        return _serve(args, settings)
     if args.command == "db":
         return _db(args, settings)
     if args.command == "kb":
@@ -137,6 +150,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not service.close(timeout=10.0):
             left = service.store.writer.pending if service.store else 0
             sys.stderr.write(f"ztbot: the database is unavailable; {left} turn(s) not saved\n")
+
+
+def _config_show(settings: Settings) -> int:
+    """Every effective setting as NAME=value (secrets masked), and where the file came from."""
+    path = os.environ.get("ZTBOT_CONFIG")
+    source = f"{path} (from ZTBOT_CONFIG)" if path else "none (set ZTBOT_CONFIG to use one)"
+    sys.stdout.write(f"# config file: {source}\n")
+    sys.stdout.write("# the environment overrides the file\n")
+    for name, value in settings.shown().items():
+        sys.stdout.write(f"{name}={value}\n")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the chat front ends, health and metrics until SIGTERM."""
+    from bot.logs import setup_logging  # noqa: PLC0415  (only the server needs these)
+    from bot.serve import serve  # noqa: PLC0415
+
+    setup_logging(settings)
+    return asyncio.run(serve(settings, knowledge=args.knowledge))
 
 
 def _chat(service: SupportService, path: Path) -> int:

@@ -156,6 +156,16 @@ class SupportService:
             reply.topic,
             len(reply.findings),
             latency_ms,
+            # The same values as fields, for JSON logs (bot/logs.py); ids only, never text.
+            extra={
+                "turn_id": turn_id,
+                "event_id": incoming.event_id,
+                "platform": incoming.platform,
+                "kind": reply.kind,
+                "topic": reply.topic,
+                "findings": len(reply.findings),
+                "latency_ms": round(latency_ms, 2),
+            },
         )
         return reply
 

@@ -36,6 +36,7 @@ _DISABLED: Final = frozenset({"none", "off", "disabled"})
 
 SLACK_API_DEFAULT: Final = "https://slack.com/api/"
 DISCORD_API_DEFAULT: Final = "https://discord.com/api/v10"
+FAQ_URL_DEFAULT: Final = "https://docs.zerotier.com/faq"
 DISCORD_GATEWAY_DEFAULT: Final = "wss://gateway.discord.gg/"
 
 
@@ -94,6 +95,8 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(
         1_000_000, ge=1, validation_alias=_env("ZTBOT_MAX_ATTACHMENT_BYTES", "max_attachment_bytes")
     )
+    # The published FAQ: chat answers link to its headings (`<url>#<anchor>`); none: no links.
+    faq_url: str | None = Field(FAQ_URL_DEFAULT, validation_alias=_env("ZTBOT_FAQ_URL", "faq_url"))
     http_host: str = Field("0.0.0.0", validation_alias=_env("ZTBOT_HTTP_HOST", "http_host"))
     # Health and metrics listener; 0 picks a free port, None (ZTBOT_HTTP_PORT=off) disables it.
     http_port: int | None = Field(
@@ -186,7 +189,7 @@ class Settings(BaseSettings):
     def _port(cls, value: object) -> object:
         return None if isinstance(value, str) and value.strip().lower() in _DISABLED else value
 
-    @field_validator("database_url", mode="before")
+    @field_validator("database_url", "faq_url", mode="before")
     @classmethod
     def _database(cls, value: object) -> object:
         return None if isinstance(value, str) and value.strip().lower() in _DISABLED else value
@@ -241,6 +244,10 @@ class Settings(BaseSettings):
     @classmethod
     def from_env(cls) -> Settings:
         """Read the environment (and ZTBOT_CONFIG); a wrong value raises a one-line ConfigError."""
+        path = os.environ.get("ZTBOT_CONFIG")
+        # pydantic-settings skips a missing file silently; a typo in the path must not.
+        if path and not Path(path).is_file():
+            raise ConfigError(f"ZTBOT_CONFIG: no such file: {path}")
         try:
             return cls()
         except ValidationError as exc:
@@ -308,13 +315,20 @@ def _names() -> dict[str, str]:
 
 
 ENV_NAMES: Final[dict[str, str]] = _names()
+# Errors name the alias that matched (e.g. `rate_window` for rate_window_s): map those too.
+_ALIAS_NAMES: Final[dict[str, str]] = {
+    str(choice).lower(): ENV_NAMES[field]
+    for field, info in Settings.model_fields.items()
+    if isinstance(info.validation_alias, AliasChoices)
+    for choice in info.validation_alias.choices
+}
 
 
 def _one_line(exc: ValidationError) -> str:
     """'ZTBOT_STORE_TEXT: Input should be 'full', 'redacted' or 'none' (got 'x')'."""
     err = exc.errors()[0]
     field = str(err["loc"][0]) if err["loc"] else ""
-    name = ENV_NAMES.get(field, field or "configuration")
+    name = ENV_NAMES.get(field) or _ALIAS_NAMES.get(field.lower(), field or "configuration")
     got = err.get("input")
     shown = "" if "SECRET" in name or "TOKEN" in name or "SALT" in name else f" (got {got!r})"
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
