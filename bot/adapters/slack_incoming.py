@@ -1,0 +1,258 @@
+"""Slack events in, `Incoming` out: pure helpers with no I/O (the Bolt wiring is in slack_app)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from bot.models import Attachment, Incoming
+
+PLATFORM: Final = "slack"
+
+# Message subtypes that are a person writing; every other subtype (edits, joins, bot posts,
+# deletions) is ignored.
+_USER_SUBTYPES: Final = frozenset({"", "file_share", "thread_broadcast"})
+_MENTION: Final = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_LINK: Final = re.compile(r"<((?:https?|mailto|tel):[^|>]+)(?:\|([^>]*))?>")
+_CHANNEL: Final = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
+_SPECIAL: Final = re.compile(r"<!(\w+)(?:\^[^|>]*)?(?:\|([^>]*))?>")
+_FENCE: Final = re.compile(r"```(.*?)```", re.DOTALL)
+_TEXT_EXTENSIONS: Final = (".txt", ".log", ".text", ".out", ".json", ".conf")
+_TEXT_FILETYPES: Final = frozenset({"text", "log", "json", "shell", "bash", "powershell"})
+# A paste this long (or any code block / file) gets the "working on it" reaction.
+_LONG_PASTE_LINES: Final = 8
+_LONG_PASTE_CHARS: Final = 600
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """A file shared in a message that might hold pasted command output."""
+
+    id: str
+    name: str
+    size: int | None
+    url: str | None
+    needs_info: bool  # Slack sent a stub: ask files.info for the URL and size
+
+
+@dataclass(frozen=True, slots=True)
+class BotIdentity:
+    """Who the bot is in this workspace (from auth.test), to ignore its own messages."""
+
+    user_id: str | None = None
+    bot_id: str | None = None
+
+
+def conversation_key(team: str, channel: str, thread: str | None, *, is_dm: bool = False) -> str:
+    """The service's context key: one per thread in channels, one per DM channel."""
+    if is_dm:
+        return f"{PLATFORM}:{team}:{channel}"
+    return f"{PLATFORM}:{team}:{channel}:{thread or ''}"
+
+
+def is_dm(event: Mapping[str, Any]) -> bool:
+    """True for a direct message to the bot."""
+    return event.get("channel_type") == "im" or str(event.get("channel", "")).startswith("D")
+
+
+def is_from_bot(event: Mapping[str, Any], me: BotIdentity) -> bool:
+    """True for messages written by this bot or any other bot (never answered)."""
+    if event.get("bot_id") or event.get("bot_profile") or event.get("subtype") == "bot_message":
+        return True
+    user = event.get("user")
+    return user is None or (me.user_id is not None and user == me.user_id)
+
+
+def mentions(text: str, user_id: str | None) -> bool:
+    """True when `text` mentions `user_id`."""
+    return user_id is not None and any(m == user_id for m in _MENTION.findall(text))
+
+
+def to_plain_text(text: str, user_id: str | None = None) -> str:
+    """Slack's message markup as the user typed it: mention of the bot removed, links
+    unwrapped, &amp; &lt; &gt; decoded (pasted `<ztaddr>` headers arrive escaped)."""
+    if user_id is not None:
+        text = re.sub(rf"<@{re.escape(user_id)}(?:\|[^>]*)?>[,:]?\s?", "", text)
+    text = _MENTION.sub(lambda m: f"@{m.group(1)}", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1).removeprefix("mailto:"), text)
+    text = _CHANNEL.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
+    text = _SPECIAL.sub(lambda m: m.group(2) or f"@{m.group(1)}", text)
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text.strip()
+
+
+def code_blocks(text: str) -> list[str]:
+    """The contents of the ``` fenced blocks in a message (Slack has no language tags)."""
+    return [m.group(1).strip("\n") for m in _FENCE.finditer(text)]
+
+
+def is_long_paste(text: str, files: int = 0) -> bool:
+    """True when the message carries enough output that the user should see we're working."""
+    return (
+        files > 0
+        or bool(code_blocks(text))
+        or text.count("\n") >= _LONG_PASTE_LINES
+        or len(text) >= _LONG_PASTE_CHARS
+    )
+
+
+def text_files(event: Mapping[str, Any]) -> list[FileRef]:
+    """Files in a message that may hold command output: .txt/.log, text snippets."""
+    refs: list[FileRef] = []
+    for raw in event.get("files") or ():
+        if not isinstance(raw, Mapping) or not raw.get("id"):
+            continue
+        stub = raw.get("file_access") == "check_file_info"
+        name = str(raw.get("name") or raw.get("title") or raw["id"])
+        if not stub and not is_text_file(raw):
+            continue
+        size = raw.get("size")
+        refs.append(
+            FileRef(
+                id=str(raw["id"]),
+                name=name,
+                size=int(size) if isinstance(size, int) else None,
+                url=raw.get("url_private_download") or raw.get("url_private"),
+                needs_info=stub or not raw.get("url_private"),
+            )
+        )
+    return refs
+
+
+def is_text_file(file: Mapping[str, Any]) -> bool:
+    """True for plain-text uploads and snippets; binaries and images are not read."""
+    name = str(file.get("name") or "").lower()
+    mimetype = str(file.get("mimetype") or "")
+    return (
+        file.get("mode") == "snippet"
+        or name.endswith(_TEXT_EXTENSIONS)
+        or str(file.get("filetype") or "") in _TEXT_FILETYPES
+        or mimetype.startswith("text/")
+    )
+
+
+def file_ref(info: Mapping[str, Any]) -> FileRef | None:
+    """A `files.info` result's file as a FileRef, or None when it is not text."""
+    if not info.get("id") or not is_text_file(info):
+        return None
+    size = info.get("size")
+    return FileRef(
+        id=str(info["id"]),
+        name=str(info.get("name") or info.get("title") or info["id"]),
+        size=int(size) if isinstance(size, int) else None,
+        url=info.get("url_private_download") or info.get("url_private"),
+        needs_info=False,
+    )
+
+
+def thread_of(event: Mapping[str, Any]) -> str:
+    """The thread a reply belongs in: the event's thread, or a new one under the message."""
+    return str(event.get("thread_ts") or event.get("ts") or "")
+
+
+def should_answer(
+    event: Mapping[str, Any],
+    *,
+    me: BotIdentity,
+    support_channels: Container[str],
+    bot_threads: Container[tuple[str, str]],
+) -> bool:
+    """Whether a `message` or `app_mention` event is addressed to the bot.
+
+    Mentions always are; DMs always are; other channel messages only in configured support
+    channels or in threads the bot already answers in. A channel message that mentions the bot
+    is skipped here because Slack also sends it as an `app_mention`.
+    """
+    if event.get("type") not in {"message", "app_mention"}:
+        return False
+    if str(event.get("subtype") or "") not in _USER_SUBTYPES or is_from_bot(event, me):
+        return False
+    if event.get("type") == "app_mention":
+        return True
+    if is_dm(event):
+        return True
+    if mentions(str(event.get("text") or ""), me.user_id):
+        return False
+    channel = str(event.get("channel") or "")
+    if channel in support_channels:
+        return True
+    thread = event.get("thread_ts")
+    return thread is not None and (channel, str(thread)) in bot_threads
+
+
+def to_incoming(
+    event: Mapping[str, Any],
+    *,
+    team: str,
+    event_id: str | None,
+    me: BotIdentity,
+    attachments: Iterable[Attachment] = (),
+) -> Incoming | None:
+    """The `Incoming` for a user's message event, or None when there is nothing to answer."""
+    channel = str(event.get("channel") or "")
+    user = str(event.get("user") or "")
+    if not channel or not user:
+        return None
+    files = tuple(attachments)
+    text = to_plain_text(str(event.get("text") or ""), me.user_id)
+    if not text and not files:
+        return None
+    thread = thread_of(event)
+    dm = is_dm(event)
+    return Incoming(
+        text=text,
+        platform=PLATFORM,
+        user=user,
+        conversation=conversation_key(team, channel, thread, is_dm=dm),
+        attachments=files,
+        event_id=event_id,
+        workspace=team or None,
+        channel=channel,
+        thread=thread or None,
+    )
+
+
+def team_of(body: Mapping[str, Any]) -> str:
+    """The workspace id of an Events API / interactivity / slash command payload."""
+    team = body.get("team_id") or body.get("team")
+    if isinstance(team, Mapping):
+        team = team.get("id")
+    return str(team or "")
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A parsed `/zt ...` slash command."""
+
+    kind: str  # "ask", "help", "admin"
+    text: str  # the question, or the admin command ("reload", "report 7d")
+
+
+def parse_command(text: str) -> Command:
+    """`/zt help`, `/zt admin report 7d`, anything else is a question (empty: help)."""
+    words = text.strip()
+    head, _, rest = words.partition(" ")
+    if not words or head.lower() in {"help", "-h", "--help", "?"}:
+        return Command("help", "")
+    if head.lower() == "admin":
+        return Command("admin", rest.strip())
+    return Command("ask", to_plain_text(words))
+
+
+def action_value(body: Mapping[str, Any]) -> str:
+    """The `value` of the first action in a block_actions payload."""
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("value") or "")
+
+
+def action_place(body: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(channel, thread_ts, message_ts) of the message whose button was pressed."""
+    channel = body.get("channel") or {}
+    message = body.get("message") or {}
+    container = body.get("container") or {}
+    channel_id = str(channel.get("id") or container.get("channel_id") or "")
+    ts = str(message.get("ts") or container.get("message_ts") or "")
+    thread = str(message.get("thread_ts") or container.get("thread_ts") or ts)
+    return channel_id, thread, ts
