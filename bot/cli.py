@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--knowledge",
         type=Path,
         metavar="PATH",
-        help="knowledge directory or file (default: $ZTBOT_KNOWLEDGE or ./knowledge)",
+        help="knowledge directory or file (default: $ZTBOT_KNOWLEDGE_DIR, else ./knowledge)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -122,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
     except ConfigError as exc:
         return _usage(str(exc))
+    if args.knowledge is None:  # ZTBOT_KNOWLEDGE_DIR (or the config file) when no --knowledge
+        args.knowledge = settings.knowledge_dir
     if args.command == "config":
         return _config_show(settings)
     if args.command == "serve":

@@ -1,0 +1,194 @@
+"""serve(): start-up order, readiness, graceful stop with turns flushed, failures, no credentials.
+
+The chat front ends here are small in-process stand-ins implementing the front-end contract, so
+these tests exercise serve() itself; tests/scenario/test_serve.py runs the real SDKs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.admin import AdminActions
+from bot.cli import main
+from bot.models import Incoming
+from bot.ratelimit import RateLimiter
+from bot.serve import Running, serve
+from bot.service import SupportService
+from bot.settings import Settings
+
+KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+
+
+class FakeFrontEnd:
+    """Answers one question when asked; `stop` waits for the reply in flight."""
+
+    name = "fake"
+    instances: list[FakeFrontEnd] = []  # noqa: RUF012  (test bookkeeping)
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: SupportService,
+        admin: AdminActions,
+        limiter: RateLimiter,
+    ) -> None:
+        self.service = service
+        self.admin = admin
+        self.limiter = limiter
+        self.connected = False
+        self.stopped = False
+        self.inflight: set[asyncio.Task[None]] = set()
+        self.replies: list[str] = []
+        FakeFrontEnd.instances.append(self)
+
+    @property
+    def ready(self) -> bool:
+        return self.connected
+
+    async def start(self) -> None:
+        self.connected = True
+
+    def receive(self, text: str, n: int) -> None:
+        task = asyncio.create_task(self._answer(text, n))
+        self.inflight.add(task)
+
+    async def _answer(self, text: str, n: int) -> None:
+        reply = await asyncio.to_thread(
+            self.service.handle,
+            Incoming(text, platform="fake", user="U1", conversation=f"c{n}", event_id=f"E{n}"),
+        )
+        assert reply is not None
+        self.replies.append(reply.kind)
+
+    async def stop(self) -> None:
+        self.connected = False
+        await asyncio.gather(*self.inflight)
+        self.stopped = True
+
+
+class BrokenFrontEnd(FakeFrontEnd):
+    name = "broken"
+
+    async def start(self) -> None:
+        raise ConnectionError("no route to the platform")
+
+
+def _settings(tmp_path: Path, **kw: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": tmp_path,
+        "http_host": "127.0.0.1",
+        "http_port": 0,
+        "knowledge_dir": KNOWLEDGE,
+    }
+    return Settings(**{**values, **kw})  # type: ignore[arg-type]
+
+
+async def test_serves_until_stopped_then_flushes_every_turn(tmp_path: Path) -> None:
+    """Ready once the front end is up; on stop, the reply in flight finishes and is saved."""
+    FakeFrontEnd.instances.clear()
+    stop = asyncio.Event()
+    started: asyncio.Queue[Running] = asyncio.Queue()
+    task = asyncio.create_task(
+        serve(
+            _settings(tmp_path, rate_limit=3),
+            stop=stop,
+            on_started=started.put_nowait,
+            factories=[FakeFrontEnd],
+            handle_signals=False,
+        )
+    )
+    running = await asyncio.wait_for(started.get(), 30)
+    fe = FakeFrontEnd.instances[0]
+    assert fe.limiter.limit == 3 and fe.admin.reloader is running.reloader
+    base = f"http://127.0.0.1:{running.health_port}"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/readyz") as r:
+            assert r.status == 200
+            assert (await r.json())["checks"] == {"knowledge": True, "database": True, "fake": True}
+        for n, question in enumerate(["how do i update zerotier", "what ports does zerotier use"]):
+            fe.receive(question, n)
+        stop.set()  # while the replies may still be in flight
+        assert await asyncio.wait_for(task, 30) == 0
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await http.get(f"{base}/healthz")  # the listener is closed
+    assert fe.stopped and fe.replies == ["answer", "answer"]
+    db = create_engine(f"sqlite:///{tmp_path / 'ztbot.db'}")
+    with db.connect() as conn:
+        events = conn.execute(text("SELECT event_id FROM turns ORDER BY event_id")).scalars()
+        assert list(events) == ["E0", "E1"]
+        versions = conn.execute(text("SELECT loaded_by FROM knowledge_versions")).scalars()
+        assert list(versions) == ["serve"]
+    db.dispose()
+
+
+async def test_front_end_that_cannot_start_exits_1_cleanly(tmp_path: Path) -> None:
+    """A platform that fails to connect ends start-up with exit 1; the others are stopped."""
+    FakeFrontEnd.instances.clear()
+    err = io.StringIO()
+    code = await asyncio.wait_for(
+        serve(
+            _settings(tmp_path, database_url=None),
+            factories=[FakeFrontEnd, BrokenFrontEnd],
+            handle_signals=False,
+            err=err,
+        ),
+        30,
+    )
+    assert code == 1
+    ok, broken = FakeFrontEnd.instances
+    assert ok.stopped and not broken.stopped  # only what started is stopped
+
+
+async def test_broken_knowledge_exits_2(tmp_path: Path) -> None:
+    """Knowledge that does not load: its problems on stderr, exit 2, nothing started."""
+    bad = tmp_path / "kb"
+    bad.mkdir()
+    (bad / "faq.yaml").write_text("topics: [", encoding="utf-8")
+    err = io.StringIO()
+    code = await serve(
+        _settings(tmp_path, knowledge_dir=bad),
+        factories=[FakeFrontEnd],
+        handle_signals=False,
+        err=err,
+    )
+    assert code == 2 and err.getvalue().startswith("ztbot: ")
+
+
+async def test_unreachable_database_exits_1(tmp_path: Path) -> None:
+    """A database that cannot be opened at start: one line naming it (password masked)."""
+    err = io.StringIO()
+    url = "postgresql+psycopg://bot:hunter2@127.0.0.1:1/ztbot"
+    code = await serve(
+        _settings(tmp_path, database_url=url),
+        factories=[FakeFrontEnd],
+        handle_signals=False,
+        err=err,
+    )
+    assert code == 1
+    assert err.getvalue().startswith("ztbot: database postgresql+psycopg://bot:***@127.0.0.1:1")
+    assert "hunter2" not in err.getvalue()
+
+
+def test_no_credentials_says_what_to_set(capsys: pytest.CaptureFixture[str]) -> None:
+    """`ztbot serve` with no platform credentials: exit 2, what to set, and `ztbot chat`."""
+    assert main(["serve"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    for needed in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN"):
+        assert needed in err
+    assert "ztbot chat" in err
+
+
+def test_half_slack_credentials_are_not_enough(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bot token without an app token or signing secret does not start Slack."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    assert main(["serve"]) == 2
+    assert "SLACK_APP_TOKEN" in capsys.readouterr().err
