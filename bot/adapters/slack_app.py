@@ -187,15 +187,15 @@ class SlackFrontEnd:
         """Stop taking events, let replies in progress finish (bounded), close connections."""
         self._running = False
         if self._socket is not None:
-            await self._socket.disconnect_async()  # type: ignore[no-untyped-call]
+            # close(), not disconnect(): a disconnected client would reconnect by itself.
+            # Replies already being worked on use the Web API client, which stays open.
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
         if self._site is not None:
             await self._site.stop()
             self._site = None
         with contextlib.suppress(TimeoutError):
             await self.wait_idle(_STOP_WAIT_S)
-        if self._socket is not None:
-            await self._socket.close_async()  # type: ignore[no-untyped-call]
-            self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
