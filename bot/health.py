@@ -63,7 +63,10 @@ class HealthServer:
         addresses = runner.addresses  # the bound (host, port, ...) tuples; tells port 0 apart
         self.port = int(addresses[0][1]) if addresses else self._wanted
         log.info(
-            "health and metrics on %s port %d (/healthz /readyz /metrics)", self.host, self.port
+            "health and metrics on %s port %d (/healthz /readyz /metrics)",
+            self.host,
+            self.port,
+            extra={"port": self.port},
         )
 
     async def stop(self) -> None:
