@@ -105,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="exit 1 when no command output is found"
     )
     add_kb_parser(sub)
+    dc = sub.add_parser("discord", help="Discord administration")
+    dcsub = dc.add_subparsers(dest="discord_command", metavar="ACTION", parser_class=_Parser)
+    dcsub.required = True
+    dsync = dcsub.add_parser("sync", help="register the slash commands (globally or in one guild)")
+    dsync.add_argument("--guild", type=int, metavar="ID", help="only this guild (instant)")
     return parser
 
 
@@ -132,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _db(args, settings)
     if args.command == "kb":
         return run_kb(args, args.knowledge)
+    if args.command == "discord":
+        return _discord_sync(args, settings)
     if args.command == "report":
         return _report(args, settings)
     try:
@@ -302,6 +309,24 @@ def _diagnose(engine: Engine, args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(console.render(reply) + "\n")
     return EXIT_NOTHING if args.strict and not reply.outputs and not reply.findings else EXIT_OK
+
+
+def _discord_sync(args: argparse.Namespace, settings: Settings) -> int:
+    """`ztbot discord sync`: register the slash commands now, rather than on every start."""
+    import discord  # noqa: PLC0415  (only this command and the server need discord.py)
+
+    from bot.adapters.discord_client import sync_commands  # noqa: PLC0415
+
+    try:
+        names = asyncio.run(sync_commands(settings, args.guild))
+    except ConfigError as exc:
+        return _usage(str(exc))
+    except discord.HTTPException as exc:
+        sys.stderr.write(f"ztbot: Discord refused the sync: {exc.status} {exc.text}\n")
+        return EXIT_USAGE
+    where = f"guild {args.guild}" if args.guild is not None else "every guild (global)"
+    sys.stdout.write(f"synced {len(names)} commands to {where}: {', '.join(names)}\n")
+    return EXIT_OK
 
 
 def _usage(message: str) -> int:

@@ -257,7 +257,13 @@ class Engine:
                 section=section.id if section else None,
                 os=_first(os_names, ctx.os),
                 shown=shown,
-                ranked=tuple(dict.fromkeys(t for f in problems for t in f.topics)),
+                # The fixes for the findings first, then what the words asked, so that
+                # "not helpful" on a diagnosis can offer the next topics.
+                ranked=tuple(
+                    dict.fromkeys(
+                        [*(t for f in problems for t in f.topics), *(c.topic for c in candidates)]
+                    )
+                ),
                 choices=(),
                 nodes=diagnosis.nodes,
             ),

@@ -1,0 +1,269 @@
+"""A `Reply` as Discord messages: embeds within Discord's limits, plus the buttons to show.
+
+Pure: returns the REST JSON of the embeds and plain `Button` specs; the client turns the specs
+into `discord.ui` items. Discord's Markdown is CommonMark-like (bold, code, fences, lists, masked
+links), so reply bodies pass through; only the sizes need care.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from bot.models import Escalation, Reply
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+TITLE_MAX: Final = 256
+DESCRIPTION_MAX: Final = 4096
+FIELDS_MAX: Final = 25
+FIELD_NAME_MAX: Final = 256
+FIELD_VALUE_MAX: Final = 1024
+FOOTER_MAX: Final = 2048
+EMBED_TOTAL_MAX: Final = 6000  # all embeds of one message together
+EMBEDS_PER_MESSAGE: Final = 10
+CONTENT_MAX: Final = 2000
+LABEL_MAX: Final = 80  # button label
+BUTTONS_PER_ROW: Final = 5
+
+COLOURS: Final = {
+    "answer": 0x5865F2,
+    "diagnosis": 0xFEE75C,
+    "clarify": 0x99AAB5,
+    "abstain": 0x99AAB5,
+    "smalltalk": 0x57F287,
+    "help": 0x57F287,
+    "escalate": 0xE67E22,
+}
+ERROR_COLOUR: Final = 0xED4245
+_ICON: Final = {"error": "🔴", "warning": "🟡", "info": "🔵"}
+_FENCE_LINE: Final = re.compile(r"^\s*```")
+_FEEDBACK_KINDS: Final = frozenset({"answer", "diagnosis"})
+_MORE: Final = "…"
+_FENCE_ROOM: Final = 40  # room kept in a piece to reopen and close a cut code fence
+
+# Custom ids of the persistent buttons; the client parses them back with these templates.
+SOLVED_TEMPLATE: Final = r"ztbot:solved:(?P<turn>[0-9a-f]{1,64})"
+UNHELPFUL_TEMPLATE: Final = r"ztbot:unhelpful:(?P<turn>[0-9a-f]{1,64})"
+PICK_TEMPLATE: Final = r"ztbot:pick:(?P<turn>[0-9a-f]{1,64}):(?P<n>[0-9]{1,2})"
+
+ButtonStyle = Literal["primary", "secondary", "success", "danger"]
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button to attach to a message; `custom_id` carries the turn (and choice) it acts on."""
+
+    custom_id: str
+    label: str
+    style: ButtonStyle = "secondary"
+    emoji: str | None = None
+    row: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One Discord message: optional text content, embeds (REST JSON) and buttons."""
+
+    content: str | None = None
+    embeds: tuple[dict[str, Any], ...] = ()
+    buttons: tuple[Button, ...] = ()
+
+
+def solved_id(turn_id: str) -> str:
+    """Custom id of the "Solved" button for a turn."""
+    return f"ztbot:solved:{turn_id}"
+
+
+def unhelpful_id(turn_id: str) -> str:
+    """Custom id of the "Not helpful" button for a turn."""
+    return f"ztbot:unhelpful:{turn_id}"
+
+
+def pick_id(turn_id: str, n: int) -> str:
+    """Custom id of the button picking choice `n` (1-based) offered in a turn."""
+    return f"ztbot:pick:{turn_id}:{n}"
+
+
+def is_secret_leak(reply: Reply) -> bool:
+    """True when the user's message contained a secret (the diagnosis flags it)."""
+    return any(f.code.startswith("secret") for f in reply.findings)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, ending with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - len(_MORE)].rstrip() + _MORE
+
+
+def split_text(text: str, limit: int = CONTENT_MAX) -> list[str]:
+    """Split Markdown into pieces of at most `limit` characters.
+
+    Breaks at line boundaries; a code fence cut in two is closed at the end of one piece and
+    opened again at the start of the next, so every piece renders. Lines longer than a piece
+    are hard-wrapped.
+    """
+    if len(text) <= limit:
+        return [text]
+    width = max(1, limit - _FENCE_ROOM)
+    lines = [part for line in text.split("\n") for part in _wrap(line, width)]
+    pieces: list[str] = []
+    current: list[str] = []
+    fence: str | None = None  # the opening line of the fence we are inside, if any
+    for line in lines:
+        if current and len("\n".join([*current, line])) + 4 > limit:
+            pieces.append("\n".join(current) + ("\n```" if fence is not None else ""))
+            current = [fence] if fence is not None else []
+        current.append(line)
+        if _FENCE_LINE.match(line):
+            fence = None if fence is not None else line.strip()[: _FENCE_ROOM // 2]
+    if any(part.strip() for part in current):
+        pieces.append("\n".join(current))
+    return [p for p in pieces if p.strip()] or [""]
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    return [line[i : i + width] for i in range(0, len(line), width)] or [""]
+
+
+def embed_size(embed: dict[str, Any]) -> int:
+    """Characters that count towards Discord's 6,000 per message."""
+    total = len(embed.get("title", "")) + len(embed.get("description", ""))
+    total += len(embed.get("footer", {}).get("text", ""))
+    total += len(embed.get("author", {}).get("name", ""))
+    for f in embed.get("fields", ()):
+        total += len(f["name"]) + len(f["value"])
+    return total
+
+
+def render(reply: Reply) -> list[Outgoing]:
+    """The reply as one or more messages; the buttons go on the last one."""
+    colour = COLOURS.get(reply.kind, COLOURS["answer"])
+    if any(f.severity == "error" for f in reply.findings):
+        colour = ERROR_COLOUR
+    chunks = split_text(reply.body or "…", DESCRIPTION_MAX)
+    embeds: list[dict[str, Any]] = []
+    for i, chunk in enumerate(chunks):
+        embed: dict[str, Any] = {"type": "rich", "description": chunk, "color": colour}
+        if i == 0 and reply.heading:
+            embed["title"] = clip(reply.heading, TITLE_MAX)
+        embeds.append(embed)
+    fields = _finding_fields(reply)
+    if fields:
+        embeds[-1]["fields"] = fields
+    footer = _footer(reply)
+    if footer:
+        embeds[-1]["footer"] = {"text": clip(footer, FOOTER_MAX)}
+    messages = [Outgoing(embeds=tuple(group)) for group in _pack(embeds)]
+    buttons = tuple(buttons_for(reply))
+    last = messages[-1]
+    messages[-1] = Outgoing(content=last.content, embeds=last.embeds, buttons=buttons)
+    return messages
+
+
+def buttons_for(reply: Reply) -> list[Button]:
+    """ "Did you mean" picks, then Solved / Not helpful where feedback makes sense."""
+    if reply.turn_id is None:
+        return []
+    out: list[Button] = []
+    for n, choice in enumerate(reply.choices[: BUTTONS_PER_ROW * 3], start=1):
+        out.append(
+            Button(
+                pick_id(reply.turn_id, n),
+                clip(f"{n}. {choice.title}", LABEL_MAX),
+                "primary",
+                row=(n - 1) // BUTTONS_PER_ROW,
+            )
+        )
+    row = (len(out) + BUTTONS_PER_ROW - 1) // BUTTONS_PER_ROW
+    if reply.kind in _FEEDBACK_KINDS:
+        out.append(Button(solved_id(reply.turn_id), "Solved", "success", "✅", row))
+    if reply.kind in _FEEDBACK_KINDS or reply.choices or reply.kind == "abstain":
+        label = "None of these" if reply.choices else "Not helpful"
+        out.append(Button(unhelpful_id(reply.turn_id), label, "secondary", "👎", row))
+    return out
+
+
+def _finding_fields(reply: Reply) -> list[dict[str, Any]]:
+    """One field per further finding: severity, summary and the evidence lines from the paste."""
+    fields: list[dict[str, Any]] = []
+    for finding in reply.findings[:FIELDS_MAX]:
+        if finding.summary == reply.heading:
+            continue  # the embed's title already says it, and the body shows its evidence
+        evidence = "\n".join(f"`{clip(e, FIELD_VALUE_MAX - 8)}`" for e in finding.evidence)
+        value = evidence or clip(finding.explanation.strip() or "—", FIELD_VALUE_MAX)
+        name = f"{_ICON.get(finding.severity, '•')} {finding.summary}"
+        fields.append(
+            {
+                "name": clip(name, FIELD_NAME_MAX),
+                "value": _clip_lines(value, FIELD_VALUE_MAX),
+                "inline": False,
+            }
+        )
+    return fields
+
+
+def _clip_lines(text: str, limit: int) -> str:
+    """Whole lines of `text` up to `limit` characters, with a count of what was left out."""
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        more = f"… and {len(lines) - i} more"
+        if len("\n".join([*kept, line])) + len(more) + 1 > limit:
+            return "\n".join([*kept, more]) if kept else clip(line, limit)
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _footer(reply: Reply) -> str | None:
+    parts = []
+    if reply.note:
+        parts.append(reply.note)
+    if reply.topic is not None and reply.kind in _FEEDBACK_KINDS:
+        parts.append(f"FAQ: {reply.topic}" + (f" › {reply.section}" if reply.section else ""))
+    return "\n".join(parts) or None
+
+
+def _pack(embeds: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Group embeds into messages of at most 10 embeds and 6,000 characters each."""
+    groups: list[list[dict[str, Any]]] = [[]]
+    total = 0
+    for embed in embeds:
+        size = embed_size(embed)
+        if groups[-1] and (total + size > EMBED_TOTAL_MAX or len(groups[-1]) >= EMBEDS_PER_MESSAGE):
+            groups.append([])
+            total = 0
+        if size > EMBED_TOTAL_MAX:  # a first chunk with many fields: drop fields that overflow
+            while embed.get("fields") and embed_size(embed) > EMBED_TOTAL_MAX:
+                embed["fields"].pop()
+        groups[-1].append(embed)
+        total += embed_size(embed)
+    return groups
+
+
+def text_messages(markdown: str) -> list[str]:
+    """Markdown text as message contents of at most 2,000 characters each."""
+    return split_text(markdown, CONTENT_MAX)
+
+
+def escalation_text(esc: Escalation, markdown: str, role_id: str | None) -> list[str]:
+    """The hand-over post: the role mention first, then the summary, split to fit."""
+    del esc  # the summary is already in `markdown`; kept for symmetry with other renderers
+    head = f"<@&{role_id}> " if role_id else ""
+    return text_messages(head + markdown)
+
+
+def secret_warning(user_id: str, deleted: bool) -> str:
+    """What the user is told when their message contained a secret."""
+    done = (
+        "I removed your message because it contained a secret"
+        if deleted
+        else "Your message contains a secret and I can't remove it here; please delete it"
+    )
+    return (
+        f"<@{user_id}> ⚠️ {done}. Treat it as leaked: rotate it now (for `authtoken.secret`, "
+        "delete the file and restart ZeroTier; for `identity.secret`, generate a new identity; "
+        "for an API token, revoke it and create a new one)."
+    )
