@@ -119,6 +119,7 @@ class SlackFrontEnd:
             raise ConfigError("HTTP mode needs SLACK_SIGNING_SECRET")
         self._token = token
         # Retries: rate limits honour Retry-After; connection errors get a couple of tries.
+        self._own_client = client is None
         self.client = client or AsyncWebClient(
             token=token,
             base_url=settings.slack_api_url,
@@ -153,12 +154,20 @@ class SlackFrontEnd:
 
     async def start(self) -> None:
         """Check the token, then listen (Socket Mode connection or HTTP server)."""
+        # One connection pool for every Web API call and file download (the SDK would open a
+        # session, and a TCP connection, per call otherwise).
+        self._http = aiohttp.ClientSession()
+        if self._own_client:
+            self.client.session = self._http
         try:
             auth = await self.client.auth_test()
         except SlackApiError as exc:
+            await self._close_http()
             raise ConfigError(f"Slack rejected SLACK_BOT_TOKEN: {_error(exc)}") from None
+        except BaseException:
+            await self._close_http()
+            raise
         self.me = BotIdentity(user_id=auth.get("user_id"), bot_id=auth.get("bot_id"))
-        self._http = aiohttp.ClientSession()
         if self.socket_mode:
             self._socket = AsyncSocketModeHandler(
                 self.app, self.settings.secret("slack_app_token"), web_client=self.client
@@ -199,10 +208,13 @@ class SlackFrontEnd:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self._close_http()
+        log.info("slack: stopped")
+
+    async def _close_http(self) -> None:
         if self._http is not None:
             await self._http.close()
             self._http = None
-        log.info("slack: stopped")
 
     @property
     def ready(self) -> bool:

@@ -35,6 +35,7 @@ class Call:
     args: dict[str, Any]
     token: str | None
     response: dict[str, Any] = field(default_factory=dict)  # what the stand-in answered
+    at: float = field(default_factory=time.perf_counter)  # when it arrived (for benchmarks)
 
 
 @dataclass
