@@ -21,6 +21,7 @@ FIELDS_MAX: Final = 25
 FIELD_NAME_MAX: Final = 256
 FIELD_VALUE_MAX: Final = 1024
 FOOTER_MAX: Final = 2048
+FOOTER_BUDGET: Final = 1024  # our footers are short notes; this keeps title + 4096 + footer < 6000
 EMBED_TOTAL_MAX: Final = 6000  # all embeds of one message together
 EMBEDS_PER_MESSAGE: Final = 10
 CONTENT_MAX: Final = 2000
@@ -148,12 +149,16 @@ def render(reply: Reply) -> list[Outgoing]:
         if i == 0 and reply.heading:
             embed["title"] = clip(reply.heading, TITLE_MAX)
         embeds.append(embed)
+    footer = _footer(reply)
     fields = _finding_fields(reply)
     if fields:
+        room = EMBED_TOTAL_MAX - embed_size(embeds[-1]) - len(footer or "")
+        if sum(len(f["name"]) + len(f["value"]) for f in fields) > room:
+            # Too much for the answer's last embed: the findings get an embed of their own.
+            embeds.append({"type": "rich", "description": "**Also found**", "color": colour})
         embeds[-1]["fields"] = fields
-    footer = _footer(reply)
     if footer:
-        embeds[-1]["footer"] = {"text": clip(footer, FOOTER_MAX)}
+        embeds[-1]["footer"] = {"text": clip(footer, FOOTER_BUDGET)}
     messages = [Outgoing(embeds=tuple(group)) for group in _pack(embeds)]
     buttons = tuple(buttons_for(reply))
     last = messages[-1]
@@ -231,16 +236,23 @@ def _pack(embeds: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     groups: list[list[dict[str, Any]]] = [[]]
     total = 0
     for embed in embeds:
+        _shrink(embed)
         size = embed_size(embed)
         if groups[-1] and (total + size > EMBED_TOTAL_MAX or len(groups[-1]) >= EMBEDS_PER_MESSAGE):
             groups.append([])
             total = 0
-        if size > EMBED_TOTAL_MAX:  # a first chunk with many fields: drop fields that overflow
-            while embed.get("fields") and embed_size(embed) > EMBED_TOTAL_MAX:
-                embed["fields"].pop()
         groups[-1].append(embed)
-        total += embed_size(embed)
+        total += size
     return groups
+
+
+def _shrink(embed: dict[str, Any]) -> None:
+    """Make one embed fit 6,000 characters: drop the last fields, then cut the description."""
+    while embed.get("fields") and embed_size(embed) > EMBED_TOTAL_MAX:
+        embed["fields"].pop()
+    over = embed_size(embed) - EMBED_TOTAL_MAX
+    if over > 0:
+        embed["description"] = clip(embed["description"], len(embed["description"]) - over)
 
 
 def text_messages(markdown: str) -> list[str]:
