@@ -273,17 +273,35 @@ class SlackFrontEnd:
         """Mentions, DMs, support channel messages and thread follow-ups (already acked)."""
         event = body.get("event") or {}
         async with self._work("event"):
+            team = team_of(body)
             if not should_answer(
                 event,
                 me=self.me,
                 support_channels=self.settings.slack_support_channels,
                 bot_threads=self._threads,
-            ):
+            ) and not await self._resumed_thread(event, team):
                 return
             event_id = body.get("event_id")
             if event_id and not self._first_delivery(str(event_id), request):
                 return
-            await self._answer_message(event, team_of(body), str(event_id) if event_id else None)
+            await self._answer_message(event, team, str(event_id) if event_id else None)
+
+    async def _resumed_thread(self, event: Mapping[str, Any], team: str) -> bool:
+        """A reply in a thread the bot answered before this process started (the thread's
+        conversation is in the database), so follow-ups survive restarts and replicas."""
+        thread = event.get("thread_ts")
+        store = self.service.store
+        if thread is None or store is None:
+            return False
+        if not should_answer(event, me=self.me, support_channels=(), bot_threads=_ANY_THREAD):
+            return False
+        channel = str(event.get("channel") or "")
+        key = conversation_key(team, channel, str(thread))
+        data, _seen = await asyncio.to_thread(store.context_of, key)  # None if the DB is down
+        if data is None:
+            return False
+        _remember(self._threads, (channel, str(thread)))
+        return True
 
     def _first_delivery(self, event_id: str, request: AsyncBoltRequest) -> bool:
         """False for a retry of an event this process already took (answered or in progress).
@@ -664,6 +682,16 @@ def _error(exc: SlackApiError) -> str:
 
 def _choice_pattern() -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(ACTION_CHOICE_PREFIX)}\d+$")
+
+
+class _AnyThread:
+    """A container holding every thread: asks should_answer "if the bot were in it"."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_ANY_THREAD: Final = _AnyThread()
 
 
 def _remember(cache: OrderedDict[Any, None], key: Any) -> None:

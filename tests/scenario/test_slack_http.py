@@ -261,6 +261,32 @@ async def test_redelivery_after_restart_is_not_answered_again(make_bot, api):
     assert len(api.of("chat.postMessage")) == 1
 
 
+async def test_thread_follow_up_after_a_restart_is_still_answered(make_bot, api):
+    """The bot's threads are known from the database, so a fresh process answers follow-ups."""
+    first = await make_bot()
+    await first.event(mention("ping doesn't work"), "Ev1")
+    await first.settle()
+    first.service.close()
+    await first.front.stop()
+    second = await make_bot()
+    follow = {
+        "type": "message",
+        "channel_type": "channel",
+        "user": "U0ALICE",
+        "text": "I'm on windows",
+        "ts": "1700000000.000300",
+        "thread_ts": "1700000000.000100",
+        "channel": "C0SUPPORT",
+    }
+    other = {**follow, "ts": "1700000000.000400", "thread_ts": "1700000000.000099"}
+    await second.event(follow, "Ev2")
+    await second.event(other, "Ev3")  # someone else's thread: not answered
+    await second.settle()
+    posts = api.of("chat.postMessage")
+    assert [p.args["thread_ts"] for p in posts] == ["1700000000.000100"] * 2
+    assert second.rows("SELECT section FROM turns ORDER BY created_at") == [(None,), ("windows",)]
+
+
 async def test_url_verification_challenge_is_echoed(make_bot):
     """Slack's endpoint check gets its challenge back."""
     bot = await make_bot()
