@@ -25,6 +25,15 @@ _STANDARD: Final = frozenset(
 _NOISY: Final = ("aiohttp.access",)
 
 
+class _KnownNoise(logging.Filter):
+    """Drops discord.py's start-up warnings that voice support is missing: ztbot has no voice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "discord.client" and "voice will NOT be supported" in str(record.msg)
+        )
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: ts, level, logger, msg, the `extra=` fields, exc."""
 
@@ -57,6 +66,7 @@ def setup_logging(settings: Settings, stream: TextIO | None = None) -> logging.H
     for old in list(root.handlers):
         if getattr(old, "_ztbot", False):
             root.removeHandler(old)
+    handler.addFilter(_KnownNoise())
     handler._ztbot = True  # type: ignore[attr-defined]  # so a second setup replaces, not adds
     root.addHandler(handler)
     root.setLevel(settings.log_level)

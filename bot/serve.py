@@ -14,10 +14,10 @@ import gc
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Protocol, TextIO
+from typing import Any, Final, Protocol, TextIO
 
 from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy.exc import SQLAlchemyError
@@ -170,14 +170,17 @@ async def serve(
             sync.start()
         for fe in front_ends:
             try:
-                await fe.start()
+                connected = await _unless_stopped(fe.start(), stop)
             except Exception:  # the edge: any SDK failure at connect ends start-up cleanly
                 log.exception("could not start the %s front end", fe.name)
                 code = EXIT_FAILED
                 break
-            started.append(fe)
+            started.append(fe)  # stopped on the way out even if its start was cut short
+            if not connected:
+                log.info("stop requested while starting %s", fe.name)
+                break
             log.info("%s front end started", fe.name)
-        if code == EXIT_OK:
+        if code == EXIT_OK and not stop.is_set():
             # Everything loaded so far lives for the whole process: keep the collector from
             # walking the knowledge base's objects on every full collection.
             gc.collect()
@@ -205,6 +208,26 @@ async def serve(
         gc.unfreeze()
     log.info("stopped (exit %d)", code)
     return code
+
+
+async def _unless_stopped(starting: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Run a front end's start; False (start cancelled) when `stop` is set first.
+
+    A platform that cannot be reached may retry for a long time; SIGTERM must still work.
+    """
+    start = asyncio.ensure_future(starting)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({start, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if start.done():
+        start.result()  # raises the start's error, if any
+        return True
+    start.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await start
+    return False
 
 
 def _open_store(settings: Settings) -> tuple[Store | None, str]:

@@ -91,3 +91,16 @@ def test_json_formatter_keeps_exceptions_and_odd_values() -> None:
     assert data["msg"] == "failed here" and data["level"] == "ERROR"
     assert data["path"] == "/tmp/p"
     assert "ValueError: boom" in data["exc"]
+
+
+@pytest.mark.usefixtures("restore_root")
+def test_discord_voice_warnings_are_dropped(tmp_path: Path) -> None:
+    """discord.py's 'voice will NOT be supported' warnings do not reach the log; others do."""
+    out = io.StringIO()
+    setup_logging(Settings(data_dir=tmp_path), out)
+    logging.getLogger("discord.client").warning(
+        "PyNaCl is not installed, voice will NOT be supported"
+    )
+    logging.getLogger("discord.client").warning("Shard 0 disconnected")
+    assert out.getvalue().splitlines()[-1].endswith("WARNING discord.client: Shard 0 disconnected")
+    assert "voice" not in out.getvalue()

@@ -79,6 +79,17 @@ class BrokenFrontEnd(FakeFrontEnd):
         raise ConnectionError("no route to the platform")
 
 
+class HangingFrontEnd(FakeFrontEnd):
+    """A platform that never answers the connect (it would retry for ever)."""
+
+    name = "hanging"
+    starting: asyncio.Event
+
+    async def start(self) -> None:
+        HangingFrontEnd.starting.set()
+        await asyncio.Event().wait()
+
+
 def _settings(tmp_path: Path, **kw: object) -> Settings:
     values: dict[str, object] = {
         "data_dir": tmp_path,
@@ -143,6 +154,28 @@ async def test_front_end_that_cannot_start_exits_1_cleanly(tmp_path: Path) -> No
     assert code == 1
     ok, broken = FakeFrontEnd.instances
     assert ok.stopped and not broken.stopped  # only what started is stopped
+
+
+async def test_stop_while_a_platform_is_still_connecting(tmp_path: Path) -> None:
+    """SIGTERM during a connect that hangs: the start is cancelled, everything stops, exit 0."""
+    FakeFrontEnd.instances.clear()
+    HangingFrontEnd.starting = asyncio.Event()
+    stop = asyncio.Event()
+    started: list[Running] = []
+    task = asyncio.create_task(
+        serve(
+            _settings(tmp_path, database_url=None),
+            stop=stop,
+            on_started=started.append,
+            factories=[FakeFrontEnd, HangingFrontEnd],
+            handle_signals=False,
+        )
+    )
+    await asyncio.wait_for(HangingFrontEnd.starting.wait(), 30)
+    stop.set()
+    assert await asyncio.wait_for(task, 10) == 0
+    assert started == []  # it never reported itself started
+    assert all(fe.stopped for fe in FakeFrontEnd.instances)
 
 
 async def test_broken_knowledge_exits_2(tmp_path: Path) -> None:
