@@ -18,6 +18,7 @@ import contextlib
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from typing import Any, Final
@@ -65,6 +66,7 @@ log = logging.getLogger(__name__)
 
 Inter = discord.Interaction[Any]
 
+SEEN_MESSAGES: Final = 10_000
 STOP_WAIT_S: Final = 10.0  # how long stop() lets in-flight replies finish
 MODAL_TEXT_MAX: Final = 4000  # Discord's limit for a text input
 _STYLES: Final = {
@@ -371,6 +373,9 @@ class DiscordFrontEnd:
         self._idle = asyncio.Event()
         self._idle.set()
         self._told: dict[str, float] = {}  # users told they are rate limited, until when
+        # Message ids taken recently: a replay after a reconnect must not open a second thread
+        # (the service also drops redelivered events, across restarts, via the store).
+        self._seen: OrderedDict[int, None] = OrderedDict()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -434,7 +439,7 @@ class DiscordFrontEnd:
         if self._closing or me is None:
             return
         facts = facts_of(message, me.id)
-        if not is_addressed(facts, self._support):
+        if not is_addressed(facts, self._support) or self._seen_before(message.id):
             return
         async with self._busy():
             try:
@@ -445,6 +450,15 @@ class DiscordFrontEnd:
                 log.exception("discord: failed to answer message %s", message.id)
                 with contextlib.suppress(discord.HTTPException):
                     await message.channel.send(_APOLOGY, allowed_mentions=_NO_MENTIONS)
+
+    def _seen_before(self, message_id: int) -> bool:
+        """True for a message already taken (a replay after a reconnect); remembers it."""
+        if message_id in self._seen:
+            return True
+        self._seen[message_id] = None
+        while len(self._seen) > SEEN_MESSAGES:
+            self._seen.popitem(last=False)
+        return False
 
     async def _answer_message(self, message: discord.Message, facts: MessageFacts) -> None:
         key = f"{PLATFORM}:{message.author.id}"

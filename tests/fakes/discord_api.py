@@ -337,6 +337,8 @@ class DiscordApi:
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
         self.identified = asyncio.Event()
+        self.resumed = asyncio.Event()
+        self.resumes = 0
         self.heartbeats = 0
 
     async def __aenter__(self) -> DiscordApi:
@@ -552,6 +554,11 @@ class DiscordApi:
         for ws in self._sockets:
             await self._dispatch(ws, event, data)
 
+    async def ask_to_reconnect(self) -> None:
+        """Send op 7 RECONNECT, as Discord does before moving a session to another server."""
+        for ws in list(self._sockets):
+            await ws.send_str(json.dumps({"op": 7, "d": None}))
+
     async def _dispatch(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
         self._seq += 1
         await ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
@@ -588,5 +595,9 @@ class DiscordApi:
                 for g in self.ready_guilds:
                     await self._dispatch(ws, "GUILD_CREATE", g)
                 self.identified.set()
+            elif frame["op"] == 6:  # RESUME after a reconnect: the session goes on
+                self.resumes += 1
+                await self._dispatch(ws, "RESUMED", {})
+                self.resumed.set()
         self._sockets.remove(ws)
         return ws

@@ -673,3 +673,51 @@ async def test_start_connects_through_the_configured_gateway(
         await frontend.stop()
         service.close()
     assert not frontend.ready
+
+
+async def test_reconnect_resumes_and_a_replayed_message_is_not_answered_twice(
+    api: DiscordApi, tmp_path: Path, engine: Engine
+) -> None:
+    """After Discord asks for a reconnect the session resumes; a replayed message is dropped."""
+    api.ready_guilds = [_guild()]
+    settings = _settings(api, tmp_path)
+    service = SupportService(engine, settings, store=open_store(f"sqlite:///{tmp_path / 'r.db'}"))
+    client = ZtClient(settings, guild_ready_timeout=0.05)
+    limiter = RateLimiter(10, 60)
+    frontend = DiscordFrontEnd(
+        settings, service, AdminActions(service, None), limiter, client=client
+    )
+    try:
+        await frontend.start()
+        await asyncio.wait_for(frontend.client.wait_until_ready(), 5)
+        first = _mention("how do I update zerotier")
+        await api.push("MESSAGE_CREATE", first)
+        await api.wait_for("POST", rf"/channels/{first['id']}/messages")
+        await api.ask_to_reconnect()
+        await asyncio.wait_for(api.resumed.wait(), 5)
+        second = _mention("ping doesn't work on windows")
+        await api.push("MESSAGE_CREATE", first)  # replayed after the resume
+        await api.push("MESSAGE_CREATE", second)
+        await api.wait_for("POST", rf"/channels/{second['id']}/messages")
+        assert api.resumes == 1
+        assert len(api.matching("POST", r"/channels/\d+/messages/\d+/threads")) == 2
+        assert len(api.matching("POST", rf"/channels/{first['id']}/messages")) == 1
+    finally:
+        await frontend.stop()
+        service.close()
+
+
+async def test_discord_sync_globally_and_without_a_token(
+    api: DiscordApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --guild the commands are registered globally; without a token, a usage error."""
+    from bot.cli import main
+
+    assert await asyncio.to_thread(main, ["discord", "sync"]) == 2
+    assert "DISCORD_TOKEN is not set" in capsys.readouterr().err
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    monkeypatch.setenv("DISCORD_API_URL", api.api_url)
+    assert await asyncio.to_thread(main, ["discord", "sync"]) == 0
+    [put] = api.matching("PUT", rf"/applications/{APP_ID}/commands")
+    assert [c["name"] for c in put.json] == ["zt", "zt-admin"]
+    assert capsys.readouterr().out == ("synced 2 commands to every guild (global): zt, zt-admin\n")
