@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.admin import AdminActions
 from bot.engine import Engine
-from bot.errors import KnowledgeError
+from bot.errors import ConfigError, KnowledgeError
 from bot.health import HealthServer, readiness
 from bot.knowledge import load_knowledge
 from bot.knowledge.gate import release_gate
@@ -145,7 +145,12 @@ async def serve(
     reloader = KnowledgeReloader(path, engine, gate=release_gate, on_swap=service.swap_engine)
     admin = AdminActions(service, reloader)
     limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
-    front_ends = [factory(settings, service, admin, limiter) for factory in chosen]
+    try:
+        front_ends = [factory(settings, service, admin, limiter) for factory in chosen]
+    except ConfigError as exc:  # settings that only make sense together, checked by the adapter
+        err.write(f"ztbot: error: {exc}\n")
+        service.close(FLUSH_TIMEOUT_S)
+        return EXIT_USAGE
     metrics.watch(front_ends)
     health = None
     if settings.http_port is not None:
@@ -169,13 +174,20 @@ async def serve(
         if sync is not None:
             sync.start()
         for fe in front_ends:
+            # Stopped on the way out even when its start fails or is cut short: a half-open
+            # client still holds sessions and sockets to close.
+            started.append(fe)
             try:
                 connected = await _unless_stopped(fe.start(), stop)
+            except ConfigError as exc:  # e.g. the platform rejected the token
+                log.error("could not start the %s front end: %s", fe.name, exc)
+                err.write(f"ztbot: error: {exc}\n")
+                code = EXIT_USAGE
+                break
             except Exception:  # the edge: any SDK failure at connect ends start-up cleanly
                 log.exception("could not start the %s front end", fe.name)
                 code = EXIT_FAILED
                 break
-            started.append(fe)  # stopped on the way out even if its start was cut short
             if not connected:
                 log.info("stop requested while starting %s", fe.name)
                 break

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import create_engine, text
 
 from bot.admin import AdminActions
 from bot.cli import main
+from bot.errors import ConfigError
 from bot.models import Incoming
 from bot.ratelimit import RateLimiter
 from bot.serve import Running, serve
@@ -90,6 +92,22 @@ class HangingFrontEnd(FakeFrontEnd):
         await asyncio.Event().wait()
 
 
+class RejectedFrontEnd(FakeFrontEnd):
+    """A platform that refuses the token at connect."""
+
+    name = "rejected"
+
+    async def start(self) -> None:
+        raise ConfigError("the platform rejected EXAMPLE_TOKEN: invalid_auth")
+
+
+class MisconfiguredFrontEnd(FakeFrontEnd):
+    """Settings that only make sense together, checked when the front end is built."""
+
+    def __init__(self, *args: Any) -> None:
+        raise ConfigError("EXAMPLE_SHARD_IDS needs EXAMPLE_SHARD_COUNT")
+
+
 def _settings(tmp_path: Path, **kw: object) -> Settings:
     values: dict[str, object] = {
         "data_dir": tmp_path,
@@ -153,7 +171,7 @@ async def test_front_end_that_cannot_start_exits_1_cleanly(tmp_path: Path) -> No
     )
     assert code == 1
     ok, broken = FakeFrontEnd.instances
-    assert ok.stopped and not broken.stopped  # only what started is stopped
+    assert ok.stopped and broken.stopped  # a half-started client is closed too
 
 
 async def test_stop_while_a_platform_is_still_connecting(tmp_path: Path) -> None:
@@ -176,6 +194,31 @@ async def test_stop_while_a_platform_is_still_connecting(tmp_path: Path) -> None
     assert await asyncio.wait_for(task, 10) == 0
     assert started == []  # it never reported itself started
     assert all(fe.stopped for fe in FakeFrontEnd.instances)
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        (RejectedFrontEnd, "ztbot: error: the platform rejected EXAMPLE_TOKEN: invalid_auth\n"),
+        (MisconfiguredFrontEnd, "ztbot: error: EXAMPLE_SHARD_IDS needs EXAMPLE_SHARD_COUNT\n"),
+    ],
+)
+async def test_configuration_refused_by_a_platform_exits_2(
+    tmp_path: Path, factory: Any, message: str
+) -> None:
+    """A front end's ConfigError (at build or connect): one line on stderr, exit 2."""
+    err = io.StringIO()
+    code = await asyncio.wait_for(
+        serve(
+            _settings(tmp_path, database_url=None),
+            factories=[factory],
+            handle_signals=False,
+            err=err,
+        ),
+        30,
+    )
+    assert code == 2
+    assert err.getvalue() == message
 
 
 async def test_broken_knowledge_exits_2(tmp_path: Path) -> None:
