@@ -335,7 +335,7 @@ def facts_of(message: discord.Message, bot_id: int) -> MessageFacts:
         id=message.id,
         content=message.content,
         author_id=message.author.id,
-        author_is_bot=message.author.bot,
+        author_is_bot=message.author.bot or message.webhook_id is not None,
         bot_id=bot_id,
         guild_id=message.guild.id if message.guild is not None else None,
         channel_id=channel.id,
@@ -392,7 +392,11 @@ class DiscordFrontEnd:
         if self.client.shard_count is None:
             # Ask for the recommended shard count here, so discord.py connects to the
             # configured gateway (a proxy) rather than the URL in this answer.
-            count, _url, _limits = await self.client.http.get_bot_gateway()
+            try:
+                count, _url, _limits = await self.client.http.get_bot_gateway()
+            except discord.GatewayNotFound:
+                await self.client.close()
+                raise
             self.client.shard_count = count
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord")
         self._task.add_done_callback(_connection_ended)
@@ -774,23 +778,27 @@ class DiscordFrontEnd:
     async def _escalate(self, interaction: Inter, reply: Reply) -> str:
         """Post the hand-over summary; returns what to tell the user about who was alerted."""
         assert reply.escalation is not None and interaction.channel_id is not None
-        role = self.settings.discord_escalation_role
+        role = _snowflake(self.settings.discord_escalation_role)
+        where = _snowflake(self.settings.discord_escalation_channel)
         link = jump_url(interaction.guild_id, interaction.channel_id)
         summary = escalation_markdown(reply.escalation, who=interaction.user.mention, link=link)
-        where = self.settings.discord_escalation_channel
-        target: Any = interaction.channel
-        if where is not None:
-            target = self.client.get_channel(int(where)) or await self.client.fetch_channel(
-                int(where)
-            )
-        if target is None or not hasattr(target, "send"):
-            log.warning("discord: no channel to escalate turn to")
-            return "Please wait for a moderator."
         mentions = discord.AllowedMentions(
-            everyone=False, users=False, roles=[discord.Object(int(role))] if role else False
+            everyone=False, users=False, roles=[discord.Object(role)] if role else False
         )
-        for part in escalation_text(reply.escalation, summary, role):
-            await target.send(part, allowed_mentions=mentions)
+        try:
+            target: Any = interaction.channel
+            if where is not None:
+                target = self.client.get_channel(where) or await self.client.fetch_channel(where)
+            if not isinstance(target, discord.abc.Messageable):
+                raise TypeError(f"cannot post in {type(target).__name__}")
+            for part in escalation_text(reply.escalation, summary, str(role) if role else None):
+                await target.send(part, allowed_mentions=mentions)
+        except (discord.HTTPException, TypeError) as exc:
+            if isinstance(exc, discord.HTTPException):
+                _log_http("posting the hand-over", exc)
+            else:
+                log.warning("discord: hand-over not posted: %s", exc)
+            return "I couldn't alert the support team automatically; please ask a moderator."
         log.info("discord: escalated conversation of user %s", interaction.user.id)
         who = f"<@&{role}>" if role else "the support team"
         return f"I've alerted {who}" + (f" in <#{where}>." if where else ".")
@@ -810,6 +818,16 @@ class DiscordFrontEnd:
                     await self._followup(interaction, reply)
             except discord.HTTPException as exc:
                 _log_http("a choice button", exc)
+
+
+def _snowflake(value: str | None) -> int | None:
+    """A configured Discord id as an int; None when unset or not an id."""
+    if value is None:
+        return None
+    if not value.strip().isdigit():
+        log.warning("discord: %r is not a Discord id; ignored", value)
+        return None
+    return int(value)
 
 
 def _log_http(doing: str, exc: discord.HTTPException) -> None:

@@ -721,3 +721,21 @@ async def test_discord_sync_globally_and_without_a_token(
     [put] = api.matching("PUT", rf"/applications/{APP_ID}/commands")
     assert [c["name"] for c in put.json] == ["zt", "zt-admin"]
     assert capsys.readouterr().out == ("synced 2 commands to every guild (global): zt, zt-admin\n")
+
+
+async def test_hand_over_forbidden_still_answers_the_user(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """403 in the escalation channel: logged, and the user is told to ask a moderator."""
+    bot.api.fail("POST", rf"/channels/{ESCALATION}/messages", 403, 50001)
+    _, sent, made = await _ask_in_thread(bot, f"my network doesn't work\n{LISTNETWORKS}")
+    first = fake.button(_custom_ids(sent)[-1], _as_message(sent, int(made["id"])), **_in(made))
+    bot.feed("INTERACTION_CREATE", first)
+    [offer] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{first['token']}")
+    second = fake.button(_custom_ids(offer)[-1], _as_message(offer, int(made["id"])), **_in(made))
+    bot.feed("INTERACTION_CREATE", second)
+    [request] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{second['token']}")
+    assert request.json["content"].endswith(
+        "I couldn't alert the support team automatically; please ask a moderator."
+    )
+    assert "posting the hand-over failed: forbidden (missing permission) 403" in caplog.text
