@@ -739,3 +739,37 @@ async def test_hand_over_forbidden_still_answers_the_user(
         "I couldn't alert the support team automatically; please ask a moderator."
     )
     assert "posting the hand-over failed: forbidden (missing permission) 403" in caplog.text
+
+
+async def test_did_you_mean_button_answers_with_that_topic(bot: Bot) -> None:
+    """A choice button answers the chosen topic in the same conversation."""
+    _, sent, made = await _ask_in_thread(bot, f"my network doesn't work\n{LISTNETWORKS}")
+    decline = fake.button(_custom_ids(sent)[-1], _as_message(sent, int(made["id"])), **_in(made))
+    bot.feed("INTERACTION_CREATE", decline)
+    [offer] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{decline['token']}")
+    pick = fake.button(_custom_ids(offer)[1], _as_message(offer, int(made["id"])), **_in(made))
+    bot.feed("INTERACTION_CREATE", pick)
+    [answer] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{pick['token']}")
+    assert answer.json["embeds"][0]["title"] == "Ping is not working"
+    keys = bot.rows("SELECT DISTINCT c.key FROM conversations c")
+    assert keys == [(f"discord:{GUILD}:{made['id']}",)]
+
+
+async def test_solved_in_a_direct_message_adds_a_reaction(bot: Bot) -> None:
+    """In a DM there is no thread to close: Solved reacts with ✅ on the answer."""
+    dm_channel = fake.snowflake()
+    dm = fake.message(channel_id=dm_channel, author=USER, content="how do I update zerotier")
+    bot.feed("MESSAGE_CREATE", dm)
+    [sent] = await bot.api.wait_for("POST", rf"/channels/{dm_channel}/messages")
+    answer = fake.message(
+        channel_id=dm_channel,
+        author=BOT_USER,
+        embeds=sent.json["embeds"],
+        components=sent.json["components"],
+    )
+    channel = {"id": str(dm_channel), "type": fake.CHANNEL_DM, "recipients": [USER]}
+    click = fake.button(_custom_ids(sent)[0], answer, channel=channel, author=USER, guild_id=None)
+    bot.feed("INTERACTION_CREATE", click)
+    await bot.api.wait_for(
+        "PUT", rf"/channels/{dm_channel}/messages/{answer['id']}/reactions/✅/@me"
+    )
