@@ -209,8 +209,9 @@ async def test_serve_answers_on_slack_and_discord_and_stops_cleanly_on_sigterm(
     messages = [r.get("msg", "") for r in served.lines]
     assert any(m.startswith("stopping") for m in messages)
     assert messages[-1] == "stopped (exit 0)"
-    # Nothing logged at INFO carries the question's text.
-    assert not any("update zerotier" in line for line in served.raw)
+    # Nothing logged at INFO carries the question's text or a token.
+    for secret in ("update zerotier", "xoxb-test", "xapp-test", dfake.TOKEN):
+        assert not any(secret in line for line in served.raw), secret
 
     db = create_engine(f"sqlite:///{tmp_path / 'serve.db'}")
     try:
