@@ -134,8 +134,10 @@ def split_text(text: str, limit: int = MAX_SECTION) -> list[str]:
         while True:
             closing = "\n```" if in_code else ""
             base = "```" if in_code else ""
+            # Room to close the block this line opens (or leaves open), should a cut follow.
+            room_after = 4 if in_code != fence else 0
             candidate = f"{current}\n{line}" if current else line
-            if len(candidate) + len(closing) <= limit:
+            if len(candidate) + room_after <= limit:
                 current = candidate
                 break
             if current and current != base:
@@ -194,7 +196,8 @@ def button(label: str, action_id: str, value: str, style: str | None = None) -> 
     """A button element."""
     out: dict[str, Any] = {
         "type": "button",
-        "text": {"type": "plain_text", "text": plain(label, MAX_BUTTON), "emoji": True},
+        # Slack refuses an empty label.
+        "text": {"type": "plain_text", "text": plain(label, MAX_BUTTON) or "…", "emoji": True},
         "action_id": action_id,
         "value": value,
     }
@@ -243,8 +246,9 @@ def render(reply: Reply, *, faq: FaqLink | None = None) -> SlackMessage:
     if secret is not None:
         # First, so it is seen even when the rest of the answer is long.
         top.append(section(f":rotating_light: {to_mrkdwn(secret.summary)} *Rotate it now.*"))
-    if reply.heading and (secret is None or reply.heading.strip() != secret.summary.strip()):
-        top.append(header(reply.heading))
+    heading = plain(reply.heading or "", MAX_HEADER)
+    if heading and (secret is None or reply.heading != secret.summary):
+        top.append(header(heading))
 
     body = [section(chunk) for chunk in split_text(to_mrkdwn(reply.body))]
 
@@ -255,8 +259,8 @@ def render(reply: Reply, *, faq: FaqLink | None = None) -> SlackMessage:
     links = []
     if faq is not None:
         links.append(f":book: From the FAQ: <{escape(faq.url)}|{escape(faq.title)}>")
-    if reply.note:
-        links.append(f"_{to_mrkdwn(reply.note)}_")
+    if reply.note and reply.note.strip():
+        links.append(f"_{to_mrkdwn(reply.note.strip())}_")
     if links:
         tail.append(context(*links))
     if reply.choices:

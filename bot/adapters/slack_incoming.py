@@ -198,7 +198,9 @@ def to_incoming(
     files = tuple(attachments)
     text = to_plain_text(str(event.get("text") or ""), me.user_id)
     if not text and not files:
-        return None
+        if event.get("type") != "app_mention":
+            return None
+        text = "help"  # a bare "@ztbot" asks what the bot can do
     thread = thread_of(event)
     dm = is_dm(event)
     return Incoming(

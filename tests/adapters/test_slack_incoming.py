@@ -132,9 +132,12 @@ def test_to_incoming_in_a_thread_and_in_a_dm():
 
 
 def test_to_incoming_empty_and_file_only():
-    """A bare mention is nothing to answer; a file with no text still is."""
+    """A bare mention asks for help; an empty message is nothing; a file alone is something."""
     bare = {"type": "app_mention", "user": "U1", "text": "<@UBOT>", "ts": "1", "channel": "C1"}
-    assert to_incoming(bare, team="T", event_id=None, me=ME) is None
+    got = to_incoming(bare, team="T", event_id=None, me=ME)
+    assert got is not None
+    assert got.text == "help"
+    assert to_incoming(msg(text=""), team="T", event_id=None, me=ME) is None
     files = (Attachment("peers.log", "200 peers"),)
     only = to_incoming(msg(text=""), team="T", event_id=None, me=ME, attachments=files)
     assert only is not None
