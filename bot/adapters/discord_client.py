@@ -85,7 +85,8 @@ def configure_endpoints(settings: Settings) -> None:
 
     discord.py reads both from class attributes (`Route.BASE` whenever a request is built,
     `DiscordWebSocket.DEFAULT_GATEWAY` whenever a shard connects) and has no per-client
-    option, so they are set process-wide; one process runs one Discord bot.
+    option, so they are set process-wide; one process runs one Discord bot. (A resumed session
+    reconnects to the `resume_gateway_url` Discord sent in READY; gateway proxies rewrite it.)
     """
     discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
@@ -450,6 +451,9 @@ class DiscordFrontEnd:
                 await self._answer_message(message, facts)
             except discord.HTTPException as exc:
                 _log_http("answering a message", exc)
+            except UserFacingError as exc:
+                with contextlib.suppress(discord.HTTPException):
+                    await message.channel.send(str(exc), allowed_mentions=_NO_MENTIONS)
             except Exception:
                 log.exception("discord: failed to answer message %s", message.id)
                 with contextlib.suppress(discord.HTTPException):
@@ -610,30 +614,21 @@ class DiscordFrontEnd:
 
     async def slash_help(self, interaction: Inter) -> None:
         """`/zt help`, shown only to the user who asked."""
-        async with self._busy():
-            try:
-                assert interaction.channel_id is not None
-                incoming = self._interaction_incoming(interaction, "help", interaction.channel_id)
-                reply = await asyncio.to_thread(self.service.handle, incoming)
-                if reply is None:
-                    return
-                out = render(reply)[0]
-                kwargs = _send_kwargs(replace(out, buttons=()))
-                await interaction.response.send_message(ephemeral=True, **kwargs)
-            except discord.HTTPException as exc:
-                _log_http("/zt help", exc)
+        async with self._handling(interaction, "/zt help"):
+            assert interaction.channel_id is not None
+            incoming = self._interaction_incoming(interaction, "help", interaction.channel_id)
+            reply = await asyncio.to_thread(self.service.handle, incoming)
+            if reply is None:
+                return
+            out = render(reply)[0]
+            kwargs = _send_kwargs(replace(out, buttons=()))
+            await interaction.response.send_message(ephemeral=True, **kwargs)
 
     async def _slash(self, interaction: Inter, text: str, echo: str, name: str = "") -> None:
         if self._closing or await self._limited(interaction):
             return
-        async with self._busy():
-            try:
-                await self._slash_answer(interaction, text, echo, name or thread_name(text))
-            except discord.HTTPException as exc:
-                _log_http("a slash command", exc)
-            except Exception:
-                log.exception("discord: failed to answer interaction %s", interaction.id)
-                await self._apologise(interaction)
+        async with self._handling(interaction, "a slash command"):
+            await self._slash_answer(interaction, text, echo, name or thread_name(text))
 
     async def _slash_answer(self, interaction: Inter, text: str, echo: str, name: str) -> None:
         channel = interaction.channel
@@ -674,12 +669,27 @@ class DiscordFrontEnd:
         for out in render(reply):
             await interaction.followup.send(**_send_kwargs(out))
 
-    async def _apologise(self, interaction: Inter) -> None:
+    @contextlib.asynccontextmanager
+    async def _handling(self, interaction: Inter, doing: str) -> AsyncIterator[None]:
+        """Count an interaction in flight; errors are logged and the user gets a short answer."""
+        async with self._busy():
+            try:
+                yield
+            except discord.HTTPException as exc:
+                _log_http(doing, exc)
+            except UserFacingError as exc:
+                await self._tell(interaction, str(exc))
+            except Exception:
+                log.exception("discord: %s failed (interaction %s)", doing, interaction.id)
+                await self._tell(interaction, _APOLOGY)
+
+    async def _tell(self, interaction: Inter, text: str) -> None:
+        """Say `text` to the user only, whether or not the interaction was answered yet."""
         with contextlib.suppress(discord.HTTPException):
             if interaction.response.is_done():
-                await interaction.followup.send(_APOLOGY, ephemeral=True)
+                await interaction.followup.send(text, ephemeral=True)
             else:
-                await interaction.response.send_message(_APOLOGY, ephemeral=True)
+                await interaction.response.send_message(text, ephemeral=True)
 
     # --- admin ----------------------------------------------------------------------------
 
@@ -694,47 +704,41 @@ class DiscordFrontEnd:
 
     async def slash_admin(self, interaction: Inter, command: str) -> None:
         """`/zt-admin reload|report`, for admins only; the answer is shown only to them."""
-        async with self._busy():
-            try:
-                if not self.is_admin(interaction):
-                    log.warning(
-                        "discord: admin command %r refused for user %s in guild %s",
-                        command.split(maxsplit=1)[0],
-                        interaction.user.id,
-                        interaction.guild_id,
-                    )
-                    await interaction.response.send_message(
-                        "Sorry, admin commands need the Manage Server permission"
-                        + (" or the admin role." if self.settings.discord_admin_role else "."),
-                        ephemeral=True,
-                    )
-                    return
-                await interaction.response.defer(ephemeral=True, thinking=True)
-                by = f"{PLATFORM}:{interaction.user.id}"
-                text = await asyncio.to_thread(self.admin.run, command, by)
-                for part in text_messages(text):
-                    await interaction.followup.send(part, ephemeral=True)
-            except discord.HTTPException as exc:
-                _log_http("an admin command", exc)
-            except UserFacingError as exc:
-                with contextlib.suppress(discord.HTTPException):
-                    await interaction.followup.send(str(exc), ephemeral=True)
+        async with self._handling(interaction, "an admin command"):
+            if not self.is_admin(interaction):
+                log.warning(
+                    "discord: admin command %r refused for user %s in guild %s",
+                    command.split(maxsplit=1)[0],
+                    interaction.user.id,
+                    interaction.guild_id,
+                )
+                await interaction.response.send_message(
+                    "Sorry, admin commands need the Manage Server permission"
+                    + (" or the admin role." if self.settings.discord_admin_role else "."),
+                    ephemeral=True,
+                )
+                return
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            by = f"{PLATFORM}:{interaction.user.id}"
+            text = await asyncio.to_thread(self.admin.run, command, by)
+            for part in text_messages(text):
+                await interaction.followup.send(part, ephemeral=True)
 
     # --- buttons --------------------------------------------------------------------------
 
     async def click_solved(self, interaction: Inter, turn: str) -> None:
         """Solved: thank the user, record it, and mark the thread or post resolved."""
-        async with self._busy():
+        async with self._handling(interaction, "the Solved button"):
+            await asyncio.to_thread(self.service.solved, turn, str(interaction.user.id))
+            log.info("discord: turn %s marked solved by %s", turn, interaction.user.id)
+            await interaction.response.send_message(
+                f"✅ Marked as solved by {interaction.user.mention}. Glad it works!",
+                allowed_mentions=_NO_MENTIONS,
+            )
             try:
-                await asyncio.to_thread(self.service.solved, turn, str(interaction.user.id))
-                log.info("discord: turn %s marked solved by %s", turn, interaction.user.id)
-                await interaction.response.send_message(
-                    f"✅ Marked as solved by {interaction.user.mention}. Glad it works!",
-                    allowed_mentions=_NO_MENTIONS,
-                )
                 await self._mark_resolved(interaction)
             except discord.HTTPException as exc:
-                _log_http("the Solved button", exc)
+                _log_http("marking the conversation solved", exc)
 
     async def _mark_resolved(self, interaction: Inter) -> None:
         """The native "resolved": a forum tag, else a ✅ title (threads are also archived)."""
@@ -759,21 +763,18 @@ class DiscordFrontEnd:
 
     async def click_unhelpful(self, interaction: Inter, turn: str) -> None:
         """Not helpful: offer the next topics, the second time hand over to people."""
-        async with self._busy():
-            try:
-                await interaction.response.defer(thinking=True)
-                assert interaction.channel_id is not None
-                incoming = self._interaction_incoming(interaction, "", interaction.channel_id)
-                reply = await asyncio.to_thread(self.service.decline, incoming, turn)
-                if reply.kind == "escalate" and reply.escalation is not None:
-                    alerted = await self._escalate(interaction, reply)
-                    text = f"{reply.body}\n\n{alerted}"
-                    for part in text_messages(text):
-                        await interaction.followup.send(part, allowed_mentions=_NO_MENTIONS)
-                    return
-                await self._followup(interaction, reply)
-            except discord.HTTPException as exc:
-                _log_http("the Not helpful button", exc)
+        async with self._handling(interaction, "the Not helpful button"):
+            await interaction.response.defer(thinking=True)
+            assert interaction.channel_id is not None
+            incoming = self._interaction_incoming(interaction, "", interaction.channel_id)
+            reply = await asyncio.to_thread(self.service.decline, incoming, turn)
+            if reply.kind == "escalate" and reply.escalation is not None:
+                alerted = await self._escalate(interaction, reply)
+                text = f"{reply.body}\n\n{alerted}"
+                for part in text_messages(text):
+                    await interaction.followup.send(part, allowed_mentions=_NO_MENTIONS)
+                return
+            await self._followup(interaction, reply)
 
     async def _escalate(self, interaction: Inter, reply: Reply) -> str:
         """Post the hand-over summary; returns what to tell the user about who was alerted."""
@@ -807,17 +808,14 @@ class DiscordFrontEnd:
         """A "did you mean" button: answer as if the user typed its number."""
         if self._closing or await self._limited(interaction):
             return
-        async with self._busy():
-            try:
-                await interaction.response.defer(thinking=True)
-                assert interaction.channel_id is not None
-                incoming = self._interaction_incoming(interaction, str(n), interaction.channel_id)
-                reply = await asyncio.to_thread(self.service.handle, incoming)
-                log.info("discord: choice %d of turn %s picked", n, turn)
-                if reply is not None:
-                    await self._followup(interaction, reply)
-            except discord.HTTPException as exc:
-                _log_http("a choice button", exc)
+        async with self._handling(interaction, "a choice button"):
+            await interaction.response.defer(thinking=True)
+            assert interaction.channel_id is not None
+            incoming = self._interaction_incoming(interaction, str(n), interaction.channel_id)
+            reply = await asyncio.to_thread(self.service.handle, incoming)
+            log.info("discord: choice %d of turn %s picked", n, turn)
+            if reply is not None:
+                await self._followup(interaction, reply)
 
 
 def _snowflake(value: str | None) -> int | None:

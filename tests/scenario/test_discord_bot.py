@@ -773,3 +773,31 @@ async def test_solved_in_a_direct_message_adds_a_reaction(bot: Bot) -> None:
     await bot.api.wait_for(
         "PUT", rf"/channels/{dm_channel}/messages/{answer['id']}/reactions/✅/@me"
     )
+
+
+async def test_solved_without_manage_threads_still_thanks_the_user(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """403 when tagging the post: the vote is recorded, the user thanked, the failure logged."""
+    bot.api.fail("PATCH", r"/channels/\d+", 403, 50013)
+    post = _forum_post()
+    bot.feed("THREAD_CREATE", {**post, "newly_created": True})
+    starter = fake.message(
+        channel_id=int(post["id"]),
+        message_id=int(post["id"]),
+        guild_id=GUILD,
+        author=USER,
+        content="ping doesn't work on windows",
+    )
+    bot.feed("MESSAGE_CREATE", starter)
+    [sent] = await bot.api.wait_for("POST", rf"/channels/{post['id']}/messages")
+    click = fake.button(_custom_ids(sent)[0], _as_message(sent, int(post["id"])), **_in(post))
+    bot.feed("INTERACTION_CREATE", click)
+    await bot.api.wait_for("PATCH", rf"/channels/{post['id']}")
+    await bot.frontend.stop()  # lets the click's handler finish
+    [ack] = bot.api.matching("POST", rf"/interactions/{click['id']}/{click['token']}/callback")
+    assert ack.json["data"]["content"].startswith("✅ Marked as solved")
+    assert bot.rows("SELECT helpful FROM feedback") == [(True,)]
+    assert "marking the conversation solved failed: forbidden (missing permission) 403" in (
+        caplog.text
+    )
