@@ -337,6 +337,7 @@ class DiscordApi:
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
         self.identified = asyncio.Event()
+        self.identifies: list[dict[str, Any]] = []  # IDENTIFY payloads (token, intents, shard)
         self.resumed = asyncio.Event()
         self.resumes = 0
         self.heartbeats = 0
@@ -576,6 +577,7 @@ class DiscordApi:
                 self.heartbeats += 1
                 await ws.send_str(json.dumps({"op": 11}))
             elif frame["op"] == 2:
+                self.identifies.append(frame["d"])
                 shard = frame["d"].get("shard", [0, 1])
                 await self._dispatch(
                     ws,

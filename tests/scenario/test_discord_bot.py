@@ -801,3 +801,37 @@ async def test_solved_without_manage_threads_still_thanks_the_user(
     assert "marking the conversation solved failed: forbidden (missing permission) 403" in (
         caplog.text
     )
+
+
+async def test_configured_shards_identify_without_asking_discord(
+    api: DiscordApi, tmp_path: Path, engine: Engine
+) -> None:
+    """DISCORD_SHARD_IDS=1 of 2: this process identifies as shard [1, 2] with our intents."""
+    api.ready_guilds = [_guild()]
+    settings = _settings(api, tmp_path, discord_shard_ids=(1,), discord_shard_count=2)
+    service = SupportService(engine, settings)
+    client = ZtClient(settings, guild_ready_timeout=0.05)
+    limiter = RateLimiter(10, 60)
+    frontend = DiscordFrontEnd(
+        settings, service, AdminActions(service, None), limiter, client=client
+    )
+    try:
+        await frontend.start()
+        await asyncio.wait_for(frontend.client.wait_until_ready(), 5)
+        [identify] = api.identifies
+        assert identify["shard"] == [1, 2]
+        # guilds, guild messages, direct messages and message content
+        assert identify["intents"] == (1 << 0) | (1 << 9) | (1 << 12) | (1 << 15)
+        assert identify["token"] == TOKEN
+        assert not api.matching("GET", "/gateway/bot")
+    finally:
+        await frontend.stop()
+
+
+def test_shard_ids_need_a_shard_count(tmp_path: Path) -> None:
+    """Shard ids without a count is a configuration error, named by its variables."""
+    from bot.errors import ConfigError
+
+    settings = Settings(data_dir=tmp_path, database_url=None, discord_shard_ids=(0,))
+    with pytest.raises(ConfigError, match="DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT"):
+        ZtClient(settings)
