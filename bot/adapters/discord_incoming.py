@@ -55,7 +55,11 @@ def channel_key(guild_id: int | None, channel_id: int, user_id: int) -> str:
 
 def strip_mentions(text: str, bot_id: int) -> str:
     """`text` without mentions of the bot (other mentions stay), whitespace tidied at the ends."""
-    return _MENTION.sub(lambda m: "" if int(m.group(1)) == bot_id else m.group(0), text).strip()
+    while True:  # until stable: removing one mention must not leave a new one behind
+        stripped = _MENTION.sub(lambda m: "" if int(m.group(1)) == bot_id else m.group(0), text)
+        if stripped == text:
+            return text.strip()
+        text = stripped
 
 
 def is_addressed(facts: MessageFacts, support_channels: frozenset[str]) -> bool:

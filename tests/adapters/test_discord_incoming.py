@@ -156,6 +156,7 @@ def test_bare_mention_asks_for_help_and_attachments_pass_through() -> None:
         (f"<@!{BOT}> hi <@{OTHER}>", f"hi <@{OTHER}>"),
         (f"hey <@{BOT}>, ping fails", "hey , ping fails"),
         ("no mention", "no mention"),
+        (f"<@<@{BOT}>{BOT}> x", "x"),
     ],
 )
 def test_strip_mentions(text: str, expected: str) -> None:
@@ -201,3 +202,12 @@ def test_jump_url() -> None:
     assert jump_url(1, 2) == "https://discord.com/channels/1/2"
     assert jump_url(1, 2, 3) == "https://discord.com/channels/1/2/3"
     assert jump_url(None, 2) == "https://discord.com/channels/@me/2"
+
+
+@given(st.text(), st.integers(min_value=1, max_value=10**19))
+def test_bot_mentions_never_reach_the_core(text: str, bot_id: int) -> None:
+    """Whatever surrounds them, the bot's own mentions are gone from the text."""
+    message = facts(content=f"<@{bot_id}>{text}<@!{bot_id}>", bot_id=bot_id, mentions=(bot_id,))
+    incoming = to_incoming(message, SUPPORT_CHANNELS)
+    assert incoming is not None
+    assert f"<@{bot_id}>" not in incoming.text and f"<@!{bot_id}>" not in incoming.text
