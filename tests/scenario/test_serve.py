@@ -2,7 +2,8 @@
 
 The process is started the way an admin (or the container) starts it: environment variables
 only. It connects to both stand-ins, answers a question on each, reports ready on /readyz,
-counts both turns in /metrics, and on SIGTERM exits 0 with every turn in the SQLite database.
+counts both turns in /metrics, and on SIGTERM exits 0 with every turn in the database (SQLite,
+and PostgreSQL too when ZTBOT_TEST_POSTGRES_URL is set).
 """
 
 from __future__ import annotations
@@ -79,14 +80,16 @@ class Served:
 
 
 @pytest.fixture
-async def served(slack: SlackApi, discord: DiscordApi, tmp_path: Path) -> AsyncIterator[Served]:
+async def served(
+    slack: SlackApi, discord: DiscordApi, tmp_path: Path, db_url: str
+) -> AsyncIterator[Served]:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("ZTBOT_", "SLACK_", "DISCORD_"))
     }
     env.update(
         {
             "ZTBOT_DATA_DIR": str(tmp_path),
-            "ZTBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+            "ZTBOT_DATABASE_URL": db_url,
             "ZTBOT_KNOWLEDGE_DIR": str(ROOT / "knowledge"),
             "ZTBOT_HTTP_HOST": "127.0.0.1",
             "ZTBOT_HTTP_PORT": "0",
@@ -146,7 +149,7 @@ def _turns_by_platform(metrics_text: str) -> dict[str, float]:
 
 
 async def test_serve_answers_on_slack_and_discord_and_stops_cleanly_on_sigterm(
-    served: Served, slack: SlackApi, discord: DiscordApi, tmp_path: Path
+    served: Served, slack: SlackApi, discord: DiscordApi, db_url: str
 ) -> None:
     """Both platforms answer, /readyz is 200, SIGTERM exits 0 with every turn saved."""
     try:
@@ -213,7 +216,7 @@ async def test_serve_answers_on_slack_and_discord_and_stops_cleanly_on_sigterm(
     for secret in ("update zerotier", "xoxb-test", "xapp-test", dfake.TOKEN):
         assert not any(secret in line for line in served.raw), secret
 
-    db = create_engine(f"sqlite:///{tmp_path / 'serve.db'}")
+    db = create_engine(db_url)
     try:
         with db.connect() as conn:
             rows = conn.execute(
