@@ -16,7 +16,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Final
 
 import aiohttp
@@ -24,8 +24,10 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -74,6 +76,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 EVENTS_PATH: Final = "/slack/events"
+_RELEASE: Final = "zt_release"  # the request's release function in the Bolt context
 _MEMORY: Final = 10_000  # threads and event ids remembered
 _MAX_FILES: Final = 3  # files read per message
 _ADMIN_CACHE_S: Final = 60.0  # how long a user group's member list is trusted
@@ -240,39 +243,77 @@ class SlackFrontEnd:
                 timeout,
             )
 
-    @contextlib.asynccontextmanager
-    async def _work(self, what: str) -> AsyncIterator[None]:
-        """Count a request in progress; log (never raise) what goes wrong inside."""
+    async def _track(
+        self,
+        context: AsyncBoltContext,
+        response: BoltResponse,
+        next_: Callable[[], Awaitable[None]],
+    ) -> BoltResponse:
+        """Middleware: count a request from its arrival until its listener is done.
+
+        Bolt acknowledges first and runs the listener afterwards in a task of its own, so
+        counting only inside listeners would let stop() miss one that is about to start. Every
+        request reaches a listener (see `_on_other`), which releases it when done.
+        """
+        released = False
+
+        async def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                async with self._changed:
+                    self._inflight -= 1
+                    self.processed += 1
+                    self._changed.notify_all()
+
         self._inflight += 1
+        context[_RELEASE] = release
+        await next_()
+        return response
+
+    @contextlib.asynccontextmanager
+    async def _work(self, what: str, context: AsyncBoltContext) -> AsyncIterator[None]:
+        """Run a listener's work; log (never raise) what goes wrong inside, then release it."""
         try:
             yield
         except Exception:
             log.exception("slack: %s failed", what)
         finally:
-            async with self._changed:
-                self._inflight -= 1
-                self.processed += 1
-                self._changed.notify_all()
+            release = context.get(_RELEASE)
+            if release is not None:
+                await release()
 
     # --- listeners --------------------------------------------------------------------------
 
     def _register(self) -> None:
         app = self.app
+        app.use(self._track)
         app.event("app_mention")(self._on_event)
         app.event("message")(self._on_event)
         app.command("/zt")(self._on_command)
         app.action(ACTION_SOLVED)(self._on_solved)
         app.action(ACTION_NOT_HELPFUL)(self._on_not_helpful)
         app.action(_choice_pattern())(self._on_choice)
+        # Last, so they only see what nothing above took: acknowledged and ignored.
+        anything = re.compile(".*")
+        for register in (app.event, app.action, app.command, app.view, app.shortcut, app.options):
+            register(anything)(self._on_other)
         app.error(self._on_error)
+
+    async def _on_other(self, ack: AsyncAck, context: AsyncBoltContext) -> None:
+        """Requests ztbot does not handle (another app's buttons, events it did not ask for)."""
+        async with self._work("other", context):
+            await ack()
 
     async def _on_error(self, error: Exception) -> None:
         log.error("slack: unhandled %s in a listener: %s", type(error).__name__, error)
 
-    async def _on_event(self, body: dict[str, Any], request: AsyncBoltRequest) -> None:
+    async def _on_event(
+        self, body: dict[str, Any], request: AsyncBoltRequest, context: AsyncBoltContext
+    ) -> None:
         """Mentions, DMs, support channel messages and thread follow-ups (already acked)."""
         event = body.get("event") or {}
-        async with self._work("event"):
+        async with self._work("event", context):
             team = team_of(body)
             if not should_answer(
                 event,
@@ -361,10 +402,16 @@ class SlackFrontEnd:
             return
         await self._post_reply(channel, thread, reply)
 
-    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def _on_command(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
         """`/zt <question>`, `/zt help`, `/zt admin reload|report [7d]`."""
         await ack()
-        async with self._work("slash command"):
+        async with self._work("slash command", context):
             command = parse_command(str(body.get("text") or ""))
             user = str(body.get("user_id") or "")
             channel = str(body.get("channel_id") or "")
@@ -444,10 +491,12 @@ class SlackFrontEnd:
                 self._admins[group] = cached
         return user in cached[1]
 
-    async def _on_solved(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _on_solved(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         """Solved: positive feedback, a ✅ on the question, buttons replaced by a note."""
         await ack()
-        async with self._work("solved"):
+        async with self._work("solved", context):
             turn = action_value(body)
             user = str((body.get("user") or {}).get("id") or "")
             channel, thread, ts = action_place(body)
@@ -463,10 +512,12 @@ class SlackFrontEnd:
                 channel, thread, render_markdown("Glad that helped! I've marked this as solved.")
             )
 
-    async def _on_not_helpful(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _on_not_helpful(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         """Not helpful: the next topics, or the hand-over to people the second time."""
         await ack()
-        async with self._work("not helpful"):
+        async with self._work("not helpful", context):
             turn = action_value(body) or None
             incoming = self._action_incoming(body, "")
             channel, thread, ts = action_place(body)
@@ -478,10 +529,12 @@ class SlackFrontEnd:
             if reply.escalation is not None:
                 await self._escalate(reply, incoming.user, channel, thread)
 
-    async def _on_choice(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _on_choice(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         """A "did you mean" button: answer as if the user had typed that topic."""
         await ack()
-        async with self._work("choice"):
+        async with self._work("choice", context):
             _turn, number, title = parse_choice_value(action_value(body))
             # The title (not the number) picks the topic, so an older offer still works.
             incoming = self._action_incoming(body, title or str(number))

@@ -287,6 +287,16 @@ async def test_thread_follow_up_after_a_restart_is_still_answered(make_bot, api)
     assert second.rows("SELECT section FROM turns ORDER BY created_at") == [(None,), ("windows",)]
 
 
+async def test_stop_lets_a_reply_in_progress_finish(make_bot, api):
+    """stop() right after Slack got its 200: the reply is still posted before it returns."""
+    bot = await make_bot()
+    await bot.event(mention("ping doesn't work on windows"), "Ev1")
+    await bot.front.stop()
+    (post,) = api.of("chat.postMessage")
+    assert post.args["thread_ts"] == "1700000000.000100"
+    assert not bot.front.ready
+
+
 async def test_url_verification_challenge_is_echoed(make_bot):
     """Slack's endpoint check gets its challenge back."""
     bot = await make_bot()
@@ -375,6 +385,11 @@ async def test_messages_not_for_the_bot_are_ignored(make_bot):
         },
         "Ev5",
     )
+    # Requests for nothing ztbot handles are acknowledged and ignored.
+    await bot.event({"type": "reaction_added", "user": "U0ALICE", "reaction": "eyes"}, "Ev6")
+    other = fixture("block_actions_solved.json")
+    other["actions"][0]["action_id"] = "another_apps_button"
+    await bot.action(other)
     await bot.settle()
     posts = bot.api.of("chat.postMessage")
     assert [(p.args["channel"], p.args["thread_ts"]) for p in posts] == [("C0HELP", "1.5")]
