@@ -648,9 +648,10 @@ async def test_discord_sync_command_registers_the_commands(
 
 
 async def test_start_connects_through_the_configured_gateway(
-    api: DiscordApi, tmp_path: Path, engine: Engine
+    api: DiscordApi, tmp_path: Path, engine: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     """start() logs in, connects to DISCORD_GATEWAY_URL (not /gateway/bot's URL) and answers."""
+    caplog.set_level(logging.DEBUG)  # even debug logging (ours and discord.py's) has no token
     api.ready_guilds = [_guild()]
     settings = _settings(api, tmp_path)
     service = SupportService(engine, settings, store=open_store(f"sqlite:///{tmp_path / 'g.db'}"))
@@ -673,6 +674,9 @@ async def test_start_connects_through_the_configured_gateway(
         await frontend.stop()
         service.close()
     assert not frontend.ready
+    assert api.identifies[0]["token"] == TOKEN
+    assert "Shard ID 0 has connected to Gateway" in caplog.text
+    assert TOKEN not in caplog.text
 
 
 async def test_reconnect_resumes_and_a_replayed_message_is_not_answered_twice(
