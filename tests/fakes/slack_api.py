@@ -71,6 +71,7 @@ class SlackApi:
         self.usergroups: dict[str, list[str]] = {}
         self.acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.port = 0
+        self.on_call: Callable[[Call], None] | None = None  # a hook for benchmarks
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -188,6 +189,8 @@ class SlackApi:
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
+        if self.on_call is not None:
+            self.on_call(call)
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
