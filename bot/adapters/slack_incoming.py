@@ -161,9 +161,10 @@ def should_answer(
 ) -> bool:
     """Whether a `message` or `app_mention` event is addressed to the bot.
 
-    Mentions always are; DMs always are; other channel messages only in configured support
-    channels or in threads the bot already answers in. A channel message that mentions the bot
-    is skipped here because Slack also sends it as an `app_mention`.
+    Mentions always are; DMs always are; in channels, new messages in the configured support
+    channels, and replies in threads the bot already answers in (people helping each other in
+    another thread are left alone). A channel message that mentions the bot is skipped here
+    because Slack also sends it as an `app_mention`.
     """
     if event.get("type") not in {"message", "app_mention"}:
         return False
@@ -176,10 +177,10 @@ def should_answer(
     if mentions(str(event.get("text") or ""), me.user_id):
         return False
     channel = str(event.get("channel") or "")
-    if channel in support_channels:
-        return True
     thread = event.get("thread_ts")
-    return thread is not None and (channel, str(thread)) in bot_threads
+    if thread is None or thread == event.get("ts"):
+        return channel in support_channels
+    return (channel, str(thread)) in bot_threads
 
 
 def to_incoming(

@@ -66,7 +66,9 @@ def msg(**fields) -> dict:
         (msg(channel_type="im", channel="D1", subtype="message_changed"), False),
         (msg(channel_type="im", channel="D1", subtype="channel_join"), False),
         (msg(channel_type="im", channel="D1", subtype="file_share"), True),
-        (msg(channel="CSUP", subtype="thread_broadcast", thread_ts="0.1"), True),
+        (msg(channel="CSUP", thread_ts="0.9"), False),  # people talking in their own thread
+        (msg(channel="CSUP", thread_ts="1.1"), True),  # a thread's parent message
+        (msg(channel="C1", subtype="thread_broadcast", thread_ts="0.5"), True),
         (msg(channel_type="im", channel="D1", user=None), False),
         ({"type": "reaction_added", "user": "U1"}, False),
     ],

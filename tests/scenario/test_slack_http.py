@@ -506,6 +506,16 @@ async def test_admin_commands_are_refused_to_others_and_logged(make_bot, api, ca
     )
 
 
+async def test_admin_reload_for_a_configured_admin(make_bot, api):
+    """An admin user id may run admin commands (here, no reloader is wired: it says so)."""
+    bot = await make_bot(slack_admin_users=("U0ADMIN",))
+    await bot.command("admin reload", user="U0ADMIN")
+    await bot.settle()
+    (answer,) = api.of("response_url:cmd")
+    assert answer.args["text"] == "Reloading is not available in this process."
+    assert api.of("usergroups.users.list") == []
+
+
 async def test_admin_report_for_a_member_of_the_admin_group(make_bot, api):
     """A member of the admin user group (usergroups.users.list) gets the report."""
     api.usergroups["S0ADMINS"] = ["U0CAROL"]
@@ -619,6 +629,26 @@ async def test_not_helpful_offers_next_topics_then_escalates_with_a_summary(make
     assert told["thread_ts"] == "1700000000.000100"
     assert "<!subteam^S0SUPPORT> in <#C0ESCALATE>" in told["text"]
     assert bot.rows("SELECT helpful FROM feedback") == [(False,), (False,)]
+
+
+async def test_escalation_without_a_support_channel_goes_in_the_thread(make_bot, api):
+    """With no escalation channel configured, the summary is posted in the user's thread."""
+    bot = await make_bot(slack_escalation_channel=None, slack_escalation_group=None)
+    await bot.event(mention("my peers show RELAY"), "Ev1")
+    await bot.settle()
+    reply = posted(api.of("chat.postMessage")[0])
+    turn_id = reply["blocks"][-1]["elements"][1]["value"]
+    for _ in range(2):
+        await bot.action(pressed("zt_not_helpful", turn_id, reply))
+        await bot.settle()
+    summaries = [
+        c for c in api.of("chat.postMessage") if "*Support needed*" in all_text(c.args["blocks"])
+    ]
+    assert [(c.args["channel"], c.args["thread_ts"]) for c in summaries] == [
+        ("C0SUPPORT", "1700000000.000100")
+    ]
+    told = api.of("chat.postMessage")[-1].args["text"]
+    assert told == "I've alerted the support team with a summary; someone will follow up here."
 
 
 async def test_did_you_mean_button_answers_the_chosen_topic(make_bot, api):
