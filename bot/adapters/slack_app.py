@@ -455,7 +455,11 @@ class SlackFrontEnd:
             return
         # The app cannot post here (a private channel it is not in, a group DM): answer
         # privately through the command's response URL instead.
-        reply = await asyncio.to_thread(self.service.handle, incoming)
+        try:
+            reply = await asyncio.to_thread(self.service.handle, incoming)
+        except UserFacingError as exc:
+            await _respond(respond, render_markdown(str(exc)))
+            return
         if reply is not None:
             await _respond(respond, self._render(reply))
 
@@ -500,7 +504,8 @@ class SlackFrontEnd:
             turn = action_value(body)
             user = str((body.get("user") or {}).get("id") or "")
             channel, thread, ts = action_place(body)
-            await asyncio.to_thread(self.service.solved, turn, user)
+            if turn:  # a button without a turn (an edited message) still closes the thread
+                await asyncio.to_thread(self.service.solved, turn, user)
             await self._safe(
                 "reactions.add",
                 self.client.reactions_add(
