@@ -335,6 +335,16 @@ def _usage(message: str) -> int:
 
 
 def _ask(service: SupportService, args: argparse.Namespace) -> int:
+    try:
+        return _ask_printing(service, args)
+    except BrokenPipeError:
+        # The reader went away (`ztbot ask --jsonl < questions | head`): stop quietly, as
+        # Unix tools do, and keep Python from complaining when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _ask_printing(service: SupportService, args: argparse.Namespace) -> int:
     if args.jsonl:
         if args.text:
             return _usage("--jsonl reads questions from stdin; do not pass TEXT")

@@ -144,3 +144,28 @@ def test_diagnose_stdin_junk_and_limits(
     code, _, err = _run(["diagnose", str(tmp_path / "missing.txt")], capsys, monkeypatch)
     assert code == 2
     assert "cannot read" in err
+
+
+def test_jsonl_stops_quietly_when_the_reader_goes_away(tmp_path: Path) -> None:
+    """`ztbot ask --jsonl ... | head -1`: no traceback, exit 0, like any Unix filter."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ZTBOT_DATABASE_URL": "none", "ZTBOT_DATA_DIR": str(tmp_path)}
+    questions = tmp_path / "questions.txt"
+    questions.write_text("what ports does zerotier use\n" * 2000)
+    with questions.open("rb") as stdin:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "ask", "--jsonl"],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert json.loads(proc.stdout.readline())["topic"] == "ports-used"
+    proc.stdout.close()  # the reader goes away while ztbot is still writing
+    assert proc.wait(timeout=60) == 0
+    with proc.stderr:
+        assert b"Traceback" not in proc.stderr.read()
