@@ -36,7 +36,7 @@ _DISABLED: Final = frozenset({"none", "off", "disabled"})
 
 SLACK_API_DEFAULT: Final = "https://slack.com/api/"
 DISCORD_API_DEFAULT: Final = "https://discord.com/api/v10"
-FAQ_URL_DEFAULT: Final = "https://docs.zerotier.com/faq"
+FAQ_URL_DEFAULT: Final = "https://docs.zerotier.com/troubleshooting"
 DISCORD_GATEWAY_DEFAULT: Final = "wss://gateway.discord.gg/"
 
 
