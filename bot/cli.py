@@ -115,6 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ztbot` console script."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`ztbot ask --jsonl < questions | head`): stop quietly, as
+        # Unix tools do, and keep Python from complaining when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -126,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
-        return _usage(str(exc))
+        sys.stderr.write(f"ztbot: {exc}\n")
+        return EXIT_USAGE
     if args.knowledge is None:  # ZTBOT_KNOWLEDGE_DIR (or the config file) when no --knowledge
         args.knowledge = settings.knowledge_dir
     if args.command == "config":
@@ -335,16 +346,6 @@ def _usage(message: str) -> int:
 
 
 def _ask(service: SupportService, args: argparse.Namespace) -> int:
-    try:
-        return _ask_printing(service, args)
-    except BrokenPipeError:
-        # The reader went away (`ztbot ask --jsonl < questions | head`): stop quietly, as
-        # Unix tools do, and keep Python from complaining when it flushes stdout at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
-
-
-def _ask_printing(service: SupportService, args: argparse.Namespace) -> int:
     if args.jsonl:
         if args.text:
             return _usage("--jsonl reads questions from stdin; do not pass TEXT")

@@ -76,6 +76,22 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 EVENTS_PATH: Final = "/slack/events"
+_TOKEN_SKIPPED: Final = "As you gave `client` as well, `token` will be unused."
+
+
+class _NoTokenSkippedWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns
+    that the token is unused; our client already carries that same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != _TOKEN_SKIPPED
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("slack_bolt")
+    if not any(isinstance(f, _NoTokenSkippedWarning) for f in logger.filters):
+        logger.addFilter(_NoTokenSkippedWarning())
+    return logger
 _RELEASE: Final = "zt_release"  # the request's release function in the Bolt context
 _MEMORY: Final = 10_000  # threads and event ids remembered
 _MAX_FILES: Final = 3  # files read per message
@@ -136,7 +152,7 @@ class SlackFrontEnd:
             signing_secret=secret or "",
             # Socket Mode requests are not signed; Bolt verifies HTTP ones.
             request_verification_enabled=not self.socket_mode,
-            logger=logging.getLogger("slack_bolt"),
+            logger=_bolt_logger(),
         )
         self.me = BotIdentity()
         self.port: int | None = None  # the HTTP port actually bound (after start)

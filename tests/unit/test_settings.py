@@ -157,5 +157,5 @@ def test_bad_setting_stops_every_command_at_start(
     assert main(command) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.startswith("ztbot: error: ZTBOT_HTTP_PORT: Input should be a valid integer")
+    assert err.startswith("ztbot: ZTBOT_HTTP_PORT: Input should be a valid integer")
     assert err.count("\n") == 1
