@@ -176,7 +176,12 @@ class SupportService:
         with self._lock:
             if event in self._events:
                 return False
-            if self.store is not None and self.store.answered(*event):
+        # The database read stays outside the lock so other conversations are not held up;
+        # a concurrent retry that also gets here is stopped by the second check.
+        if self.store is not None and self.store.answered(*event):
+            return False
+        with self._lock:
+            if event in self._events:
                 return False
             _remember(self._events, event, "")
             return True
