@@ -92,6 +92,8 @@ def _bolt_logger() -> logging.Logger:
     if not any(isinstance(f, _NoTokenSkippedWarning) for f in logger.filters):
         logger.addFilter(_NoTokenSkippedWarning())
     return logger
+
+
 _RELEASE: Final = "zt_release"  # the request's release function in the Bolt context
 _MEMORY: Final = 10_000  # threads and event ids remembered
 _MAX_FILES: Final = 3  # files read per message
