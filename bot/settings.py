@@ -294,6 +294,8 @@ class Settings(BaseSettings):
                 text = ",".join(str(v) for v in value) or "(none)"
             elif field == "database_url":
                 text = mask_url(str(value))
+            elif field.endswith("_s"):  # durations, in the form the variables accept
+                text = f"{value:g}s"
             else:
                 text = str(value)
             out[ENV_NAMES[field]] = text

@@ -125,6 +125,7 @@ def test_config_show_masks_secrets(
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-very-secret")
     monkeypatch.setenv("ZTBOT_DATABASE_URL", "postgresql+psycopg://bot:hunter2@db:5432/ztbot")
     monkeypatch.setenv("DISCORD_SHARD_IDS", "0,1")
+    monkeypatch.setenv("ZTBOT_CONTEXT_IDLE", "2h")
     assert main(["config", "show"]) == 0
     out = capsys.readouterr().out
     assert "xoxb-very-secret" not in out and "xapp-file-secret" not in out
@@ -139,6 +140,7 @@ def test_config_show_masks_secrets(
     assert values["ZTBOT_DATABASE_URL"] == "postgresql+psycopg://bot:***@db:5432/ztbot"
     assert values["DISCORD_SHARD_IDS"] == "0,1"
     assert values["ZTBOT_HTTP_PORT"] == "8080"
+    assert values["ZTBOT_CONTEXT_IDLE"] == "7200s"  # a form the variable accepts again
 
 
 def test_config_show_without_a_file(capsys: pytest.CaptureFixture[str]) -> None:
