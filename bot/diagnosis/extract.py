@@ -20,6 +20,9 @@ from bot.diagnosis.parsers._common import is_hex, is_masked, read_int
 from bot.diagnosis.parsers.cli_errors import HTTP_LINE
 from bot.diagnosis.parsers.cli_errors import parse_line as parse_error_line
 from bot.diagnosis.parsers.peers import FAST_ROW
+from bot.diagnosis.parsers.ping_lang import FIRSTS as PING_FIRSTS
+from bot.diagnosis.parsers.ping_lang import PREFIXES as PING_PREFIXES
+from bot.diagnosis.parsers.ping_lang import is_ping_line
 
 BlockKind = Literal["peers", "listpeers", "info", "listnetworks", "json", "error", "ping"]
 _TABLES = ("peers", "listpeers", "listnetworks")
@@ -308,9 +311,17 @@ class _Walker:
             if fast is not None or _peer_row(s, lenient=True):
                 self.table_row("peers", s, num, fast.group(1) if fast else s.split(None, 1)[0])
                 return
-        if s[0] not in _GATE_FIRST and not s.startswith("---") and _GATE.search(s) is None:
+        if (
+            s[0] not in _GATE_FIRST
+            and not s.startswith("---")
+            and _GATE.search(s) is None
+            and not (s[0] in PING_FIRSTS and s.startswith(PING_PREFIXES))
+        ):
             # Nothing any output line could start with: prose (or junk). Cheap exit.
-            if cur is not None and cur.kind in _TABLES and _is_leftover(s):
+            if kind == "ping" and is_ping_line(s, cont=True):
+                # The tail of localized statistics (`(100% Verlust),`) names nothing English.
+                self.add("ping", s, num)
+            elif cur is not None and cur.kind in _TABLES and _is_leftover(s):
                 self.add(cur.kind, s, num)
             else:
                 self.close()
@@ -445,8 +456,11 @@ def _is_error(s: str) -> bool:
 
 def _is_ping(s: str, *, cont: bool) -> bool:
     if _PING_HINT.search(s) is None:
-        return cont and s.startswith(("---", "rtt ", "round-trip", "Minimum ="))
-    return cont or _PING_START.search(s) is not None
+        if cont and s.startswith(("---", "rtt ", "round-trip", "Minimum =")):
+            return True
+        # Localized output (German, French, ... Windows; translated iputils lines).
+        return is_ping_line(s, cont=cont)
+    return cont or _PING_START.search(s) is not None or is_ping_line(s, cont=False)
 
 
 def _json_start(s: str) -> int:

@@ -5,6 +5,8 @@ The three flavours differ in every line: Windows says `Pinging X with 32 bytes o
 `PING X (X) 56(84) bytes of data.` and stays silent on a timeout; macOS says
 `PING X (X): 56 data bytes` and `Request timeout for icmp_seq N`. Trap: Windows counts a
 `Destination host unreachable` reply as received, so its loss figure can read 0%.
+Localized wording (Windows in German, French, Spanish, Portuguese, Italian; Linux's translated
+lines) comes from the phrase tables in `ping_lang` and yields the same facts as English.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.diagnosis.model import OsName, ParsedOutput, PingResult
+from bot.diagnosis.parsers import ping_lang as lang
 
 _WIN_HEAD = re.compile(r"Pinging (\S+)(?: \[([^\]]+)\])? with \d+ bytes of data")
 _UNIX_HEAD = re.compile(
@@ -55,6 +58,7 @@ class _Run:
     target_ip: str | None = None
     sent: int | None = None
     received: int | None = None
+    lost: int | None = None
     loss: float | None = None
     times: list[float] = field(default_factory=list)
     timeouts: int = 0
@@ -75,6 +79,10 @@ class _Run:
             sent = len(self.times) + self.timeouts + self.unreachable or None
             received = len(self.times) if sent else None
             loss = round(100.0 * (sent - len(self.times)) / sent, 1) if sent else None
+        elif loss is None and sent:
+            # Localized statistics cut before the wrapped `(N% loss)` part: Windows' own sum.
+            lost = self.lost if self.lost is not None else sent - (received or 0)
+            loss = float(lost * 100 // sent)
         timeouts = self.timeouts
         if self.summary and self.os == "linux" and not timeouts and sent is not None:
             # Linux prints nothing for a lost probe; the summary tells how many there were.
@@ -145,6 +153,10 @@ def _head(s: str) -> _Run | None:
         elif "data bytes" in s:
             os_name = "macos"
         return _Run(os=os_name, target=m.group(1), target_ip=m.group(2))
+    m = lang.HEAD.match(s)
+    if m is not None:
+        target, ip = m.group(1), m.group(2) or m.group(1)
+        return _Run(os="windows", target=target, target_ip=ip)
     return None
 
 
@@ -196,6 +208,111 @@ def _line(run: _Run, s: str) -> bool:
             if run.os is None and ("PING:" in s or "Ping request" in s):
                 run.os = "windows"
             return True
-    return s.startswith(
+    if s.startswith(
         ("Ping statistics", "Approximate round trip", "Minimum =", "---", "rtt ", "round-trip")
-    )
+    ):
+        return True
+    return _local_line(run, s)
+
+
+def _local_line(run: _Run, s: str) -> bool:
+    """Read one localized line into the run, as `_line` does for the English wording."""
+    m = lang.REPLY.match(s)
+    if m is not None:
+        rest = s[m.end() :]
+        t = lang.TIME.search(rest)
+        if t is not None:
+            run.os = run.os or "windows"
+            _add_time(run, t.group(1), t.group(2))
+            run.target_ip = run.target_ip or m.group(1)
+            return True
+        if lang.UNREACHABLE.search(rest) is not None:
+            _add_unreachable(run, m.group(1))
+            return True
+        return _local_error(run, s)
+    if lang.TIMEOUT.match(s) is not None:
+        run.os = run.os or "windows"
+        run.timeouts += 1
+        return True
+    if _local_stats(run, s):
+        return True
+    if s[:1].isdigit():
+        return _local_unix(run, s)
+    u = lang.UNIX_FROM.match(s)
+    if u is not None and lang.UNREACHABLE.search(s, u.end()) is not None:
+        _add_unreachable(run, u.group(1))
+        return True
+    if _local_error(run, s):
+        return True
+    # Headers, round-trip lines and the tail of wrapped statistics (`perda),`): no facts.
+    return lang.OTHER.match(s) is not None or (run.summary and lang.is_ping_line(s, cont=True))
+
+
+def _local_stats(run: _Run, s: str) -> bool:
+    # Fields one by one: each language wraps the Windows statistics at a different place.
+    # Windows always prints ` = ` here; the test spares junk lines a regex search.
+    counters = lang.COUNTER.findall(s) if "= " in s else []
+    if not counters:
+        if run.summary and run.loss is None and s.startswith("("):
+            loss = lang.LOSS.match(s)
+            if loss is not None:
+                run.loss = float(loss.group(1).replace(",", "."))
+                return True
+        return False
+    run.os = run.os or "windows"
+    for sent, received, _lost, value in counters:
+        if sent:
+            run.sent = int(value)
+        elif received:
+            run.received = int(value)
+        else:
+            run.lost = int(value)
+    run.summary = run.sent is not None and run.received is not None
+    loss = lang.LOSS.search(s) if run.summary else None
+    if loss is not None:
+        run.loss = float(loss.group(1).replace(",", "."))
+    return True
+
+
+def _local_unix(run: _Run, s: str) -> bool:
+    m = lang.UNIX_STATS.match(s)
+    if m is not None:
+        run.sent, run.received = int(m.group(1)), int(m.group(2))
+        run.loss = float(m.group(4).replace(",", "."))
+        errors = lang.UNIX_ERRORS.search(m.group(3)) if m.group(3) else None
+        run.unix_errors = int(errors.group(1)) if errors is not None else 0
+        # Only iputils (Linux) translates its statistics; macOS prints English.
+        run.os = run.os or "linux"
+        run.summary = True
+        return True
+    r = lang.UNIX_REPLY.match(s)
+    t = lang.TIME.search(s, r.end()) if r is not None else None
+    if r is None or t is None:
+        return False
+    _add_time(run, t.group(1), t.group(2))
+    run.target_ip = run.target_ip or r.group(1)
+    return True
+
+
+def _local_error(run: _Run, s: str) -> bool:
+    if lang.ANY_ERROR.search(s) is None:
+        return False
+    for rx, code, windows in lang.ERRORS:
+        if rx.search(s) is not None:
+            run.errors.append(code)
+            # `PING: ...` (French `PING : ...`) is Windows' prefix, as in English.
+            if run.os is None and (windows or s.startswith("PING")):
+                run.os = "windows"
+            return True
+    return False
+
+
+def _add_time(run: _Run, op: str, value: str) -> None:
+    # `time<1ms` (Windows) is below a millisecond: count it as 0.5, as the English path does.
+    ms = float(value.replace(",", "."))
+    run.times.append(ms if op == "=" else ms / 2)
+
+
+def _add_unreachable(run: _Run, source: str) -> None:
+    run.unreachable += 1
+    run.unreachable_from = run.unreachable_from or source
