@@ -35,7 +35,7 @@ from bot.ratelimit import RateLimiter
 from bot.replicas import ReplicaSync
 from bot.service import SupportService
 from bot.settings import Settings, mask_url
-from bot.store import Store, open_store
+from bot.store import Store, open_store_or_buffer
 from bot.store.privacy import load_or_create_salt
 
 log = logging.getLogger(__name__)
@@ -248,7 +248,7 @@ def _open_store(settings: Settings) -> tuple[Store | None, str]:
     if settings.database_url is None:
         return None, salt
     salt = salt or load_or_create_salt(settings.data_dir)
-    return open_store(settings.database_url, capacity=settings.buffer_size), salt
+    return open_store_or_buffer(settings.database_url, capacity=settings.buffer_size), salt
 
 
 def _install_signals(

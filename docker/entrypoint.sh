@@ -5,7 +5,9 @@ set -eu
 if [ "${1:-serve}" = "serve" ]; then
     case "${ZTBOT_DATABASE_URL:-}" in
         none | off | disabled) ;;
-        *) ztbot db upgrade ;;
+        # A database that is not up yet does not stop the bot: serve answers, keeps the
+        # turns in memory and migrates as soon as the database answers.
+        *) ztbot db upgrade || echo "ztbot: database not reachable yet; serve will migrate it" >&2 ;;
     esac
 fi
 exec ztbot "$@"

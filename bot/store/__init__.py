@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.store import db
 from bot.store.records import Record
@@ -21,16 +22,42 @@ from bot.store.writer import BufferedWriter, session_factory
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "open_store", "open_store_or_buffer"]
+
+_MIGRATE_RETRY_MAX_S = 30.0
 
 
 class Store:
     """Writes go through the buffered writer; the few reads fail soft when the DB is down."""
 
-    def __init__(self, engine: Engine, *, capacity: int = 10_000) -> None:
+    def __init__(self, engine: Engine, *, capacity: int = 10_000, migrated: bool = True) -> None:
         self.engine = engine
         self.writer = BufferedWriter(engine, capacity=capacity)
         self._sessions = session_factory(engine)
+        self._closing = threading.Event()
+        self.migrated = threading.Event()
+        if migrated:
+            self.migrated.set()
+        else:
+            # The database was unreachable at start: buffer, skip reads, migrate once it is back.
+            self.writer.healthy = False
+            threading.Thread(
+                target=self._migrate_when_reachable, name="ztbot-migrate", daemon=True
+            ).start()
+
+    def _migrate_when_reachable(self) -> None:
+        delay = 0.5
+        while not self._closing.is_set():
+            try:
+                db.upgrade(self.engine)
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("database still unreachable (%s); retrying in %.0f s", _why(exc), delay)
+                self._closing.wait(delay)
+                delay = min(delay * 2, _MIGRATE_RETRY_MAX_S)
+                continue
+            self.migrated.set()
+            log.info("database reachable again: schema up to date, writing the buffered turns")
+            return
 
     def submit(self, record: Record) -> None:
         """Queue a record for writing."""
@@ -79,6 +106,7 @@ class Store:
 
     def close(self, timeout: float = 10.0) -> bool:
         """Write what is buffered and stop; False when some records could not be written."""
+        self._closing.set()
         done = self.writer.close(timeout)
         self.engine.dispose()
         return done
@@ -90,3 +118,24 @@ def open_store(url: str, *, capacity: int = 10_000, migrate: bool = True) -> Sto
     if migrate:
         db.upgrade(engine)
     return Store(engine, capacity=capacity)
+
+
+def open_store_or_buffer(url: str, *, capacity: int = 10_000) -> Store:
+    """Like `open_store`, but a database that cannot be reached yet does not stop start-up:
+    turns are buffered (up to `capacity`) and written once it is back and migrated."""
+    try:
+        return open_store(url, capacity=capacity)
+    except OperationalError as exc:
+        log.warning(
+            "database unreachable at start (%s): answering anyway; turns are kept in memory "
+            "and written when it is back",
+            _why(exc),
+        )
+        return Store(db.make_engine(url), capacity=capacity, migrated=False)
+
+
+def _why(exc: BaseException) -> str:
+    """The driver's first line ("connection refused", "password authentication failed")."""
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [""])[0]
+    return f"{exc.__class__.__name__}: {first}"[:200]

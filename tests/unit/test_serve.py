@@ -236,10 +236,11 @@ async def test_broken_knowledge_exits_2(tmp_path: Path) -> None:
     assert code == 2 and err.getvalue().startswith("ztbot: ")
 
 
-async def test_unreachable_database_exits_1(tmp_path: Path) -> None:
-    """A database that cannot be opened at start: one line naming it (password masked)."""
+async def test_unusable_database_url_exits_1(tmp_path: Path) -> None:
+    """A database URL that can never work (no such driver): one line naming it, password
+    masked. (An unreachable server is waited for instead; see the catch-up test below.)"""
     err = io.StringIO()
-    url = "postgresql+psycopg://bot:hunter2@127.0.0.1:1/ztbot"
+    url = "postgresql+nosuchdriver://bot:hunter2@127.0.0.1:1/ztbot"
     code = await serve(
         _settings(tmp_path, database_url=url),
         factories=[FakeFrontEnd],
@@ -247,7 +248,9 @@ async def test_unreachable_database_exits_1(tmp_path: Path) -> None:
         err=err,
     )
     assert code == 1
-    assert err.getvalue().startswith("ztbot: database postgresql+psycopg://bot:***@127.0.0.1:1")
+    assert err.getvalue().startswith(
+        "ztbot: database postgresql+nosuchdriver://bot:***@127.0.0.1:1"
+    )
     assert "hunter2" not in err.getvalue()
 
 
@@ -268,3 +271,56 @@ def test_half_slack_credentials_are_not_enough(
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     assert main(["serve"]) == 2
     assert "SLACK_APP_TOKEN" in capsys.readouterr().err
+
+
+async def test_database_down_at_start_answers_anyway_and_catches_up(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """PostgreSQL unreachable at start: serve still answers, not ready for the database; once
+    it comes back the schema is created and every buffered turn is written."""
+    from sqlalchemy.engine import make_url
+
+    from tests.fakes.tcp_proxy import TcpProxy
+
+    target = make_url(pg_url)
+    proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
+    proxy.start()  # learn a free port, then refuse connections on it: the database is "down"
+    proxy.stop()
+    url = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    FakeFrontEnd.instances.clear()
+    stop = asyncio.Event()
+    started: asyncio.Queue[Running] = asyncio.Queue()
+    task = asyncio.create_task(
+        serve(
+            _settings(tmp_path, database_url=url),
+            stop=stop,
+            on_started=started.put_nowait,
+            factories=[FakeFrontEnd],
+            handle_signals=False,
+        )
+    )
+    try:
+        running = await asyncio.wait_for(started.get(), 30)
+        fe = FakeFrontEnd.instances[0]
+        fe.receive("what ports does zerotier use", 1)
+        await asyncio.gather(*fe.inflight)
+        assert fe.replies == ["answer"]
+        base = f"http://127.0.0.1:{running.health_port}"
+        async with aiohttp.ClientSession() as http, http.get(f"{base}/readyz") as r:
+            assert r.status == 503
+            assert (await r.json())["checks"]["database"] is False
+        proxy.start()  # the database is back
+        store = running.service.store
+        assert store is not None
+        assert await asyncio.to_thread(store.migrated.wait, 30)
+        assert await asyncio.to_thread(store.writer.flush, 30)
+    finally:
+        stop.set()
+        code = await asyncio.wait_for(task, 30)
+        proxy.stop()
+    assert code == 0
+    db = create_engine(pg_url)
+    with db.connect() as conn:
+        turns = conn.execute(text("SELECT event_id, topic FROM turns")).all()
+    db.dispose()
+    assert turns == [("E1", "ports-used")]
