@@ -16,6 +16,7 @@ from bot.models import Incoming, Reply
 from bot.render import to_json, to_plain
 from bot.service import SupportService
 
+COMMUNITY_URL = "https://discuss.zerotier.com"
 _CHAT_HELP = """\
 Ask a ZeroTier question in your own words, e.g. "ping doesn't work on windows".
 Follow-ups use the conversation so far: "I'm on a mac", "that didn't help", or a number
@@ -23,7 +24,7 @@ to pick one of the topics offered.
 
 Commands:
   /good    the last answer helped
-  /bad     the last answer did not help
+  /bad     the last answer did not help (offers other topics, then a summary for people)
   /help    show this help
   /topics  list the FAQ topics
   /reload  load the knowledge files again (edits are also picked up automatically)
@@ -44,6 +45,24 @@ def _one_shot(user: str) -> str:
 def render(reply: Reply) -> str:
     """Render a reply for the terminal."""
     return to_plain(reply)
+
+
+def render_decline(reply: Reply) -> str:
+    """After /bad: the next topics, or a summary to take to people (no support team here)."""
+    esc = reply.escalation
+    if esc is None:
+        return render(reply)
+    lines = [
+        "Sorry I couldn't solve this. Here is a summary you can post where people help, for "
+        f"example {COMMUNITY_URL}:",
+        "",
+        "What I asked:",
+        *(f"  - {a}" for a in esc.asked or ("(nothing recorded)",)),
+    ]
+    if esc.found:
+        lines += ["What the diagnosis found:", *(f"  - {f}" for f in esc.found)]
+    lines += ["FAQ sections I have already read:", *(f"  - {t}" for t in esc.shown or ("none",))]
+    return "\n".join(lines)
 
 
 def _handle(service: SupportService, incoming: Incoming) -> Reply:
@@ -132,9 +151,13 @@ def chat(
         if command in {"/good", "/bad"}:
             if last is None or last.turn_id is None:
                 out.write("(nothing to rate yet)\n")
-            else:
-                service.feedback(last.turn_id, user, helpful=command == "/good")
+            elif command == "/good":
+                service.solved(last.turn_id, user)
                 out.write("(thanks, noted)\n")
+            else:
+                incoming = to_incoming("(not helpful)", user=user, conversation=conversation)
+                last = service.decline(incoming, last.turn_id)
+                out.write(f"ztbot> {render_decline(last)}\n\n")
             continue
         if command == "/reset":
             conversation = f"console:chat:{user}:{uuid.uuid4().hex[:8]}"

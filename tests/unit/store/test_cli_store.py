@@ -40,15 +40,22 @@ def test_ask_and_chat_are_logged_with_feedback(
 ) -> None:
     """`ztbot ask` and `ztbot chat` store their turns (platform console); /bad is recorded."""
     assert _run(["ask", "how do i update zerotier"], capsys, monkeypatch)[0] == 0
-    code, out, _ = _run(["chat"], capsys, monkeypatch, stdin="ping fails on linux\n/bad\n/quit\n")
-    assert code == 0 and "(thanks, noted)" in out
+    code, out, _ = _run(
+        ["chat"], capsys, monkeypatch, stdin="ping fails on linux\n/bad\n/bad\n/quit\n"
+    )
+    assert code == 0 and "Could it be one of these instead?" in out
+    summary = out[out.index("Here is a summary") :]
+    assert "  - ping fails on linux" in summary
+    assert "  - Ping is not working › Linux" in summary
     engine = make_engine(url)
     with Session(engine) as session:
         platforms = session.scalars(select(Turn.platform)).all()
+        kinds = session.scalars(select(Turn.kind).order_by(Turn.created_at)).all()
         votes = session.scalars(select(Feedback.helpful)).all()
     engine.dispose()
-    assert platforms == ["console", "console"]
-    assert votes == [False]
+    assert platforms == ["console"] * 4
+    assert kinds[1:] == ["answer", "clarify", "escalate"]
+    assert votes == [False, False]
 
 
 def test_chat_context_survives_a_restart(
