@@ -105,15 +105,7 @@ class Engine:
         others = [c for c in self._ranked(context) if c.topic not in context.shown]
         if not others:
             return Reply(kind="abstain", body="I have nothing closer in my FAQ.", context=context)
-        choices = tuple(others[:_MAX_CHOICES])
-        lines = "\n".join(f"{n}. {c.title}" for n, c in enumerate(choices, 1))
-        return Reply(
-            kind="clarify",
-            body=f"Could it be one of these instead?\n\n{lines}",
-            note="Reply with a number, or describe the problem in other words.",
-            choices=choices,
-            context=replace(context, choices=choices),
-        )
+        return _offer(tuple(others[:_MAX_CHOICES]), context, "Could it be one of these instead?")
 
     def _ranked(self, ctx: Context) -> tuple[Choice, ...]:
         return tuple(
@@ -184,15 +176,7 @@ class Engine:
                 "someone can take a closer look."
             )
             return Reply(kind="abstain", body=body, context=replace(ctx, choices=()))
-        lines = "\n".join(f"{n}. {c.title}" for n, c in enumerate(choices, 1))
-        body = f"Sorry that didn't help. Could it be one of these instead?\n\n{lines}"
-        return Reply(
-            kind="clarify",
-            body=body,
-            note="Reply with a number, or describe the problem in other words.",
-            choices=choices,
-            context=replace(ctx, choices=choices),
-        )
+        return _offer(choices, ctx, "Sorry that didn't help. Could it be one of these instead?")
 
     # --- pasted output ----------------------------------------------------------------------
 
@@ -403,6 +387,18 @@ class Engine:
             f"Topics I know:\n{topics}"
         )
         return Reply(kind="help", body=body, context=ctx)
+
+
+def _offer(choices: tuple[Choice, ...], ctx: Context, lead: str) -> Reply:
+    """Other topics to pick from by number, after the answer given missed."""
+    lines = "\n".join(f"{n}. {c.title}" for n, c in enumerate(choices, 1))
+    return Reply(
+        kind="clarify",
+        body=f"{lead}\n\n{lines}",
+        note="Reply with a number, or describe the problem in other words.",
+        choices=choices,
+        context=replace(ctx, choices=choices),
+    )
 
 
 def _with_shown(shown: tuple[str, ...], topic_id: str | None) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.diagnosis.ends import NodeView
-from bot.diagnosis.findings import Finding
+from bot.diagnosis.findings import SECRET_EXPOSED, Finding
 from bot.platforms import OsName
 
 ReplyKind = Literal["answer", "diagnosis", "clarify", "abstain", "smalltalk", "help", "escalate"]
@@ -95,3 +95,7 @@ class Reply:
     context: Context = field(default_factory=Context)
     turn_id: str | None = None  # set by the service once the turn is logged
     escalation: Escalation | None = None  # set when the adapter should alert the support team
+
+    def secret_finding(self) -> Finding | None:
+        """The finding that says the user's message exposed a secret, if it did."""
+        return next((f for f in self.findings if f.code == SECRET_EXPOSED), None)

@@ -89,7 +89,7 @@ def pick_id(turn_id: str, n: int) -> str:
 
 def is_secret_leak(reply: Reply) -> bool:
     """True when the user's message contained a secret (the diagnosis flags it)."""
-    return any(f.code.startswith("secret") for f in reply.findings)
+    return reply.secret_finding() is not None
 
 
 def clip(text: str, limit: int) -> str:

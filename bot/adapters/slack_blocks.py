@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bot.diagnosis.findings import SECRET_EXPOSED
 from bot.handover import escalation_markdown
 from bot.knowledge.model import KnowledgeBase
 from bot.models import Escalation, Reply
@@ -33,7 +34,6 @@ ACTION_NOT_HELPFUL: Final = "zt_not_helpful"
 ACTION_CHOICE_PREFIX: Final = "zt_choice_"
 FEEDBACK_BLOCK: Final = "zt_feedback"
 CHOICES_BLOCK: Final = "zt_choices"
-SECRET_CODE: Final = "secret-exposed"
 
 # Replies that can be judged: the others (greetings, help, hand-over) get no feedback buttons.
 _FEEDBACK_KINDS: Final = frozenset({"answer", "diagnosis", "clarify", "abstain"})
@@ -242,7 +242,7 @@ def parse_choice_value(value: str) -> tuple[str | None, int, str]:
 def render(reply: Reply, *, faq: FaqLink | None = None) -> SlackMessage:
     """A Reply as Block Kit: warning, heading, answer, evidence, FAQ link, choices, feedback."""
     top: list[dict[str, Any]] = []
-    secret = next((f for f in reply.findings if f.code == SECRET_CODE), None)
+    secret = reply.secret_finding()
     if secret is not None:
         # First, so it is seen even when the rest of the answer is long.
         top.append(section(f":rotating_light: {to_mrkdwn(secret.summary)} *Rotate it now.*"))
@@ -309,7 +309,7 @@ def _evidence(reply: Reply) -> list[str]:
     """One context line per problem finding: icon, summary and its first evidence lines."""
     lines = []
     for finding in reply.findings:
-        if finding.code == SECRET_CODE and finding.severity == "info":
+        if finding.code == SECRET_EXPOSED and finding.severity == "info":
             continue
         icon = _SEVERITY_ICON.get(finding.severity, "•")
         shown = "; ".join(f"`{escape(e)}`" for e in finding.evidence[:3])

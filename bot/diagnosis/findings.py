@@ -20,6 +20,8 @@ _KIND_NAMES: Final = {
     "api-token": "an API token",
 }
 
+SECRET_EXPOSED: Final = "secret-exposed"  # the finding for a secret pasted in chat
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -120,7 +122,7 @@ def secret_observation(hits: Sequence[SecretHit]) -> Observation | None:
         return None
     kinds = sorted({_KIND_NAMES[h.kind] for h in hits})
     evidence = tuple(f"{_KIND_NAMES[h.kind]} on line {h.line} (masked)" for h in hits)
-    return Observation("secret-exposed", {"kinds": ", ".join(kinds)}, evidence)
+    return Observation(SECRET_EXPOSED, {"kinds": ", ".join(kinds)}, evidence)
 
 
 def diagnose_outputs(
