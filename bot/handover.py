@@ -13,12 +13,16 @@ from bot.models import Context, Escalation, Incoming, Reply
 _KEEP_ASKED: Final = 4
 _KEEP_FOUND: Final = 8
 _ASKED_CHARS: Final = 300
+_WINDOW: Final = 4000  # characters of a message looked at (pastes can be a megabyte)
 _FENCE: Final = re.compile(r"```.*?(?:```|$)", re.DOTALL)
 _QUESTION_KINDS: Final = frozenset({"answer", "diagnosis", "clarify", "abstain"})
 
 
 def to_asked(text: str, reply: Reply) -> str:
     """The user's message as a summary line: secrets masked, pasted output named, not quoted."""
+    # Only the start can end up in the line; the window is wide enough that a secret reaching
+    # into the first _ASKED_CHARS lies wholly inside it and is masked whole.
+    text = text[:_WINDOW]
     words = " ".join(_FENCE.sub(" ", text).split()) if reply.outputs else " ".join(text.split())
     if reply.outputs:
         commands = ", ".join(dict.fromkeys(str(o.get("command", "?")) for o in reply.outputs))
