@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -188,8 +189,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.logs import setup_logging  # noqa: PLC0415  (only the server needs these)
     from bot.serve import serve  # noqa: PLC0415
 
-    setup_logging(settings)
-    return asyncio.run(serve(settings, knowledge=args.knowledge))
+    handler = setup_logging(settings)
+    try:
+        return asyncio.run(serve(settings, knowledge=args.knowledge))
+    finally:
+        # main() also runs in-process (tests, embedding): leave no handler on a stream
+        # that may be closed after we return.
+        logging.getLogger().removeHandler(handler)
 
 
 def _chat(service: SupportService, path: Path) -> int:

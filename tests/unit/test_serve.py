@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -284,8 +285,12 @@ async def test_database_down_at_start_answers_anyway_and_catches_up(
 
     target = make_url(pg_url)
     proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
-    proxy.start()  # learn a free port, then refuse connections on it: the database is "down"
-    proxy.stop()
+    # Hold a port bound but not listening: connections are refused (the database is "down"),
+    # and no other listener (the health port, say) can take it before the proxy does.
+    held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    held.bind(("127.0.0.1", 0))
+    proxy.port = held.getsockname()[1]
     url = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     FakeFrontEnd.instances.clear()
     stop = asyncio.Event()
@@ -309,6 +314,7 @@ async def test_database_down_at_start_answers_anyway_and_catches_up(
         async with aiohttp.ClientSession() as http, http.get(f"{base}/readyz") as r:
             assert r.status == 503
             assert (await r.json())["checks"]["database"] is False
+        held.close()
         proxy.start()  # the database is back
         store = running.service.store
         assert store is not None
@@ -318,6 +324,7 @@ async def test_database_down_at_start_answers_anyway_and_catches_up(
         stop.set()
         code = await asyncio.wait_for(task, 30)
         proxy.stop()
+        held.close()
     assert code == 0
     db = create_engine(pg_url)
     with db.connect() as conn:
