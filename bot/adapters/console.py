@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from bot.knowledge.reload import KnowledgeReloader
-from bot.models import Incoming, Reply
-from bot.render import to_json, to_plain
-from bot.service import SupportService
+from bot.core.models import Incoming, Reply
+from bot.core.render import to_json, to_plain
+from bot.runtime.reload import KnowledgeReloader
+from bot.runtime.service import SupportService
 
 COMMUNITY_URL = "https://discuss.zerotier.com"
 _CHAT_HELP = """\

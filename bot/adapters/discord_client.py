@@ -53,14 +53,14 @@ from bot.adapters.discord_incoming import (
     to_incoming,
     wants_attachment,
 )
-from bot.admin import AdminActions
-from bot.diagnosis.secrets import mask_secrets
-from bot.errors import ConfigError, UserFacingError
-from bot.handover import escalation_markdown
-from bot.models import Attachment, Incoming, Reply
-from bot.ratelimit import RateLimiter
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.base.errors import ConfigError, UserFacingError
+from bot.base.secrets import mask_secrets
+from bot.base.settings import Settings
+from bot.core.handover import escalation_markdown
+from bot.core.models import Attachment, Incoming, Reply
+from bot.runtime.admin import AdminActions
+from bot.runtime.ratelimit import RateLimiter
+from bot.runtime.service import SupportService
 
 log = logging.getLogger(__name__)
 

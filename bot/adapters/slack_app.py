@@ -66,12 +66,12 @@ from bot.adapters.slack_incoming import (
     thread_of,
     to_incoming,
 )
-from bot.admin import AdminActions
-from bot.errors import ConfigError, UserFacingError
-from bot.models import Attachment, Incoming, Reply
-from bot.ratelimit import RateLimiter
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.base.errors import ConfigError, UserFacingError
+from bot.base.settings import Settings
+from bot.core.models import Attachment, Incoming, Reply
+from bot.runtime.admin import AdminActions
+from bot.runtime.ratelimit import RateLimiter
+from bot.runtime.service import SupportService
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bot.core.handover import escalation_markdown
+from bot.core.models import Escalation, Reply
+from bot.core.render import markdown_to_plain, to_markdown
 from bot.diagnosis.findings import SECRET_EXPOSED
-from bot.handover import escalation_markdown
 from bot.knowledge.model import KnowledgeBase
-from bot.models import Escalation, Reply
-from bot.render import markdown_to_plain, to_markdown
 
 MAX_BLOCKS: Final = 50
 MAX_SECTION: Final = 3000

@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.errors import KnowledgeError
+from bot.base.errors import KnowledgeError
 from bot.knowledge.model import AskFor, FindingText, KnowledgeBase, Section, Topic, Uncovered
 from bot.knowledge.schema import KnowledgeFileSpec, TopicSpec
 

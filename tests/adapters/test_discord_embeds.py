@@ -25,8 +25,8 @@ from bot.adapters.discord_embeds import (
     secret_warning,
     split_text,
 )
+from bot.core.models import Choice, Reply
 from bot.diagnosis.findings import Finding
-from bot.models import Choice, Reply
 
 TURN = "0123456789abcdef0123456789abcdef"
 

@@ -25,8 +25,8 @@ from bot.adapters.slack_blocks import (
     split_text,
     to_mrkdwn,
 )
+from bot.core.models import Choice, Escalation, Reply
 from bot.diagnosis.findings import Finding
-from bot.models import Choice, Escalation, Reply
 
 RELAYED = Finding(
     code="peer-relayed",

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.slack_app import SlackFrontEnd
-from bot.admin import AdminActions
-from bot.engine import Engine
-from bot.errors import ConfigError
-from bot.ratelimit import RateLimiter
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.base.errors import ConfigError
+from bot.base.settings import Settings
+from bot.core.engine import Engine
+from bot.runtime.admin import AdminActions
+from bot.runtime.ratelimit import RateLimiter
+from bot.runtime.service import SupportService
 
 
 def _build(settings: Settings, engine: Engine) -> SlackFrontEnd:

@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.adapters.discord_client import DiscordFrontEnd, ZtClient, configure_endpoints
-from bot.admin import AdminActions
-from bot.engine import Engine
-from bot.ratelimit import RateLimiter
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.base.settings import Settings
+from bot.core.engine import Engine
+from bot.runtime.admin import AdminActions
+from bot.runtime.ratelimit import RateLimiter
+from bot.runtime.service import SupportService
 from bot.store import open_store
 from tests.fakes import discord_api as fake
 from tests.fakes.discord_api import APP_ID, BOT_ID, BOT_USER, TOKEN, DiscordApi
@@ -630,7 +630,7 @@ async def test_discord_sync_command_registers_the_commands(
     api: DiscordApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`ztbot discord sync --guild ID` puts /zt and /zt-admin (Manage Server only) in the guild."""
-    from bot.cli import main
+    from bot.cli.main import main
 
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
     monkeypatch.setenv("DISCORD_API_URL", api.api_url)
@@ -715,7 +715,7 @@ async def test_discord_sync_globally_and_without_a_token(
     api: DiscordApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Without --guild the commands are registered globally; without a token, a usage error."""
-    from bot.cli import main
+    from bot.cli.main import main
 
     assert await asyncio.to_thread(main, ["discord", "sync"]) == 2
     assert "DISCORD_TOKEN is not set" in capsys.readouterr().err
@@ -834,7 +834,7 @@ async def test_configured_shards_identify_without_asking_discord(
 
 def test_shard_ids_need_a_shard_count(tmp_path: Path) -> None:
     """Shard ids without a count is a configuration error, named by its variables."""
-    from bot.errors import ConfigError
+    from bot.base.errors import ConfigError
 
     settings = Settings(data_dir=tmp_path, database_url=None, discord_shard_ids=(0,))
     with pytest.raises(ConfigError, match="DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT"):

@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.adapters.slack_app import SlackFrontEnd
-from bot.admin import AdminActions
-from bot.engine import Engine
-from bot.ratelimit import RateLimiter
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.base.settings import Settings
+from bot.core.engine import Engine
+from bot.runtime.admin import AdminActions
+from bot.runtime.ratelimit import RateLimiter
+from bot.runtime.service import SupportService
 from bot.store import open_store
 from tests.fakes.slack_api import TEAM, FakeFile, SlackApi, event_body, signed_headers
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from bot.admin import ADMIN_HELP, AdminActions
-from bot.engine import Engine
+from bot.base.settings import Settings
+from bot.core.engine import Engine
+from bot.core.models import Incoming
 from bot.knowledge import load_knowledge
-from bot.knowledge.gate import release_gate
-from bot.knowledge.reload import KnowledgeReloader
-from bot.models import Incoming
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.runtime.admin import ADMIN_HELP, AdminActions
+from bot.runtime.gate import release_gate
+from bot.runtime.reload import KnowledgeReloader
+from bot.runtime.service import SupportService
 from bot.store import open_store
 
 SHIPPED = Path(__file__).resolve().parents[2] / "knowledge"

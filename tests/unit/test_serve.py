@@ -16,14 +16,14 @@ import aiohttp
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.admin import AdminActions
-from bot.cli import main
-from bot.errors import ConfigError
-from bot.models import Incoming
-from bot.ratelimit import RateLimiter
-from bot.serve import Running, serve
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.base.errors import ConfigError
+from bot.base.settings import Settings
+from bot.cli.main import main
+from bot.cli.serve import Running, serve
+from bot.core.models import Incoming
+from bot.runtime.admin import AdminActions
+from bot.runtime.ratelimit import RateLimiter
+from bot.runtime.service import SupportService
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 

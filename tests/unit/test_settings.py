@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.errors import ConfigError
-from bot.settings import ENV_NAMES, Settings
+from bot.base.errors import ConfigError
+from bot.base.settings import ENV_NAMES, Settings
+from bot.cli.main import main
 
 
 def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:

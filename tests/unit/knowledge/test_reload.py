@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
+from bot.base.settings import Settings
+from bot.core.engine import Engine
+from bot.core.models import Incoming
 from bot.knowledge import load_knowledge
-from bot.knowledge.reload import KnowledgeReloader, install_sighup, read_sources
-from bot.models import Incoming
-from bot.replicas import ReplicaSync
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.runtime.reload import KnowledgeReloader, install_sighup, read_sources
+from bot.runtime.replicas import ReplicaSync
+from bot.runtime.service import SupportService
 from bot.store import open_store
 
 SHIPPED = Path(__file__).resolve().parents[3] / "knowledge"
@@ -190,7 +190,7 @@ def test_chat_reload_command_reports_refusal_and_success(kdir: Path, tmp_path: P
 
 def test_release_gate(kdir: Path) -> None:
     """The shipped knowledge passes the gate; an example moved to the wrong topic does not."""
-    from bot.knowledge.gate import release_gate
+    from bot.runtime.gate import release_gate
 
     assert release_gate(kdir, load_knowledge(kdir)) == []
     _edit(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.base.oses import OsName
 from bot.diagnosis.ends import NodeView
 from bot.diagnosis.findings import SECRET_EXPOSED, Finding
-from bot.platforms import OsName
 
 ReplyKind = Literal["answer", "diagnosis", "clarify", "abstain", "smalltalk", "help", "escalate"]
 

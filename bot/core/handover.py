@@ -6,9 +6,9 @@ import re
 from dataclasses import replace
 from typing import Final
 
-from bot.diagnosis.secrets import mask_secrets
+from bot.base.secrets import mask_secrets
+from bot.core.models import Context, Escalation, Incoming, Reply
 from bot.knowledge.model import KnowledgeBase
-from bot.models import Context, Escalation, Incoming, Reply
 
 _KEEP_ASKED: Final = 4
 _KEEP_FOUND: Final = 8

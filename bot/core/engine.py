@@ -8,7 +8,9 @@ from typing import Final
 
 from rapidfuzz import fuzz
 
-from bot.compose import (
+from bot.base.oses import OS_LABELS, OsName, detect_os, strip_os
+from bot.base.text import fold, words
+from bot.core.compose import (
     ask_for_output,
     commands_wanted,
     diagnosis_body,
@@ -17,12 +19,10 @@ from bot.compose import (
     question_part,
     warnings_note,
 )
+from bot.core.matching import MatchConfig, Matcher, MatchResult, best_section, phrase_in
+from bot.core.models import Choice, Context, Incoming, Reply
 from bot.diagnosis.findings import Diagnosis, diagnose
 from bot.knowledge.model import KnowledgeBase, Section, Topic
-from bot.matching import MatchConfig, Matcher, MatchResult, best_section, phrase_in
-from bot.models import Choice, Context, Incoming, Reply
-from bot.platforms import OS_LABELS, OsName, detect_os, strip_os
-from bot.text import fold, words
 
 _MAX_CHOICES: Final = 3
 # "That didn't help" and friends: the user is telling us the last answer missed.

@@ -23,7 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from bot.errors import ConfigError
+from bot.base.errors import ConfigError
 
 StoreText = Literal["full", "redacted", "none"]
 LogFormat = Literal["text", "json"]

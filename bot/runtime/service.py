@@ -12,13 +12,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Final, Protocol, TypeVar
 
-from bot.engine import Engine
-from bot.handover import to_escalation, with_case
-from bot.models import Context, Incoming, Reply
-from bot.render import to_plain
-from bot.settings import Settings, StoreText
+from bot.base.settings import Settings, StoreText
+from bot.core.engine import Engine
+from bot.core.handover import to_escalation, with_case
+from bot.core.models import Context, Incoming, Reply
+from bot.core.render import to_plain
+from bot.core.state import context_from_json, context_to_json
 from bot.store import Store
-from bot.store.codec import context_from_json, context_to_json
 from bot.store.privacy import hash_user, stored_text
 from bot.store.records import ConversationRef, FeedbackRecord, KnowledgeRecord, TurnRecord
 

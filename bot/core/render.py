@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from bot.models import Reply
+from bot.core.models import Reply
 
 _FENCE: Final = re.compile(r"^```[\w-]*\s*$")
 _BOLD: Final = re.compile(r"\*\*(.+?)\*\*")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Final
 
+from bot.base.oses import OsName
+from bot.base.text import words
+from bot.core.matching import phrase_in
 from bot.diagnosis.findings import Diagnosis, Finding
 from bot.knowledge.model import KnowledgeBase, Section, Topic
-from bot.matching import phrase_in
-from bot.platforms import OsName
-from bot.text import words
 
 _MAX_EVIDENCE: Final = 4  # evidence lines shown per finding; the JSON keeps them all
 _ICON: Final = {"error": "✖", "warning": "⚠", "info": "ℹ"}

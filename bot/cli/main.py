@@ -19,21 +19,21 @@ from sqlalchemy.orm import Session
 
 from bot import __version__
 from bot.adapters import console
-from bot.engine import Engine
-from bot.errors import ConfigError, KnowledgeError
-from bot.kb_cli import add_kb_parser, run_kb
+from bot.base.errors import ConfigError, KnowledgeError
+from bot.base.settings import Settings, parse_duration
+from bot.cli.kb import add_kb_parser, run_kb
+from bot.core.engine import Engine
+from bot.core.render import to_diagnose_json
 from bot.knowledge import load_knowledge
-from bot.knowledge.gate import release_gate
 from bot.knowledge.loader import default_knowledge_path
-from bot.knowledge.reload import KnowledgeReloader, install_sighup, read_sources
-from bot.render import to_diagnose_json
-from bot.replicas import ReplicaSync
-from bot.service import SupportService
-from bot.settings import Settings, parse_duration
+from bot.reports.usage import build_report, render_report
+from bot.runtime.gate import release_gate
+from bot.runtime.reload import KnowledgeReloader, install_sighup, read_sources
+from bot.runtime.replicas import ReplicaSync
+from bot.runtime.service import SupportService
 from bot.store import Store, open_store
 from bot.store.db import current, downgrade, make_engine, upgrade
 from bot.store.privacy import load_or_create_salt
-from bot.store.reports import build_report, render_report
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
 MAX_INPUT_BYTES = 1_000_000  # a paste larger than this is not a terminal paste any more
@@ -186,8 +186,8 @@ def _config_show(settings: Settings) -> int:
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chat front ends, health and metrics until SIGTERM."""
-    from bot.logs import setup_logging  # noqa: PLC0415  (only the server needs these)
-    from bot.serve import serve  # noqa: PLC0415
+    from bot.cli.serve import serve  # noqa: PLC0415
+    from bot.runtime.logs import setup_logging  # noqa: PLC0415  (only the server needs these)
 
     handler = setup_logging(settings)
     try:

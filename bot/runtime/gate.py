@@ -10,7 +10,7 @@ from bot.knowledge.model import KnowledgeBase
 def release_gate(path: Path, kb: KnowledgeBase) -> list[str]:
     """Problems that keep `kb` from going live: check errors and failing self-tests."""
     from bot.knowledge.check import check_knowledge  # noqa: PLC0415  (tooling loads on demand)
-    from bot.knowledge.selftest import run_selftest  # noqa: PLC0415
+    from bot.runtime.selftest import run_selftest  # noqa: PLC0415
 
     problems = [str(p) for p in check_knowledge(path) if p.severity == "error"]
     if problems:

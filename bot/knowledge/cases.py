@@ -1,4 +1,4 @@
-"""Self-test: every example question, and the admins' `tests.yaml` cases, through the real engine.
+"""Self-test cases: the admins' `tests.yaml` file and every example question, as data.
 
 Each topic's `questions` must land on that topic, each out-of-scope question must make the bot
 abstain, and each case in `knowledge/tests.yaml` must get the topic (and section) it names:
@@ -20,8 +20,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, RootModel, field_validator, model_validator
 
-from bot.engine import Engine
-from bot.errors import KnowledgeError
 from bot.knowledge.loader import (
     Explain,
     Problem,
@@ -35,7 +33,6 @@ from bot.knowledge.loader import (
 )
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.schema import Slug, Text
-from bot.models import Incoming, Reply
 
 
 class CaseSpec(BaseModel):
@@ -85,33 +82,6 @@ class CaseFile:
     cases: tuple[SelfTestCase, ...]
     problems: tuple[Problem, ...]
     raw: tuple[Any, ...] = ()  # the cases as written, for id checks even when some are invalid
-
-
-@dataclass(frozen=True, slots=True)
-class SelfTestFailure:
-    """A case the bot got wrong, and what it answered instead."""
-
-    question: str
-    expected_topic: str | None
-    expected_section: str | None
-    got_topic: str | None
-    got_section: str | None
-    source: str
-    got_kind: str = ""  # the reply kind: "clarify" means the bot asked "did you mean"
-
-
-@dataclass(frozen=True, slots=True)
-class SelfTestResult:
-    """How many cases ran, how many passed, and the failures in the order they ran."""
-
-    total: int
-    passed: int
-    failures: tuple[SelfTestFailure, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True when every case passed."""
-        return not self.failures
 
 
 def load_cases(path: Path, explain: Explain | None = None) -> CaseFile:
@@ -177,46 +147,3 @@ def example_cases(kb: KnowledgeBase) -> list[SelfTestCase]:
         for n, q in enumerate(u.questions, 1)
     ]
     return cases
-
-
-def run_selftest(kb: KnowledgeBase, tests_file: Path | None) -> SelfTestResult:
-    """Run every example question and every `tests_file` case through a fresh Engine.
-
-    Raises KnowledgeError (file:line messages) when `tests_file` is invalid or names topics
-    or sections that do not exist.
-    """
-    cases = example_cases(kb)
-    if tests_file is not None:
-        admin = load_cases(tests_file)
-        sections = {t.id: {s.id for s in t.sections} for t in kb.topics}
-        problems = [*admin.problems, *case_problems(admin, sections, {u.id for u in kb.uncovered})]
-        if problems:
-            problems.sort(key=lambda p: (p.line, p.column))
-            raise KnowledgeError([p.without_column() for p in problems])
-        cases.extend(admin.cases)
-    engine = Engine(kb)
-    failures: list[SelfTestFailure] = []
-    for case in cases:
-        reply = engine.respond(Incoming(case.question))
-        if not _passes(case, reply):
-            failures.append(
-                SelfTestFailure(
-                    case.question,
-                    case.topic,
-                    case.section,
-                    reply.topic,
-                    reply.section,
-                    case.source,
-                    reply.kind,
-                )
-            )
-    return SelfTestResult(len(cases), len(cases) - len(failures), tuple(failures))
-
-
-def _passes(case: SelfTestCase, reply: Reply) -> bool:
-    if case.topic is None:
-        return reply.topic is None
-    # A "did you mean" whose first choice is right still did not answer the question.
-    if reply.topic != case.topic or reply.kind == "clarify":
-        return False
-    return case.section is None or reply.section == case.section

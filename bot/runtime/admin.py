@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.knowledge.reload import KnowledgeReloader
-from bot.service import SupportService
-from bot.settings import parse_duration
-from bot.store.reports import build_report, render_report
+from bot.base.settings import parse_duration
+from bot.reports.usage import build_report, render_report
+from bot.runtime.reload import KnowledgeReloader
+from bot.runtime.service import SupportService
 
 log = logging.getLogger(__name__)
 

@@ -22,19 +22,19 @@ from typing import Any, Final, Protocol, TextIO
 from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.admin import AdminActions
-from bot.engine import Engine
-from bot.errors import ConfigError, KnowledgeError
-from bot.health import HealthServer, readiness
+from bot.base.errors import ConfigError, KnowledgeError
+from bot.base.settings import Settings, mask_url
+from bot.core.engine import Engine
 from bot.knowledge import load_knowledge
-from bot.knowledge.gate import release_gate
 from bot.knowledge.loader import default_knowledge_path
-from bot.knowledge.reload import KnowledgeReloader, read_sources
-from bot.metrics import Metrics
-from bot.ratelimit import RateLimiter
-from bot.replicas import ReplicaSync
-from bot.service import SupportService
-from bot.settings import Settings, mask_url
+from bot.runtime.admin import AdminActions
+from bot.runtime.gate import release_gate
+from bot.runtime.health import HealthServer, readiness
+from bot.runtime.metrics import Metrics
+from bot.runtime.ratelimit import RateLimiter
+from bot.runtime.reload import KnowledgeReloader, read_sources
+from bot.runtime.replicas import ReplicaSync
+from bot.runtime.service import SupportService
 from bot.store import Store, open_store_or_buffer
 from bot.store.privacy import load_or_create_salt
 

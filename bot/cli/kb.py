@@ -16,15 +16,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.engine import Engine
-from bot.errors import KnowledgeError
+from bot.base.errors import KnowledgeError
+from bot.base.oses import OS_NAMES
+from bot.core.engine import Engine
+from bot.core.models import Incoming, Reply
+from bot.core.render import to_plain
 from bot.knowledge.check import check_knowledge
 from bot.knowledge.loader import TESTS_FILE, default_knowledge_path, load_knowledge
 from bot.knowledge.model import KnowledgeBase
-from bot.knowledge.selftest import SelfTestFailure, run_selftest
-from bot.models import Incoming, Reply
-from bot.platforms import OS_NAMES
-from bot.render import to_plain
+from bot.runtime.selftest import SelfTestFailure, run_selftest
 
 EXIT_OK, EXIT_FAILED, EXIT_BROKEN = 0, 1, 2
 _CHECK_HINT = "ztbot: `ztbot kb check` lists every problem with its column and a suggestion\n"

@@ -19,10 +19,10 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.base.text import canonical, terms, words
 from bot.diagnosis.extract import clean_line, extract_blocks, find_prompt
 from bot.diagnosis.normalize import normalize_text
 from bot.store.models import Feedback, Finding, Turn
-from bot.text import canonical, terms, words
 
 # Replies that never try to answer a question, so a missing topic is not an abstention.
 NOT_QUESTIONS: Final = ("smalltalk", "help", "escalate")

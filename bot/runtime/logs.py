@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Final, TextIO
 
-from bot.settings import Settings
+from bot.base.settings import Settings
 
 TEXT_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

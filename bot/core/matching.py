@@ -19,9 +19,9 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot.base.oses import OsName, detect_os
+from bot.base.text import CANONICAL, STOPWORDS, clauses, fold, terms, tokens, words
 from bot.knowledge.model import KnowledgeBase, Section, Topic, Uncovered
-from bot.platforms import OsName, detect_os
-from bot.text import CANONICAL, STOPWORDS, clauses, fold, terms, tokens, words
 
 Feature = str  # a term, or "a|b" for an order-free bigram
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from watchfiles import watch
 
-from bot.engine import Engine
-from bot.errors import KnowledgeError
+from bot.base.errors import KnowledgeError
+from bot.core.engine import Engine
 from bot.knowledge.loader import knowledge_files, load_knowledge
 from bot.knowledge.model import KnowledgeBase
 

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 
 from aiohttp import web
 
-from bot.metrics import CONTENT_TYPE, FrontEnd, Metrics
-from bot.service import SupportService
+from bot.runtime.metrics import CONTENT_TYPE, FrontEnd, Metrics
+from bot.runtime.service import SupportService
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 
-from bot.models import Incoming, Reply
-from bot.service import SupportService
+from bot.core.models import Incoming, Reply
+from bot.runtime.service import SupportService
 
 # The classic text format: every Prometheus release reads it, and our names need no escaping.
 CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"

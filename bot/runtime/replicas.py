@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from bot.knowledge.reload import KnowledgeReloader, ReloadResult
+from bot.runtime.reload import KnowledgeReloader, ReloadResult
 from bot.store import Store
 
 log = logging.getLogger(__name__)

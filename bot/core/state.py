@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from bot.base.oses import OS_NAMES
+from bot.core.models import Choice, Context
 from bot.diagnosis.ends import NodeView, PeerLink
-from bot.models import Choice, Context
-from bot.platforms import OS_NAMES
 
 
 def context_to_json(ctx: Context) -> dict[str, Any]:
