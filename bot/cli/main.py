@@ -27,9 +27,8 @@ from bot.core.render import to_diagnose_json
 from bot.knowledge import load_knowledge
 from bot.knowledge.loader import default_knowledge_path
 from bot.reports.usage import build_report, render_report
-from bot.runtime.gate import release_gate
-from bot.runtime.reload import KnowledgeReloader, install_sighup, read_sources
-from bot.runtime.replicas import ReplicaSync
+from bot.runtime.assemble import Runtime, assemble
+from bot.runtime.reload import install_sighup
 from bot.runtime.service import SupportService
 from bot.store import Store, open_store
 from bot.store.db import current, downgrade, make_engine, upgrade
@@ -162,10 +161,11 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "diagnose":
         return _diagnose(engine, args)
     path = args.knowledge or default_knowledge_path()
-    service = _service(engine, settings, path)
+    runtime = _runtime(engine, settings, path)
+    service = runtime.service
     try:
         if args.command == "chat":
-            return _chat(service, path)
+            return _chat(runtime)
         return _ask(service, args)
     finally:
         if not service.close(timeout=10.0):
@@ -198,22 +198,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         logging.getLogger().removeHandler(handler)
 
 
-def _chat(service: SupportService, path: Path) -> int:
+def _chat(runtime: Runtime) -> int:
     """A chat that follows knowledge edits: file watching, SIGHUP, /reload, other replicas."""
-    reloader = KnowledgeReloader(
-        path, service.engine, gate=release_gate, on_swap=service.swap_engine
-    )
-    reloader.start_watching()
-    install_sighup(reloader)
-    sync = ReplicaSync(service.store, reloader) if service.store is not None else None
-    if sync is not None:
-        sync.start()
+    runtime.start()
+    install_sighup(runtime.reloader)
     try:
-        return console.chat(service, inp=sys.stdin, out=sys.stdout, user=_user(), reloader=reloader)
+        return console.chat(
+            runtime.desk, inp=sys.stdin, out=sys.stdout, user=_user(), reloader=runtime.reloader
+        )
     finally:
-        reloader.stop()
-        if sync is not None:
-            sync.stop()
+        runtime.stop()
 
 
 def _user() -> str:
@@ -223,8 +217,8 @@ def _user() -> str:
         return "console"
 
 
-def _service(engine: Engine, settings: Settings, path: Path) -> SupportService:
-    """The service, with logging to the database when one is configured and reachable."""
+def _runtime(engine: Engine, settings: Settings, path: Path) -> Runtime:
+    """The runtime, with logging to the database when one is configured and reachable."""
     salt = settings.secret("user_salt") or ""
     store = None
     if settings.database_url is not None:
@@ -233,9 +227,9 @@ def _service(engine: Engine, settings: Settings, path: Path) -> SupportService:
             store = open_store(settings.database_url, capacity=settings.buffer_size)
         except (SQLAlchemyError, OSError) as exc:
             sys.stderr.write(f"ztbot: not logging this session: database unavailable ({exc})\n")
-    service = SupportService(engine, settings, store=store, salt=salt)
-    service.knowledge_loaded("console", read_sources(path) if store is not None else None)
-    return service
+    return assemble(
+        settings, engine, path, store=store, salt=salt, loaded_by="console", shared=False
+    )
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
