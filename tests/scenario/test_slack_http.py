@@ -715,3 +715,151 @@ async def test_web_api_errors_are_logged_not_raised(make_bot, api, caplog, error
     await bot.settle()
     assert len(api.of("chat.postMessage")) == 2
     assert bot.front.ready
+
+
+# --- the front desk's defects, through the real Bolt app ------------------------------------
+
+
+async def test_a_pasted_mention_never_reaches_the_notification_text(make_bot, api):
+    """A network named <!here> in a paste is escaped in `text` too, not only in the blocks."""
+    bot = await make_bot()
+    paste = (
+        "```\n200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n"
+        "200 listnetworks 8056c2e21c000001 <!here> 0a:1b:2c:3d:4e:5f NOT_FOUND PRIVATE zt0 -\n```"
+    )
+    await bot.event(mention(f"my network fails <!channel>\n{paste}"), "Ev1")
+    await bot.settle()
+    for call in api.calls:
+        if call.method.startswith("chat."):
+            assert "<!here>" not in call.args.get("text", "")
+            assert "<!channel>" not in call.args.get("text", "")
+            assert "<!here>" not in json.dumps(call.args.get("blocks") or [])
+
+
+async def test_an_upload_with_no_comment_is_diagnosed_not_answered_with_help(make_bot, api):
+    """A file shared with no words gets a diagnosis; nothing empty lands in the report."""
+    bot = await make_bot()
+    data = (
+        b"200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n"
+        b"200 listnetworks 8056c2e21c000001  0a:1b:2c:3d:4e:5f NOT_FOUND PRIVATE zt0 -\n"
+    )
+    file = api.add_file(FakeFile("F0LOG", "out.log", data))
+    event = {
+        "type": "message",
+        "subtype": "file_share",
+        "channel_type": "im",
+        "user": "U0BOB",
+        "text": "",
+        "ts": "1.1",
+        "channel": "D0BOB",
+        "files": [file],
+    }
+    await bot.event(event, "Ev1")
+    await bot.settle()
+    [answer] = api.of("chat.postMessage")
+    assert "NOT_FOUND" in all_text(answer.args["blocks"])
+    assert bot.rows("SELECT kind, has_output FROM turns") == [("diagnosis", True)]
+
+
+async def test_buttons_on_a_private_answer_answer_privately(make_bot, api):
+    """/zt where the app cannot post: the private answer's Not helpful offers the next topics
+    privately, for the same conversation (no empty hand-over, no permalink to nowhere)."""
+    bot = await make_bot()
+    api.fail("chat.postMessage", "not_in_channel")
+    await bot.command("ping doesn't work on windows", channel="G0PRIVATE")
+    await bot.settle()
+    (private,) = api.of("response_url:cmd")
+    blocks = private.args["blocks"]
+    turn = next(
+        e["value"]
+        for b in blocks
+        for e in b.get("elements", [])
+        if e.get("action_id") == "zt_not_helpful"
+    )
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": "U0ALICE"},
+        "channel": {"id": "G0PRIVATE"},
+        "container": {
+            "type": "message",
+            "message_ts": "9.9",
+            "channel_id": "G0PRIVATE",
+            "is_ephemeral": True,
+        },
+        "response_url": api.response_url("btn"),
+        "actions": [{"action_id": "zt_not_helpful", "value": turn, "type": "button"}],
+    }
+    await bot.action(payload)
+    await bot.settle()
+    (offer,) = api.of("response_url:btn")
+    assert "Could it be one of these instead?" in all_text(offer.args["blocks"])
+    assert api.of("chat.getPermalink") == []
+    assert [k for (k,) in bot.rows("SELECT kind FROM turns ORDER BY created_at")] == [
+        "answer",
+        "clarify",
+    ]
+
+
+async def test_only_the_asker_may_press_solved_and_a_double_click_counts_once(make_bot, api):
+    """Someone else's Solved gets a private note; the asker's double click is processed once."""
+    bot = await make_bot()
+    await bot.event(mention("how do I update zerotier on linux"), "Ev1")
+    await bot.settle()
+    reply = posted(api.of("chat.postMessage")[0])
+    turn_id = reply["blocks"][-1]["elements"][0]["value"]
+    await bot.action(pressed("zt_solved", turn_id, reply, user="U0MALLORY"))
+    await bot.settle()
+    (note,) = api.of("chat.postEphemeral")
+    assert note.args["user"] == "U0MALLORY" and "Only the person who asked" in note.args["text"]
+    assert api.of("reactions.add") == [] and api.of("chat.update") == []
+    for _ in range(2):
+        await bot.action(pressed("zt_solved", turn_id, reply))
+        await bot.settle()
+    assert len(api.of("reactions.add")) == 1
+    thanks = [c for c in api.of("chat.postMessage") if "marked this as solved" in c.args["text"]]
+    assert len(thanks) == 1
+    assert bot.rows("SELECT helpful FROM feedback") == [(True,)]
+
+
+async def test_after_a_hand_over_the_bot_does_not_answer_the_helpers(make_bot, api):
+    """Once people are alerted, their messages in the thread get no bot answer, and the user's
+    Markdown in the summary stays inert (no live link that passes for the summary's own)."""
+    bot = await make_bot()
+    await bot.event(mention("ping fails [open the thread](https://evil.example) on windows"), "Ev1")
+    await bot.settle()
+    for n in range(2):
+        reply = posted(api.of("chat.postMessage")[n])
+        turn_id = reply["blocks"][-1]["elements"][1]["value"]
+        await bot.action(pressed("zt_not_helpful", turn_id, reply))
+        await bot.settle()
+    (summary,) = [c for c in api.of("chat.postMessage") if c.args["channel"] == "C0ESCALATE"]
+    assert "<https://evil.example|" not in all_text(summary.args["blocks"])
+    before = len(api.of("chat.postMessage"))
+    helper = {
+        "type": "message",
+        "channel_type": "channel",
+        "user": "U0HELPER",
+        "text": "have you tried restarting the service?",
+        "ts": "1700000000.000500",
+        "thread_ts": "1700000000.000100",
+        "channel": "C0SUPPORT",
+    }
+    await bot.event(helper, "Ev9")
+    await bot.settle()
+    assert len(api.of("chat.postMessage")) == before
+
+
+async def test_slash_echo_masks_secrets_and_help_shows_no_raw_placeholder(make_bot, api):
+    """/zt repeats the question in public with secrets masked; /zt help has no <question>."""
+    bot = await make_bot()
+    await bot.command("zerotier-cli fails, my authtoken.secret: abcdefghijklmnopqrstuvwx")
+    await bot.command("help")
+    await bot.settle()
+    question = api.of("chat.postMessage")[0]
+    assert "abcdefghijklmnopqrstuvwx" not in question.args["text"]
+    (help_,) = [
+        c for c in api.of("response_url:cmd") if "Topics I know" in all_text(c.args["blocks"])
+    ]
+    assert "&lt;question&gt;" not in all_text(help_.args["blocks"])
+    assert "<question>" not in all_text(help_.args["blocks"])
