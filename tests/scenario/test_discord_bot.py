@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from bot.adapters.discord_client import DiscordFrontEnd, ZtClient, configure_endpoints
 from bot.base.settings import Settings
 from bot.core.engine import Engine
+from bot.core.models import Incoming
 from bot.runtime.admin import AdminActions
 from bot.runtime.frontdesk import FrontDesk
 from bot.runtime.ratelimit import RateLimiter
@@ -859,3 +860,95 @@ def test_shard_ids_need_a_shard_count(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, database_url=None, discord_shard_ids=(0,))
     with pytest.raises(ConfigError, match="DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT"):
         ZtClient(settings)
+
+
+# --- the front desk's defects, through discord.py's own parsing ---------------------------------
+
+
+async def test_the_diagnose_form_fits_discords_limits(bot: Bot) -> None:
+    """/zt diagnose opens: the modal stays within Discord's limits (a 46-character label is a
+    400 and "interaction failed")."""
+    cmd = fake.slash(["zt", "diagnose"], **_in(fake.text_channel(GENERAL, GUILD)))
+    bot.feed("INTERACTION_CREATE", cmd)
+    [ack] = await bot.api.wait_for("POST", rf"/interactions/{cmd['id']}/{cmd['token']}/callback")
+    assert ack.json["type"] == 9
+    assert bot.api.rejected == []
+    assert fake.limit_problems(ack.json) == []
+
+
+async def test_a_malformed_gateway_event_costs_only_itself(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A MESSAGE_CREATE missing its author is dropped with one clear line; the next is answered."""
+    broken = _mention("how do I update zerotier")
+    del broken["author"]
+    with caplog.at_level(logging.WARNING, "bot.adapters.discord_client"):
+        bot.feed("MESSAGE_CREATE", broken)
+    assert "dropped a malformed MESSAGE_CREATE event (" in caplog.text
+    await _ask_in_thread(bot, "how do I update zerotier")
+
+
+async def test_an_old_pick_answers_from_its_own_offer_after_a_restart(
+    api: DiscordApi, tmp_path: Path, engine: Engine
+) -> None:
+    """A "did you mean" button pressed after a restart picks from the offer it was part of."""
+    first = await _make_bot(api, tmp_path, engine)
+    first.feed("GUILD_CREATE", _guild())
+    _, sent, made = await _ask_in_thread(first, "ports")
+    ids = _custom_ids(sent)
+    assert ids[1].startswith("ztbot:pick:")
+    await first.close()
+    wanted = engine.respond(Incoming("ports")).choices[1].title
+
+    second = await _make_bot(api, tmp_path, engine)
+    try:
+        second.feed("GUILD_CREATE", _guild())
+        click = fake.button(ids[1], _as_message(sent, int(made["id"])), **_in(made))
+        second.feed("INTERACTION_CREATE", click)
+        [answer] = await api.wait_for("POST", rf"/webhooks/{APP_ID}/{click['token']}")
+        assert answer.json["embeds"][0]["title"].startswith(wanted)
+    finally:
+        await second.close()
+
+
+async def test_slash_ask_where_the_bot_may_not_post_answers_through_the_interaction(
+    bot: Bot,
+) -> None:
+    """/zt ask in a channel whose thread the bot may not post in: the answer still arrives, as
+    an interaction follow-up (which needs no channel permission)."""
+    bot.api.fail("POST", r"/channels/\d+/messages", 403, 50013)
+    general = fake.text_channel(GENERAL, GUILD)
+    cmd = fake.slash(["zt", "ask"], {"question": "how do I update zerotier"}, **_in(general))
+    bot.feed("INTERACTION_CREATE", cmd)
+    [follow] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{cmd['token']}")
+    assert follow.json["embeds"][0]["title"] == "How do I Update Zerotier?"
+
+
+async def test_a_forum_posts_title_is_part_of_the_question(bot: Bot) -> None:
+    """ "ping doesn't work on windows" as the title and "help please" as the body: answered."""
+    post = fake.thread(
+        fake.snowflake(), GUILD, FORUM, int(USER["id"]), "ping doesn't work on windows"
+    )
+    bot.feed("THREAD_CREATE", {**post, "newly_created": True})
+    starter = fake.message(
+        channel_id=int(post["id"]),
+        message_id=int(post["id"]),
+        guild_id=GUILD,
+        author=USER,
+        content="help please",
+    )
+    bot.feed("MESSAGE_CREATE", starter)
+    [sent] = await bot.api.wait_for("POST", rf"/channels/{post['id']}/messages")
+    assert sent.json["embeds"][0]["title"] == "Ping is not working › Windows"
+
+
+async def test_the_slash_echo_is_inert_and_masked(bot: Bot) -> None:
+    """The public echo of /zt ask shows the user's Markdown as text and masks secrets."""
+    general = fake.text_channel(GENERAL, GUILD)
+    question = "see [my log](https://evil.example) authtoken.secret: abcdefghijklmnopqrstuv12"
+    cmd = fake.slash(["zt", "ask"], {"question": question}, **_in(general))
+    bot.feed("INTERACTION_CREATE", cmd)
+    [ack] = await bot.api.wait_for("POST", rf"/interactions/{cmd['id']}/{cmd['token']}/callback")
+    content = ack.json["data"]["content"]
+    assert "abcdefghijklmnopqrstuv12" not in content
+    assert "\\[my log]" in content  # an escaped bracket: no masked link
