@@ -184,7 +184,9 @@ async def run(count: int, concurrency: int, logging_on: bool) -> None:
     store = open_store(db) if db is not None else None
     service = SupportService(engine, settings, store=store, salt="bench")
     front = SlackFrontEnd(
-        settings, FrontDesk(service, RateLimiter(0, 60.0), settings), AdminActions(service, None)
+        settings,
+        FrontDesk(service, RateLimiter(0, 60.0), settings),
+        AdminActions(service.store, None),
     )
     await front.start()
     where = "SQLite logging on" if db is not None else "no database (ZTBOT_DATABASE_URL=none)"

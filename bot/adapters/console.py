@@ -78,7 +78,7 @@ def ask(
 ) -> Reply:
     """Answer one question and print it."""
     reply = _handle(service, to_incoming(text, user=user, conversation=_one_shot(user)))
-    version = service.engine.kb.version
+    version = service.knowledge.version
     out.write(json.dumps(to_json(reply, knowledge_version=version)) if as_json else render(reply))
     out.write("\n")
     return reply
@@ -89,7 +89,7 @@ def ask_batch(
 ) -> list[Reply]:
     """Answer one question per input line, printing one JSON object per line, in order."""
     replies = []
-    version = service.engine.kb.version
+    version = service.knowledge.version
     for line in lines:
         text = line.rstrip("\r\n")
         reply = _handle(service, to_incoming(text, user=user, conversation=_one_shot(user)))
@@ -162,7 +162,7 @@ def _chat(
             out.write(_CHAT_HELP + "\n")
             continue
         if command == "/topics":
-            topics = service.engine.kb.topics
+            topics = service.knowledge.topics
             out.write("\n".join(f"  {t.id:28} {t.title}" for t in topics) + "\n")
             continue
         if command == "/reload":

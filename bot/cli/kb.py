@@ -18,11 +18,12 @@ from typing import Any, TextIO
 
 from bot.base.errors import KnowledgeError
 from bot.base.oses import OS_NAMES
+from bot.base.settings import Settings
 from bot.core.engine import Engine
 from bot.core.models import Incoming, Reply
 from bot.core.render import to_plain
 from bot.knowledge.check import check_knowledge
-from bot.knowledge.loader import TESTS_FILE, default_knowledge_path, load_knowledge
+from bot.knowledge.loader import TESTS_FILE, load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.runtime.selftest import SelfTestFailure, run_selftest
 
@@ -65,13 +66,15 @@ def add_kb_parser(sub: argparse._SubParsersAction[Any]) -> None:
     search.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-_PATH_HELP = "knowledge directory or file (default: --knowledge, $ZTBOT_KNOWLEDGE or ./knowledge)"
+_PATH_HELP = (
+    "knowledge directory or file (default: --knowledge, $ZTBOT_KNOWLEDGE_DIR or ./knowledge)"
+)
 
 
 def run_kb(args: argparse.Namespace, knowledge: Path | None, out: TextIO | None = None) -> int:
     """Run one `ztbot kb` action; returns the exit code."""
     stream = out or sys.stdout
-    root = getattr(args, "path", None) or knowledge or default_knowledge_path()
+    root = getattr(args, "path", None) or knowledge or Settings().knowledge_path
     if args.kb_command == "check":
         return _check(root, strict=args.strict, out=stream)
     try:

@@ -25,7 +25,6 @@ from bot.cli.kb import add_kb_parser, run_kb
 from bot.core.engine import Engine
 from bot.core.render import to_diagnose_json
 from bot.knowledge import load_knowledge
-from bot.knowledge.loader import default_knowledge_path
 from bot.reports.usage import build_report, render_report
 from bot.runtime.assemble import Runtime, assemble
 from bot.runtime.reload import install_sighup
@@ -138,8 +137,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"ztbot: {exc}\n")
         return EXIT_USAGE
-    if args.knowledge is None:  # ZTBOT_KNOWLEDGE_DIR (or the config file) when no --knowledge
-        args.knowledge = settings.knowledge_dir
+    if args.knowledge is None:  # ZTBOT_KNOWLEDGE_DIR, the config file, else ./knowledge
+        args.knowledge = settings.knowledge_path
     if args.command == "config":
         return _config_show(settings)
     if args.command == "serve":
@@ -160,8 +159,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     if args.command == "diagnose":
         return _diagnose(engine, args)
-    path = args.knowledge or default_knowledge_path()
-    runtime = _runtime(engine, settings, path)
+    runtime = _runtime(engine, settings, args.knowledge)
     service = runtime.service
     try:
         if args.command == "chat":

@@ -26,7 +26,6 @@ from bot.base.errors import ConfigError, KnowledgeError
 from bot.base.settings import Settings, mask_url
 from bot.core.engine import Engine
 from bot.knowledge import load_knowledge
-from bot.knowledge.loader import default_knowledge_path
 from bot.runtime.admin import AdminActions
 from bot.runtime.assemble import Runtime, assemble
 from bot.runtime.frontdesk import FrontDesk
@@ -123,7 +122,7 @@ async def serve(
         chosen = front_end_factories(settings)
     stop = stop if stop is not None else asyncio.Event()
 
-    path = knowledge or settings.knowledge_dir or default_knowledge_path()
+    path = knowledge or settings.knowledge_path
     try:
         engine = Engine(await asyncio.to_thread(load_knowledge, path))
     except KnowledgeError as exc:

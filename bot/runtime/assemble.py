@@ -59,6 +59,6 @@ def assemble(
         service=service,
         reloader=reloader,
         sync=ReplicaSync(store, reloader) if store is not None else None,
-        admin=AdminActions(service, reloader),
+        admin=AdminActions(store, reloader),
         desk=FrontDesk(service, limiter, settings),
     )

@@ -256,7 +256,7 @@ class FrontDesk:
         return self._linked(reply)
 
     def _linked(self, reply: Reply) -> Reply:
-        kb = self.service.engine.kb
+        kb = self.service.knowledge
         link = faq_link(kb, reply.topic, reply.section, self.settings.faq_url)
         return reply if link is None else replace(reply, link=link)
 

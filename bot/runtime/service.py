@@ -18,6 +18,7 @@ from bot.core.handover import to_escalation, with_case
 from bot.core.models import Choice, Context, Incoming, Offer, Reply
 from bot.core.render import to_plain
 from bot.core.state import context_from_json, context_to_json
+from bot.knowledge.model import KnowledgeBase
 from bot.store import Store
 from bot.store.privacy import hash_user, stored_text
 from bot.store.records import ConversationRef, FeedbackRecord, KnowledgeRecord, TurnRecord
@@ -61,6 +62,11 @@ class SupportService:
         self._lock = threading.Lock()
         self.turn_listeners: list[TurnListener] = []
         self.feedback_listeners: list[Callable[[bool], None]] = []
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        """The knowledge base being answered from now (it changes on reload)."""
+        return self.engine.kb
 
     def handle(self, incoming: Incoming) -> Reply | None:
         """The reply to `incoming`, or None for a redelivered event that was already answered."""

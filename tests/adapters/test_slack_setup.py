@@ -20,7 +20,9 @@ from bot.runtime.service import SupportService
 def _build(settings: Settings, engine: Engine) -> SlackFrontEnd:
     service = SupportService(engine, settings)
     return SlackFrontEnd(
-        settings, FrontDesk(service, RateLimiter(5, 60), settings), AdminActions(service, None)
+        settings,
+        FrontDesk(service, RateLimiter(5, 60), settings),
+        AdminActions(service.store, None),
     )
 
 

@@ -101,7 +101,7 @@ async def _make_bot(api: DiscordApi, tmp_path: Path, engine: Engine, **extra: An
     service = SupportService(engine, settings, store=open_store(f"sqlite:///{db}"), salt="s")
     limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
     frontend = DiscordFrontEnd(
-        settings, FrontDesk(service, limiter, settings), AdminActions(service, None)
+        settings, FrontDesk(service, limiter, settings), AdminActions(service.store, None)
     )
     configure_endpoints(settings)
     await frontend.client.login(TOKEN)
@@ -680,7 +680,10 @@ async def test_start_connects_through_the_configured_gateway(
     client = ZtClient(settings, guild_ready_timeout=0.05)
     limiter = RateLimiter(10, 60)
     frontend = DiscordFrontEnd(
-        settings, FrontDesk(service, limiter, settings), AdminActions(service, None), client=client
+        settings,
+        FrontDesk(service, limiter, settings),
+        AdminActions(service.store, None),
+        client=client,
     )
     try:
         await frontend.start()
@@ -710,7 +713,10 @@ async def test_reconnect_resumes_and_a_replayed_message_is_not_answered_twice(
     client = ZtClient(settings, guild_ready_timeout=0.05)
     limiter = RateLimiter(10, 60)
     frontend = DiscordFrontEnd(
-        settings, FrontDesk(service, limiter, settings), AdminActions(service, None), client=client
+        settings,
+        FrontDesk(service, limiter, settings),
+        AdminActions(service.store, None),
+        client=client,
     )
     try:
         await frontend.start()
@@ -838,7 +844,10 @@ async def test_configured_shards_identify_without_asking_discord(
     client = ZtClient(settings, guild_ready_timeout=0.05)
     limiter = RateLimiter(10, 60)
     frontend = DiscordFrontEnd(
-        settings, FrontDesk(service, limiter, settings), AdminActions(service, None), client=client
+        settings,
+        FrontDesk(service, limiter, settings),
+        AdminActions(service.store, None),
+        client=client,
     )
     try:
         await frontend.start()

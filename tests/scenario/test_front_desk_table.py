@@ -622,7 +622,7 @@ async def _driver(
         desk = FrontDesk(
             service, RateLimiter(settings.rate_limit, settings.rate_window_s), settings
         )
-        front = SlackFrontEnd(settings, desk, AdminActions(service, None))
+        front = SlackFrontEnd(settings, desk, AdminActions(service.store, None))
         await front.start()
         if socket:
             await api.wait_socket()
@@ -652,7 +652,7 @@ async def _driver(
             )
             limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
             front = DiscordFrontEnd(
-                settings, FrontDesk(service, limiter, settings), AdminActions(service, None)
+                settings, FrontDesk(service, limiter, settings), AdminActions(service.store, None)
             )
             configure_endpoints(settings)
             await front.client.login(TOKEN)

@@ -134,7 +134,7 @@ async def make_bot(api: SlackApi, engine: Engine, tmp_path: Path) -> AsyncIterat
         service = SupportService(engine, settings, store=open_store(db), salt="s")
         limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
         front = SlackFrontEnd(
-            settings, FrontDesk(service, limiter, settings), AdminActions(service, None)
+            settings, FrontDesk(service, limiter, settings), AdminActions(service.store, None)
         )
         await front.start()
         harness = Harness(front, api, service, db)

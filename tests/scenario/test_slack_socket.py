@@ -45,7 +45,7 @@ async def front(api: SlackApi, engine: Engine, tmp_path: Path) -> AsyncIterator[
     service = SupportService(engine, settings, store=open_store(settings.database_url), salt="s")
     limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
     bot = SlackFrontEnd(
-        settings, FrontDesk(service, limiter, settings), AdminActions(service, None)
+        settings, FrontDesk(service, limiter, settings), AdminActions(service.store, None)
     )
     await bot.start()
     yield bot
