@@ -169,12 +169,12 @@ def _stacked(
 
 def _summary(page: _Page, report: Report, trends: Trends) -> None:
     questions = trends.outcomes.total
-    clarified = sum(trends.outcomes.values.get("clarified", ()))
+    shares = {n: _pct(sum(trends.outcomes.values.get(n, ())), questions) for n in OUTCOMES}
     tiles = [
         (f"{report.turns:,}", "turns"),
-        (_pct(report.answered, report.turns), "answered"),
-        (_pct(clarified, questions), "of questions clarified"),
-        (_pct(report.abstained, report.turns), "abstained"),
+        (shares["answered"], "of questions answered"),
+        (shares["clarified"], "of questions clarified"),
+        (shares["abstained"], "of questions abstained"),
         (_pct(report.helpful, report.helpful + report.not_helpful), "feedback helpful"),
         (f"{trends.handovers.total:,}", "hand-overs"),
     ]
@@ -274,7 +274,8 @@ def _topics(page: _Page, report: Report) -> None:
 def _group(page: _Page, group: Group, pastes: bool) -> str:
     people = f"{group.people} {'person' if group.people == 1 else 'people'}"
     times = f" ({group.count} turns)" if group.count != group.people else ""
-    examples = list(group.examples)
+    # With ZTBOT_STORE_TEXT=none no words are shown, even if older rows kept some.
+    examples = list(group.examples) if page.mode != "none" else []
     if pastes:
         what = ", ".join(f"<code>{escape(c)}</code>" for c in group.codes) or "no findings"
         head = f"<b>{people}</b> pasted output with {what}{times}"
@@ -285,7 +286,11 @@ def _group(page: _Page, group: Group, pastes: bool) -> str:
     else:
         head = f"<b>{people}</b> asked something {escape(NO_TEXT)}{times}"
     quotes = "".join(f"<blockquote>{page.text(e.text)}</blockquote>" for e in examples)
-    missing = f'<p class="note">+ {group.no_text} {escape(NO_TEXT)}</p>' if group.no_text else ""
+    missing = (
+        f'<p class="note">+ {group.no_text} {escape(NO_TEXT)}</p>'
+        if group.no_text and examples
+        else ""
+    )
     return f"<li>{head}{quotes}{missing}</li>"
 
 
@@ -309,6 +314,8 @@ def _gaps(page: _Page, report: Report) -> None:
         '<p class="note">Grouped by the subject the bot recognised but does not cover, '
         "else by wording; most asked first.</p>",
     )
+    if page.mode == "none":
+        page.add('<p class="note">Examples are not shown: ZTBOT_STORE_TEXT is "none".</p>')
     _section(page, report.unanswered, False, "Every question found a topic.")
     page.add(
         f"<h2 id='pastes'>Pastes to learn from ({report.pastes.count:,})</h2>",
@@ -402,6 +409,12 @@ def render_html(
     return "\n".join(page.parts) + "\n"
 
 
+def page_for(session: Session, report: Report, *, store_text: StoreText) -> str:
+    """The page for an already built `report`: the over-time sections are queried for its window."""
+    trends = build_trends(session, since=report.since, until=report.until)
+    return render_html(report, trends, store_text=store_text)
+
+
 def build_html(
     session: Session,
     *,
@@ -411,7 +424,5 @@ def build_html(
     store_text: StoreText = "full",
 ) -> str:
     """Query the window [since, until) and render the page."""
-    until = to_utc(until) if until is not None else datetime.now(UTC)
     report = build_report(session, since=since, until=until, max_groups=max_groups)
-    trends = build_trends(session, since=report.since, until=report.until)
-    return render_html(report, trends, store_text=store_text)
+    return page_for(session, report, store_text=store_text)

@@ -16,8 +16,8 @@ from typing import Any, Final
 from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
+from bot.store.db import upgrade
 from bot.store.models import (
-    Base,
     Conversation,
     Feedback,
     Finding,
@@ -63,7 +63,7 @@ UNKNOWN: Final = (
     "can I run zerotier on my printer",
     "is there a terraform provider",
     "how do I use a terraform provider for zerotier networks",
-    "my authtoken.secret is 0123456789abcdefghijklmn can you check it",
+    "is this right? authtoken.secret: 0123456789abcdefghijklmn",
     "my node at 192.168.1.20 can't see 10.147.17.5, why?",
 )
 PASTE: Final = (
@@ -131,12 +131,16 @@ def fill(
     seed: int = 20,
     store_text: bool = True,
 ) -> Filled:
-    """Create the schema and add `turns` turns spread over the `days` days before `until`."""
-    Base.metadata.create_all(engine)
+    """Migrate the schema and add `turns` turns spread over the `days` days before `until`."""
+    upgrade(engine)
     rng = random.Random(seed)
     since = until - timedelta(days=days)
     versions = ("3f1c2a9be0d4", "8a7e55c01b2f", "c49d0e7a6f11")
-    loads = (since - timedelta(days=3), since + timedelta(days=days // 3), until - timedelta(days=5))
+    loads = (
+        since - timedelta(days=3),
+        since + timedelta(days=days // 3),
+        until - timedelta(days=5),
+    )
     conversations: list[dict[str, Any]] = []
     for n in range(max(1, turns // 4)):
         platform = "slack" if rng.random() < PLATFORMS[0][1] else "discord"
@@ -243,4 +247,3 @@ def fill(
         feedback=len(feedback_rows),
         versions=versions,
     )
-
