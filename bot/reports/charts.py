@@ -28,10 +28,10 @@ PALETTE: Final = (
 )
 WIDTH: Final = 720
 HEIGHT: Final = 240
-_LEFT: Final = 48
+_LEFT: Final = 58
 _RIGHT: Final = 12
 _TOP: Final = 12
-_BOTTOM: Final = 28
+_BOTTOM: Final = 34
 _MAX_X_LABELS: Final = 10
 _ROW: Final = 22  # height of one horizontal bar row
 _LABEL_WIDTH: Final = 230  # room for the row labels of horizontal bars
@@ -83,12 +83,19 @@ def _open(chart_id: str, title: str, desc: str, height: int) -> list[str]:
     ]
 
 
+def intervals(top: float) -> int:
+    """Grid intervals for an axis to `top` (a `nice_max`), so each step is a round number."""
+    leading = round(top / 10 ** math.floor(math.log10(top)))
+    return 4 if leading == 2 else 5
+
+
 def _axes(top: float, percent: bool, x_labels: Sequence[str], step: float) -> list[str]:
     plot_h = HEIGHT - _TOP - _BOTTOM
     out = ['<g class="axis">']
-    for i in range(5):
-        value = top * i / 4
-        y = HEIGHT - _BOTTOM - plot_h * i / 4
+    n = intervals(top)
+    for i in range(n + 1):
+        value = top * i / n
+        y = HEIGHT - _BOTTOM - plot_h * i / n
         out.append(
             f'<line x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{_num(y)}" y2="{_num(y)}"'
             f' class="grid"/>'
@@ -101,7 +108,7 @@ def _axes(top: float, percent: bool, x_labels: Sequence[str], step: float) -> li
             continue
         x = _LEFT + step * (i + 0.5)
         out.append(
-            f'<text x="{_num(x)}" y="{HEIGHT - _BOTTOM + 16}" text-anchor="middle">'
+            f'<text x="{_num(x)}" y="{HEIGHT - _BOTTOM + 20}" text-anchor="middle">'
             f"{escape(label)}</text>"
         )
     out.append("</g>")
@@ -113,7 +120,8 @@ def stacked_bars(
 ) -> str:
     """Bars per x position, one stacked layer per series (counts)."""
     totals = [sum(s.values[i] for s in series) for i in range(len(x_labels))]
-    top = nice_max(max(totals, default=0.0))
+    # At least 5, so small counts get whole-number grid lines.
+    top = max(5.0, nice_max(max(totals, default=0.0)))
     plot_w = WIDTH - _LEFT - _RIGHT
     plot_h = HEIGHT - _TOP - _BOTTOM
     step = plot_w / max(1, len(x_labels))

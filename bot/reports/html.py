@@ -56,7 +56,7 @@ blockquote{margin:.2rem 0 .2rem .5rem;padding-left:.6rem;border-left:3px solid v
 overflow-wrap:anywhere}
 code{font-size:.85em;background:var(--card);padding:0 3px;border-radius:3px}
 @media (max-width:600px){main{padding:10px}body{font-size:14px}h1{font-size:1.25rem}
-.tile b{font-size:1.15rem}}
+.tile b{font-size:1.15rem}svg.chart text{font-size:17px}}
 @media print{body{font-size:11pt}main{max-width:none;padding:0}details.data{display:none}
 h2{break-after:avoid}figure,li,tr{break-inside:avoid}a{color:inherit}
 .tile{border:1px solid var(--line)}}
@@ -117,6 +117,7 @@ def _legend(names: Iterable[str]) -> str:
 
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[object]], numeric_from: int) -> str:
+    """A table whose first column heads the rows; columns from `numeric_from` on are numbers."""
     th = "".join(
         f'<th scope="col"{" class=n" if i >= numeric_from else ""}>{escape(h)}</th>'
         for i, h in enumerate(head)
@@ -344,18 +345,11 @@ def _handovers(page: _Page, trends: Trends) -> None:
         names = list(trends.handovers.names)
         _stacked(page, f"Hand-overs per {step} by platform", trends.handovers, trends, names)
         rows = [
-            [
-                _when(h.at),
-                h.platform,
-                h.turns_before,
-                h.last_topic or "—",
-                "not recorded",
-                "not recorded",
-            ]
+            [_when(h.at), h.platform, h.last_topic or "—", h.turns_before]
             for h in trends.handover_list
         ]
-        head = ["When (UTC)", "Platform", "Turns", "Last topic", "First human answer", "Resolved"]
-        page.add("<h3>Newest hand-overs</h3>", _table(head, rows, 2))
+        head = ["When (UTC)", "Platform", "Last topic shown", "Turns before"]
+        page.add("<h3>Newest hand-overs</h3>", _table(head, rows, 3))
     page.add(
         '<p class="note">Time to the first human answer and to resolution are not recorded: '
         "the people answer on the platform, outside the bot.</p>"

@@ -21,7 +21,7 @@ from bot.store.models import Finding, KnowledgeVersion, Turn
 
 WEEKLY_AFTER_DAYS: Final = 62  # longer windows are drawn per week, so bars stay readable
 MAX_CODES: Final = 8  # finding codes drawn one by one; the rest are summed as "other"
-MAX_HANDOVERS: Final = 50  # hand-overs listed (newest first)
+MAX_HANDOVERS: Final = 20  # hand-overs listed (newest first)
 OUTCOMES: Final = ("answered", "clarified", "abstained")
 OTHER: Final = "other"
 

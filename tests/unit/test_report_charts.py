@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
@@ -36,6 +37,18 @@ def test_nice_max(value: float, top: float) -> None:
     assert charts.nice_max(value) == pytest.approx(top)
 
 
+@pytest.mark.parametrize(("top", "n"), [(1, 5), (2, 4), (5, 5), (10, 5), (20, 4), (0.5, 5)])
+def test_grid_steps_are_round(top: float, n: int) -> None:
+    """1 and 5 split in fifths, 2 in quarters: steps of 0.2, 0.5 or 1 times a power of ten."""
+    assert charts.intervals(top) == n
+
+
+def test_small_counts_get_whole_number_grid_lines() -> None:
+    svg = charts.stacked_bars("s", "Few", ["a", "b"], [Series("x", (1, 2))])
+    ticks = re.findall(r'text-anchor="end">([^<]*)</text>', svg)
+    assert ticks == ["0", "1", "2", "3", "4", "5"]
+
+
 @given(st.floats(min_value=1e-6, max_value=1e12))
 def test_nice_max_is_a_close_upper_bound(value: float) -> None:
     top = charts.nice_max(value)
@@ -56,7 +69,7 @@ def test_stacked_bars_scale_and_escape() -> None:
     assert len(rects) == 4
     heights = sorted(float(r.get("height", "0")) for r in rects)
     # Totals 20, 5, 20 on an axis to 20: the value 20 fills the plot, the value 5 a quarter.
-    assert heights[-1] == pytest.approx(200) and heights[0] == pytest.approx(50)
+    assert heights[-1] == pytest.approx(194) and heights[0] == pytest.approx(48.5)
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     groups = root.findall(f"{SVG}g[@fill]")
     assert [g.get("fill") for g in groups] == [charts.color(0), charts.color(1)]
