@@ -65,8 +65,10 @@ def test_stacked_bars_scale_and_escape() -> None:
     )
     root = _parse(svg)
     assert root.find(f"{SVG}title").text == "Turns <by> kind"  # type: ignore[union-attr]
-    rects = root.findall(f".//{SVG}rect")
+    rects = root.findall(f"{SVG}g[@fill]/{SVG}rect")
     assert len(rects) == 4
+    hover = [t.text for t in root.findall(f"{SVG}g[@fill-opacity]/{SVG}rect/{SVG}title")]
+    assert hover == ["d1: answer 10, abstain & co 10", "d2: abstain & co 5", "<script>: answer 20"]
     heights = sorted(float(r.get("height", "0")) for r in rects)
     # Totals 20, 5, 20 on an axis to 20: the value 20 fills the plot, the value 5 a quarter.
     assert heights[-1] == pytest.approx(194) and heights[0] == pytest.approx(48.5)
@@ -81,6 +83,8 @@ def test_lines_skip_missing_values() -> None:
         charts.lines("c2", "Shares", ["a", "b", "c"], [Series("answered", (0.5, math.nan, 1.0))])
     )
     assert len(root.findall(f".//{SVG}circle")) == 2
+    hover = [t.text for t in root.findall(f"{SVG}g[@fill-opacity]/{SVG}rect/{SVG}title")]
+    assert hover == ["a: answered 50%", "b: none", "c: answered 100%"]
     points = root.find(f".//{SVG}polyline").get("points", "").split()  # type: ignore[union-attr]
     ys = [float(p.split(",")[1]) for p in points]
     assert ys[0] > ys[1]  # 100% is drawn above 50%
