@@ -51,7 +51,7 @@ details.data summary{cursor:pointer;color:var(--accent);font-size:.9rem}
 table{border-collapse:collapse;font-size:.85rem;margin:.4rem 0;min-width:50%}
 th,td{border-bottom:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-ol.groups{padding-left:1.3rem}ol.groups li{margin:.5rem 0}
+ol.groups{padding-left:2.2rem}ol.groups li{margin:.5rem 0}
 blockquote{margin:.2rem 0 .2rem .5rem;padding-left:.6rem;border-left:3px solid var(--line);
 overflow-wrap:anywhere}
 code{font-size:.85em;background:var(--card);padding:0 3px;border-radius:3px}
