@@ -37,7 +37,7 @@ FLAGS = (
     "--remote-debugging-port=0",
 )
 _LISTENING = re.compile(r"DevTools listening on (ws://\S+)")
-TIMEOUT = 60.0
+TIMEOUT = 120.0  # a busy shared host can take long to start a browser
 
 
 def find_chromium() -> str | None:
