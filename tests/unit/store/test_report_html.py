@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
 from bot.cli.main import main
@@ -21,6 +21,7 @@ from bot.reports.html import build_html, page_for
 from bot.reports.trends import build_trends
 from bot.reports.usage import build_report
 from bot.store.db import make_engine, upgrade
+from bot.store.models import Turn
 from tests.fakes.activity import NOW, Filled, fill
 
 SECRET = "0123456789abcdefghijklmn"  # the authtoken one made-up user pastes
@@ -207,3 +208,23 @@ def test_cli_writes_the_page(
     assert main(["report", "--html", str(tmp_path / "missing" / "r.html")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("ztbot: error: --html: cannot write") and err.count("\n") == 1
+
+
+def test_versions_without_a_load_record_are_still_listed(engine: Engine, filled: Filled) -> None:
+    """Turns answered by a version the database has no load row for show it as not recorded."""
+    with Session(engine) as session:
+        changed = session.execute(
+            update(Turn)
+            .where(Turn.knowledge_version == filled.versions[-1])
+            .values(knowledge_version="deadbeef0000")
+        ).rowcount
+        session.commit()
+        trends = build_trends(session, since=filled.since, until=filled.until)
+        report = build_report(session, since=filled.since, until=filled.until)
+        page = page_for(session, report, store_text="full")
+    assert changed > 0
+    assert [v.version for v in trends.versions] == [*filled.versions, "deadbeef0000"]
+    assert trends.versions[-2].turns == 0  # loaded in the window, but answered nothing
+    orphan = trends.versions[-1]
+    assert (orphan.loaded_at, orphan.turns) == (None, changed)
+    assert '<th scope="row">deadbeef0000</th><td>not recorded</td>' in page
