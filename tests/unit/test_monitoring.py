@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +207,33 @@ def test_promtool_checks_and_tests_the_rules() -> None:
             [promtool, *command], capture_output=True, text=True, timeout=120, check=False
         )
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_last_turn_time_starts_when_a_platform_is_watched(engine: Engine, tmp_path: Path) -> None:
+    """Before any turn the gauge holds the start time; a turn moves it to the turn's time."""
+    service = SupportService(engine, Settings(data_dir=tmp_path, database_url=None))
+    metrics = Metrics()
+    metrics.install(service)
+
+    class FrontEnd:
+        name = "discord"
+        ready = True
+
+    def value() -> float:
+        text = metrics.exposition().decode()
+        samples = [
+            s
+            for f in text_string_to_metric_families(text)
+            for s in f.samples
+            if s.name == "ztbot_last_turn_timestamp_seconds" and s.labels["platform"] == "discord"
+        ]
+        assert len(samples) == 1
+        return samples[0].value
+
+    before = time.time()
+    metrics.watch([FrontEnd()])
+    started = value()
+    assert before <= started <= time.time()
+    time.sleep(0.01)
+    service.handle(Incoming("how do I update zerotier", platform="discord", user="U1"))
+    assert value() > started
