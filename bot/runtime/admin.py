@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.base.settings import parse_duration
+from bot.base.settings import StoreText, parse_duration
 from bot.reports.html import page_for
 from bot.reports.usage import build_report, render_report
 from bot.runtime.reload import KnowledgeReloader
@@ -33,9 +33,16 @@ ADMIN_HELP = "Admin commands: `admin reload` (load the knowledge files again), `
 class AdminActions:
     """What `/zt admin ...` does; each returns text for the admin (Markdown-safe)."""
 
-    def __init__(self, store: Store | None, reloader: KnowledgeReloader | None) -> None:
+    def __init__(
+        self,
+        store: Store | None,
+        reloader: KnowledgeReloader | None,
+        *,
+        store_text: StoreText = "full",
+    ) -> None:
         self.store = store
         self.reloader = reloader
+        self.store_text = store_text  # what the report may show of users' words
 
     def run(self, command: str, by: str) -> str:
         """Run `reload` or `report [since]` for the admin `by`; unknown commands get the help."""
@@ -75,7 +82,7 @@ class AdminActions:
 
     def report_html(self, since: str = "7d") -> ReportFile | str:
         """The HTML report for the last `since` as a file to attach, or a message saying why not."""
-        store = self.service.store
+        store = self.store
         if store is None:
             return "No database is configured, so there is nothing to report."
         try:
@@ -85,7 +92,7 @@ class AdminActions:
         try:
             with Session(store.engine) as session:
                 report = build_report(session, since=datetime.now(UTC) - timedelta(seconds=age))
-                page = page_for(session, report, store_text=self.service.settings.store_text)
+                page = page_for(session, report, store_text=self.store_text)
         except SQLAlchemyError as exc:
             log.warning("admin HTML report failed: %s", exc.__class__.__name__)
             return "The database is not reachable right now; try again later."

@@ -20,7 +20,7 @@ def test_report_html_is_a_page_to_attach(engine: Engine, tmp_path: Path) -> None
     service.handle(Incoming("what ports does zerotier use", platform="slack"))
     service.handle(Incoming("how do I bake bread at 10.0.0.7", platform="discord"))
     assert store.writer.flush()
-    admin = AdminActions(service, None)
+    admin = AdminActions(store, None, store_text="full")
     result = admin.report_html("1d")
     assert isinstance(result, ReportFile)
     assert result.filename.startswith("ztbot-report-") and result.filename.endswith("-1d.html")
@@ -28,11 +28,10 @@ def test_report_html_is_a_page_to_attach(engine: Engine, tmp_path: Path) -> None
     page = result.content.decode("utf-8")
     assert page.startswith("<!doctype html>") and "Turns per day on discord" in page
     assert "bake bread at 10.0.0.7" in page
-    service.settings = Settings(data_dir=tmp_path, database_url=None, store_text="redacted")
-    redacted = admin.report_html("1d")
+    redacted = AdminActions(store, None, store_text="redacted").report_html("1d")
     assert isinstance(redacted, ReportFile)
     assert b"10.0.0.7" not in redacted.content and b"bake bread at [ip]" in redacted.content
     assert str(admin.report_html("soon")).startswith("not a duration")
     service.close()
     bare = SupportService(engine, Settings(data_dir=tmp_path, database_url=None))
-    assert "No database" in str(AdminActions(bare, None).report_html())
+    assert "No database" in str(AdminActions(bare.store, None).report_html())
