@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -55,7 +56,7 @@ from bot.adapters.discord_incoming import (
 from bot.base.errors import ConfigError
 from bot.base.settings import Settings
 from bot.core.models import Incoming, Reply
-from bot.runtime.admin import AdminActions
+from bot.runtime.admin import AdminActions, ReportFile
 from bot.runtime.frontdesk import (
     HANDOVER_FAILED,
     HANDOVER_POSTED,
@@ -205,9 +206,13 @@ def add_commands(tree: app_commands.CommandTree[Any]) -> None:
         await _frontend(interaction).slash_admin(interaction, "reload")
 
     @admin.command(name="report", description="What users asked and what went unanswered")
-    @app_commands.describe(since="how far back, e.g. 7d, 24h (default 7d)")
-    async def report(interaction: Inter, since: str = "7d") -> None:
-        await _frontend(interaction).slash_admin(interaction, f"report {since}")
+    @app_commands.describe(
+        since="how far back, e.g. 7d, 24h (default 7d)",
+        html="a page with charts, sent as a file (default: text)",
+    )
+    async def report(interaction: Inter, since: str = "7d", html: bool = False) -> None:
+        command = f"report html {since}" if html else f"report {since}"
+        await _frontend(interaction).slash_admin(interaction, command)
 
     tree.add_command(zt)
     tree.add_command(admin)
@@ -671,8 +676,16 @@ class DiscordFrontEnd:
                 return
             await interaction.response.defer(ephemeral=True, thinking=True)
             by = f"{PLATFORM}:{interaction.user.id}"
-            text = await asyncio.to_thread(self.admin.run, command, by)
-            for part in text_messages(text):
+            result = await asyncio.to_thread(self.admin.run_any, command, by)
+            if isinstance(result, ReportFile):
+                page = discord.File(io.BytesIO(result.content), filename=result.filename)
+                await interaction.followup.send(
+                    "The ztbot report, as a page with charts (open it in a browser).",
+                    file=page,
+                    ephemeral=True,
+                )
+                return
+            for part in text_messages(result):
                 await interaction.followup.send(part, ephemeral=True)
 
     # --- buttons --------------------------------------------------------------------------

@@ -52,7 +52,7 @@ from bot.adapters.slack_incoming import (
 )
 from bot.base.settings import Settings
 from bot.core.models import Incoming, Reply
-from bot.runtime.admin import AdminActions
+from bot.runtime.admin import AdminActions, ReportFile
 from bot.runtime.frontdesk import (
     HANDOVER_FAILED,
     HANDOVER_POSTED,
@@ -234,8 +234,32 @@ class SlackFrontEnd(SlackConnection):
                 "Ask one of them if the knowledge needs reloading or a report.",
             )
             return
-        text = await asyncio.to_thread(self.admin.run, command, f"slack:{user}")
-        await self._tell(place, text)
+        result = await asyncio.to_thread(self.admin.run_any, command, f"slack:{user}")
+        if isinstance(result, ReportFile):
+            result = await self._send_file(user, result)
+        await self._tell(place, result)
+
+    async def _send_file(self, user: str, report: ReportFile) -> str:
+        """Send the report to the admin in a direct message (reports are not for channels)."""
+        opened = await self._safe("conversations.open", self.client.conversations_open(users=user))
+        channel = str(((opened or {}).get("channel") or {}).get("id") or "")
+        if not channel:
+            return "I couldn't open a direct message to send the report."
+        sent = await self._safe(
+            "files.upload",
+            self.client.files_upload_v2(
+                channel=channel,
+                content=report.content,
+                filename=report.filename,
+                title=report.filename,
+                initial_comment="The ztbot report, as a page with charts (open it in a browser).",
+            ),
+        )
+        return (
+            f"I've sent you {report.filename} in a direct message."
+            if sent
+            else ("I couldn't upload the report; check the app's files:write scope.")
+        )
 
     async def _on_feedback(
         self,

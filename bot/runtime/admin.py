@@ -27,7 +27,10 @@ class ReportFile:
     mime_type: str = "text/html"
 
 
-ADMIN_HELP = "Admin commands: `admin reload` (load the knowledge files again), `admin report [7d]`."
+ADMIN_HELP = (
+    "Admin commands: `admin reload` (load the knowledge files again), `admin report [7d]`, "
+    "`admin report html [7d]` (the report as a page with charts, sent as a file)."
+)
 
 
 class AdminActions:
@@ -43,6 +46,13 @@ class AdminActions:
         self.store = store
         self.reloader = reloader
         self.store_text = store_text  # what the report may show of users' words
+
+    def run_any(self, command: str, by: str) -> str | ReportFile:
+        """Like `run`, and `report html [since]` gives the HTML report as a file to attach."""
+        words = command.split()
+        if words[:2] == ["report", "html"]:
+            return self.report_html(words[2] if len(words) > 2 else "7d")
+        return self.run(command, by)
 
     def run(self, command: str, by: str) -> str:
         """Run `reload` or `report [since]` for the admin `by`; unknown commands get the help."""

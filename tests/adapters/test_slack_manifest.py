@@ -18,6 +18,8 @@ METHOD_SCOPES = {
     "chat_postEphemeral": "chat:write",
     "chat_postMessage": "chat:write",
     "chat_update": "chat:write",
+    "conversations_open": "im:write",
+    "files_upload_v2": "files:write",
     "files_info": "files:read",
     "reactions_add": "reactions:write",
     "reactions_remove": "reactions:write",
