@@ -54,19 +54,21 @@ exec 9>"$CACHE/lock"
 flock 9
 
 # Private storage under the cache: nothing here touches the system's containers storage.
-bah() { buildah --root "$CACHE/storage" --runroot "$CACHE/runroot" --storage-driver vfs "$@"; }
+BAH=(buildah --root "$CACHE/storage" --runroot "$CACHE/runroot" --storage-driver vfs)
+bah() { "${BAH[@]}" "$@"; }
 export BUILDAH_ISOLATION=chroot
 
 WORK="$(mktemp -d "$CACHE/tmp.XXXXXX")"
 CTR=""
-PIDS=()
 cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    # The background `buildah run`s this script started and that are still running.
+    for pid in $(jobs -p); do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     [ -z "$CTR" ] || bah rm "$CTR" >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 # Containers left by a run that was killed (this cache is ours while the lock is held).
 bah rm --all >/dev/null 2>&1 || true
 
@@ -251,8 +253,8 @@ class Api(http.server.BaseHTTPRequestHandler):
         pass
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Api).serve_forever()
 '
-bah run "$CTR" -- python -c "$stand_in" "$api_port" >"$WORK/api.log" 2>&1 &
-PIDS+=($!)
+# Started directly (not through a function), so that $! is buildah's own process id.
+"${BAH[@]}" run "$CTR" -- python -c "$stand_in" "$api_port" >"$WORK/api.log" 2>&1 &
 for _ in $(seq 50); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$api_port") 2>/dev/null; then break; fi
     sleep 0.2
@@ -261,15 +263,14 @@ serve_env=(--env SLACK_MODE=http --env SLACK_BOT_TOKEN=xoxb-stand-in
     --env SLACK_SIGNING_SECRET=stand-in --env "SLACK_API_URL=http://127.0.0.1:$api_port/api/"
     --env SLACK_HTTP_HOST=127.0.0.1 --env SLACK_HTTP_PORT=0
     --env ZTBOT_HTTP_HOST=127.0.0.1 --env "ZTBOT_HTTP_PORT=$health_port")
-bah run "${serve_env[@]}" "$CTR" -- "${SERVE[@]}" >"$WORK/serve.out" 2>"$WORK/serve.err" &
-serve_pid=$!
-PIDS+=("$serve_pid")
+"${BAH[@]}" run "${serve_env[@]}" "$CTR" -- "${SERVE[@]}" >"$WORK/serve.out" 2>"$WORK/serve.err" &
+SERVE_PID=$!
 
 # The HEALTHCHECK command, exactly as the Dockerfile has it, with the container's environment;
 # retried while serve starts, as in the check's start period.
 healthy=""
 for _ in $(seq 60); do
-    if ! kill -0 "$serve_pid" 2>/dev/null; then break; fi
+    if ! kill -0 "$SERVE_PID" 2>/dev/null; then break; fi
     if bah run --env "ZTBOT_HTTP_PORT=$health_port" "$CTR" -- "${HEALTHCHECK[@]}" \
         >/dev/null 2>&1; then
         healthy=1
@@ -287,13 +288,13 @@ fi
 # docker stop: SIGTERM to ztbot itself (the entrypoint exec'd it), which exits 0.
 descendants() { for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
 ztbot_pid=""
-for p in $(descendants "$serve_pid"); do
+for p in $(descendants "$SERVE_PID"); do
     if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q 'bin/ztbot serve'; then ztbot_pid=$p; fi
 done
 if [ -n "$ztbot_pid" ]; then
     kill -TERM "$ztbot_pid"
     rc=0
-    wait "$serve_pid" || rc=$?
+    wait "$SERVE_PID" || rc=$?
     if [ "$rc" = 0 ]; then ok "SIGTERM to ztbot serve: clean exit 0"; else
         bad "SIGTERM to ztbot serve: exit $rc"
         tail -n 10 "$WORK/serve.err" | sed 's/^/        | /' >&2
