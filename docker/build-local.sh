@@ -20,6 +20,8 @@
 #   ZTBOT_BUILD_CA      CA bundle mounted into the build's RUN steps, for pip behind a
 #                       TLS-inspecting proxy (/etc/ssl/certs/ca-certificates.crt if present;
 #                       empty: none). Never part of the image.
+#   ZTBOT_IMAGE_EXPORT  a file to write the image to, for `docker load` or `podman load`
+#                       (a docker-archive tar; none by default)
 #   DEBIAN_MIRROR       (http://deb.debian.org/debian)
 set -euo pipefail
 
@@ -272,7 +274,7 @@ healthy=""
 for _ in $(seq 60); do
     if ! kill -0 "$SERVE_PID" 2>/dev/null; then break; fi
     if bah run --env "ZTBOT_HTTP_PORT=$health_port" "$CTR" -- "${HEALTHCHECK[@]}" \
-        >/dev/null 2>&1; then
+        >"$WORK/health.log" 2>&1; then
         healthy=1
         break
     fi
@@ -281,8 +283,9 @@ done
 if [ -n "$healthy" ]; then
     ok "HEALTHCHECK passes against ${SERVE[*]} (Slack HTTP mode, stand-in Web API)"
 else
-    bad "HEALTHCHECK never passed; serve's output:"
-    tail -n 20 "$WORK/serve.out" "$WORK/serve.err" "$WORK/api.log" | sed 's/^/        | /' >&2
+    bad "HEALTHCHECK never passed; its last output, then serve's:"
+    tail -n 8 "$WORK/health.log" "$WORK/serve.out" "$WORK/serve.err" "$WORK/api.log" |
+        sed 's/^/        | /' >&2
 fi
 
 # docker stop: SIGTERM to ztbot itself (the entrypoint exec'd it), which exits 0.
@@ -308,6 +311,11 @@ else
     ok "HEALTHCHECK fails once serve has stopped"
 fi
 
+if [ -n "${ZTBOT_IMAGE_EXPORT:-}" ] && [ "$failed" = 0 ]; then
+    rm -f "$ZTBOT_IMAGE_EXPORT"
+    bah push --quiet "$IMAGE" "docker-archive:$ZTBOT_IMAGE_EXPORT:$IMAGE"
+    say "exported to $ZTBOT_IMAGE_EXPORT (docker load -i / podman load -i)"
+fi
 total=$(since "$started")
 echo
 echo "image:      $IMAGE"
