@@ -26,6 +26,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+started=$(date +%s.%N)
 CACHE="${ZTBOT_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ztbot-image}"
 IMAGE="${ZTBOT_IMAGE:-localhost/ztbot:latest}"
 BASE="localhost/ztbot-base:bookworm"
@@ -73,8 +74,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 # Containers left by a run that was killed (this cache is ours while the lock is held).
 bah rm --all >/dev/null 2>&1 || true
-
-started=$(now)
 
 # --- 1. the base: Debian minbase + python3, from Debian's packages ---------------------------
 if [ -f "$BASE_TAR" ] && [ -n "$(find "$BASE_TAR" -mtime +"$MAX_AGE")" ]; then
