@@ -16,7 +16,7 @@ What it measures:
 
 Each query is timed twice over: with the matcher's typo-correction cache kept warm (repeated
 questions), and with it cleared before every query (every word is new: the pessimistic case;
-the module-level stem cache of bot.text stays warm in both). The bars (p99 < 5 ms on the seed
+the module-level stem cache of bot.base.text stays warm in both). The bars (p99 < 5 ms on the seed
 FAQ, p99 < 50 ms on 5,000 topics) are judged on the pessimistic figures. A sanity line checks
 that the big knowledge base still answers (it is not a quality benchmark). The script prints
 figures; it does not assert.
@@ -46,10 +46,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import DEFAULT_KNOWLEDGE, DEFAULT_QUESTIONS, load_labelled, percentile
 from bot.adapters.console import ask_batch
-from bot.engine import Engine
+from bot.base.oses import OS_LABELS, OS_NAMES
+from bot.core.engine import Engine
+from bot.core.models import Incoming, Reply
 from bot.knowledge import KnowledgeBase, Section, Topic, load_knowledge
-from bot.models import Incoming, Reply
-from bot.platforms import OS_LABELS, OS_NAMES
 
 T = TypeVar("T")
 

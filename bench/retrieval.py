@@ -48,9 +48,9 @@ from bench._common import (
     percentile,
     ratio,
 )
-from bot.engine import Engine
+from bot.core.engine import Engine
+from bot.core.models import Incoming
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.models import Incoming
 
 _WORD = re.compile(r"\w+")
 

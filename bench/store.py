@@ -24,11 +24,11 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.engine import Engine
+from bot.base.settings import Settings
+from bot.core.engine import Engine
+from bot.core.models import Incoming
 from bot.knowledge import load_knowledge
-from bot.models import Incoming
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.runtime.service import SupportService
 from bot.store import open_store
 from bot.store.records import ConversationRef, TurnRecord
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -11,10 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from bot.knowledge.reload import KnowledgeReloader
-from bot.models import Incoming, Reply
-from bot.render import to_json, to_plain
-from bot.service import SupportService
+from bot.core.models import Incoming, Reply
+from bot.core.render import to_json, to_plain
+from bot.runtime.frontdesk import FrontDesk, Outcome
+from bot.runtime.reload import KnowledgeReloader
+from bot.runtime.service import SupportService
 
 COMMUNITY_URL = "https://discuss.zerotier.com"
 _CHAT_HELP = """\
@@ -76,7 +78,7 @@ def ask(
 ) -> Reply:
     """Answer one question and print it."""
     reply = _handle(service, to_incoming(text, user=user, conversation=_one_shot(user)))
-    version = service.engine.kb.version
+    version = service.knowledge.version
     out.write(json.dumps(to_json(reply, knowledge_version=version)) if as_json else render(reply))
     out.write("\n")
     return reply
@@ -87,7 +89,7 @@ def ask_batch(
 ) -> list[Reply]:
     """Answer one question per input line, printing one JSON object per line, in order."""
     replies = []
-    version = service.engine.kb.version
+    version = service.knowledge.version
     for line in lines:
         text = line.rstrip("\r\n")
         reply = _handle(service, to_incoming(text, user=user, conversation=_one_shot(user)))
@@ -104,8 +106,15 @@ def _history_file() -> Path:
     return Path(base) / "chat_history"
 
 
+def _said(outcome: Outcome) -> str:
+    """What the terminal prints for a front desk outcome."""
+    if outcome.reply is not None:
+        return render_decline(outcome.reply)
+    return outcome.notice or outcome.private or ""
+
+
 def chat(
-    service: SupportService,
+    desk: FrontDesk,
     *,
     inp: TextIO,
     out: TextIO,
@@ -113,6 +122,20 @@ def chat(
     reloader: KnowledgeReloader | None = None,
 ) -> int:
     """Run an interactive session until /quit or end of input; return the exit code."""
+    with asyncio.Runner() as runner:
+        return _chat(desk, runner, inp=inp, out=out, user=user, reloader=reloader)
+
+
+def _chat(
+    desk: FrontDesk,
+    runner: asyncio.Runner,
+    *,
+    inp: TextIO,
+    out: TextIO,
+    user: str,
+    reloader: KnowledgeReloader | None,
+) -> int:
+    service = desk.service
     interactive = inp.isatty() and out.isatty()
     history = _history_file()
     if interactive:
@@ -139,7 +162,7 @@ def chat(
             out.write(_CHAT_HELP + "\n")
             continue
         if command == "/topics":
-            topics = service.engine.kb.topics
+            topics = service.knowledge.topics
             out.write("\n".join(f"  {t.id:28} {t.title}" for t in topics) + "\n")
             continue
         if command == "/reload":
@@ -151,13 +174,11 @@ def chat(
         if command in {"/good", "/bad"}:
             if last is None or last.turn_id is None:
                 out.write("(nothing to rate yet)\n")
-            elif command == "/good":
-                service.solved(last.turn_id, user)
-                out.write("(thanks, noted)\n")
             else:
-                incoming = to_incoming("(not helpful)", user=user, conversation=conversation)
-                last = service.decline(incoming, last.turn_id)
-                out.write(f"ztbot> {render_decline(last)}\n\n")
+                where = to_incoming("", user=user, conversation=conversation)
+                outcome = runner.run(desk.feedback(where, last.turn_id, helpful=command == "/good"))
+                last = outcome.reply or last
+                out.write(f"ztbot> {_said(outcome)}\n\n")
             continue
         if command == "/reset":
             conversation = f"console:chat:{user}:{uuid.uuid4().hex[:8]}"
@@ -167,8 +188,9 @@ def chat(
         if command.startswith("/"):
             out.write(f"Unknown command {text.split()[0]}. Type /help for the list.\n")
             continue
-        last = _handle(service, to_incoming(text, user=user, conversation=conversation))
-        out.write(f"ztbot> {render(last)}\n\n")
+        outcome = runner.run(desk.message(to_incoming(text, user=user, conversation=conversation)))
+        last = outcome.reply or last
+        out.write(f"ztbot> {_said(outcome)}\n\n")
         out.flush()
     if interactive:
         _save_readline(history)

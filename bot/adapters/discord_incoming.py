@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Final, Literal
 
-from bot.diagnosis.secrets import mask_secrets
-from bot.models import Attachment, Incoming
+from bot.base.secrets import mask_secrets
+from bot.core.models import Attachment, Incoming
 
 ChannelKind = Literal["dm", "text", "thread", "forum_post", "other"]
 ReplyPlace = Literal["here", "new_thread"]

@@ -7,7 +7,7 @@ from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from bot.models import Attachment, Incoming
+from bot.core.models import Attachment, Incoming
 
 PLATFORM: Final = "slack"
 

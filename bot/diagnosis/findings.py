@@ -7,10 +7,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bot.base.secrets import SecretHit, find_secrets
 from bot.diagnosis.ends import NodeView, correlate, remember, view_of
 from bot.diagnosis.model import OsName, ParsedOutput
 from bot.diagnosis.rules import Observation, observe
-from bot.diagnosis.secrets import SecretHit, find_secrets
 from bot.knowledge.model import FindingText
 
 _ORDER: Final = {"error": 0, "warning": 1, "info": 2}

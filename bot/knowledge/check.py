@@ -22,6 +22,8 @@ from pydantic import BaseModel, RootModel
 from pydantic_core import ErrorDetails
 from rapidfuzz import fuzz, process
 
+from bot.base.text import fold, tokens
+from bot.knowledge.cases import CaseFileSpec, case_problems, load_cases
 from bot.knowledge.loader import (
     TESTS_FILE,
     Explain,
@@ -40,8 +42,6 @@ from bot.knowledge.loader import (
     schema_message,
 )
 from bot.knowledge.schema import KnowledgeFileSpec
-from bot.knowledge.selftest import CaseFileSpec, case_problems, load_cases
-from bot.text import fold, tokens
 
 __all__ = ["Problem", "check_knowledge"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.platforms import OsName
+from bot.base.oses import OsName
 
 
 @dataclass(frozen=True, slots=True)

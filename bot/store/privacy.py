@@ -10,8 +10,8 @@ import secrets
 from pathlib import Path
 from typing import Final
 
-from bot.diagnosis.secrets import mask_secrets
-from bot.settings import StoreText
+from bot.base.secrets import mask_secrets
+from bot.base.settings import StoreText
 
 _EMAIL: Final = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _IPV4: Final = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")

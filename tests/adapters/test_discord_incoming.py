@@ -20,7 +20,7 @@ from bot.adapters.discord_incoming import (
     to_incoming,
     wants_attachment,
 )
-from bot.models import Attachment
+from bot.core.models import Attachment
 
 BOT, USER, OTHER = 10, 20, 30
 GUILD, GENERAL, SUPPORT, FORUM, THREAD = 1, 100, 200, 300, 400

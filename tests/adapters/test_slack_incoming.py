@@ -23,7 +23,7 @@ from bot.adapters.slack_incoming import (
     to_incoming,
     to_plain_text,
 )
-from bot.models import Attachment, Incoming
+from bot.core.models import Attachment, Incoming
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 ME = BotIdentity(user_id="UBOT", bot_id="BBOT")

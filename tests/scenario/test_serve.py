@@ -72,7 +72,11 @@ class Served:
             except ValueError:
                 continue  # a traceback line, say; kept in `raw` for the failure message
             self.lines.append(record)
-            if "port" in record and record.get("logger") == "bot.health" and not self.port.done():
+            if (
+                "port" in record
+                and record.get("logger") == "bot.runtime.health"
+                and not self.port.done()
+            ):
                 self.port.set_result(int(record["port"]))
 
     def log(self) -> str:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from bot.admin import ADMIN_HELP, AdminActions
-from bot.engine import Engine
+from bot.base.settings import Settings
+from bot.core.engine import Engine
+from bot.core.models import Incoming
 from bot.knowledge import load_knowledge
-from bot.knowledge.gate import release_gate
-from bot.knowledge.reload import KnowledgeReloader
-from bot.models import Incoming
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.runtime.admin import ADMIN_HELP, AdminActions
+from bot.runtime.gate import release_gate
+from bot.runtime.reload import KnowledgeReloader
+from bot.runtime.service import SupportService
 from bot.store import open_store
 
 SHIPPED = Path(__file__).resolve().parents[2] / "knowledge"
@@ -25,7 +25,7 @@ def test_reload_swaps_a_valid_edit_and_refuses_a_broken_one(tmp_path: Path) -> N
     engine = Engine(load_knowledge(kdir))
     service = SupportService(engine, Settings(data_dir=tmp_path, database_url=None))
     reloader = KnowledgeReloader(kdir, engine, gate=release_gate, on_swap=service.swap_engine)
-    admin = AdminActions(service, reloader)
+    admin = AdminActions(service.store, reloader)
     assert admin.run("reload", "U1").startswith("knowledge unchanged")
     faq = kdir / "faq.yaml"
     faq.write_text(faq.read_text().replace("Windows does block pings", "Windows blocks pings"))
@@ -46,15 +46,15 @@ def test_report_reads_the_database(engine: Engine, tmp_path: Path) -> None:
     service.handle(Incoming("what ports does zerotier use", platform="slack"))
     service.handle(Incoming("how do I bake bread", platform="slack"))
     assert store.writer.flush()
-    text = AdminActions(service, None).run("report 1d", "U1")
+    text = AdminActions(service.store, None).run("report 1d", "U1")
     assert text.startswith("```\nztbot report") and "bake bread" in text
     assert "Turns                   2" in text
-    assert AdminActions(service, None).run("report soon", "U1").startswith("not a duration")
+    assert AdminActions(service.store, None).run("report soon", "U1").startswith("not a duration")
     service.close()
     bare = SupportService(engine, Settings(data_dir=tmp_path, database_url=None))
-    assert "No database" in AdminActions(bare, None).run("report", "U1")
+    assert "No database" in AdminActions(bare.store, None).run("report", "U1")
     assert (
-        AdminActions(bare, None).run("reload", "U1")
+        AdminActions(bare.store, None).run("reload", "U1")
         == "Reloading is not available in this process."
     )
-    assert AdminActions(bare, None).run("dance", "U1") == ADMIN_HELP
+    assert AdminActions(bare.store, None).run("dance", "U1") == ADMIN_HELP

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.engine import Engine
-from bot.models import Context, Incoming, Reply
-from bot.render import to_json, to_markdown, to_plain
+from bot.core.engine import Engine
+from bot.core.models import Context, Incoming, Reply
+from bot.core.render import to_json, to_markdown, to_plain
 
 
 def _say(engine: Engine, text: str, ctx: Context | None = None) -> Reply:

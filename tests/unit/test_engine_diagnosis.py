@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.engine import Engine
-from bot.models import Attachment, Incoming
-from bot.render import to_json, to_plain
+from bot.core.engine import Engine
+from bot.core.models import Attachment, Incoming
+from bot.core.render import to_json, to_plain
 
 NOT_FOUND = """\
 hi, can't join my network, what is wrong?

@@ -8,11 +8,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.engine import Engine
-from bot.handover import escalation_markdown, to_asked
-from bot.models import Incoming, Reply
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.base.settings import Settings
+from bot.core.engine import Engine
+from bot.core.handover import escalation_markdown, to_asked
+from bot.core.models import Incoming, Reply
+from bot.runtime.service import SupportService
 from bot.store import open_store
 from bot.store.models import Conversation, Feedback, Turn
 

@@ -9,11 +9,11 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.engine import Engine
-from bot.health import HealthServer, readiness
-from bot.metrics import Metrics
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.base.settings import Settings
+from bot.core.engine import Engine
+from bot.runtime.health import HealthServer, readiness
+from bot.runtime.metrics import Metrics
+from bot.runtime.service import SupportService
 from bot.store import open_store
 
 

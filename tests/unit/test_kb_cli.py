@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.engine import Engine
+from bot.cli.main import main
+from bot.core.engine import Engine
+from bot.core.models import Incoming
 from bot.knowledge import KnowledgeBase
-from bot.models import Incoming
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 

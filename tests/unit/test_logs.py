@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
-from bot.logs import JsonFormatter, setup_logging
-from bot.models import Incoming, Reply
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.base.settings import Settings
+from bot.core.engine import Engine
+from bot.core.models import Incoming, Reply
+from bot.runtime.logs import JsonFormatter, setup_logging
+from bot.runtime.service import SupportService
 
 SECRET_QUESTION = "my token is 9fZyQ2xR7mWkP3sT8vLbN4cD6hJ1aE5u how do i update zerotier"
 
@@ -47,7 +47,7 @@ def test_json_turn_line_has_ids_and_timings_not_text(engine: Engine, tmp_path: P
     reply = _turn(engine, tmp_path)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     turn = next(x for x in lines if x.get("turn_id") == reply.turn_id)
-    assert turn["level"] == "INFO" and turn["logger"] == "bot.service"
+    assert turn["level"] == "INFO" and turn["logger"] == "bot.runtime.service"
     assert turn["platform"] == "slack" and turn["event_id"] == "Ev1"
     assert turn["kind"] == reply.kind and turn["topic"] == reply.topic
     assert turn["findings"] == len(reply.findings) and isinstance(turn["latency_ms"], float)
@@ -65,7 +65,7 @@ def test_text_format_and_level(engine: Engine, tmp_path: Path) -> None:
     turn_id = _turn(engine, tmp_path).turn_id
     assert turn_id is not None
     line = next(x for x in out.getvalue().splitlines() if turn_id in x)
-    assert " INFO bot.service: turn " in line
+    assert " INFO bot.runtime.service: turn " in line
     assert "9fZyQ2xR7mWkP3sT8vLbN4cD6hJ1aE5u" not in out.getvalue()
 
     quiet = io.StringIO()

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.matching import Matcher
 from bot.knowledge import KnowledgeBase
-from bot.matching import Matcher
 
 CASES = [
     # (question, topic or None, section or None)

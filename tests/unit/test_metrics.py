@@ -7,11 +7,11 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from bot.engine import Engine
-from bot.metrics import Metrics
-from bot.models import Incoming
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.base.settings import Settings
+from bot.core.engine import Engine
+from bot.core.models import Incoming
+from bot.runtime.metrics import Metrics
+from bot.runtime.service import SupportService
 from bot.store import open_store
 
 RELAYED = """\

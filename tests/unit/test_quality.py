@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.engine import Engine
-from bot.models import Incoming
+from bot.core.engine import Engine
+from bot.core.models import Incoming
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "questions.yaml"
 

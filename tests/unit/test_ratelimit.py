@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.ratelimit import RateLimiter
+from bot.runtime.ratelimit import RateLimiter
 
 
 class Clock:

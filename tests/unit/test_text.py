@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.platforms import detect_os, strip_os
-from bot.text import clauses, fold, stem, terms
+from bot.base.oses import detect_os, strip_os
+from bot.base.text import clauses, fold, stem, terms
 
 
 def test_fold_undoes_chat_escapes_and_smart_quotes() -> None:

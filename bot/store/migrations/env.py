@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot.settings import Settings
+from bot.base.settings import Settings
 from bot.store.db import is_sqlite, make_engine
 from bot.store.models import Base
 

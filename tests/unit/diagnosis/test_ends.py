@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.engine import Engine
-from bot.models import Context, Incoming
+from bot.core.engine import Engine
+from bot.core.models import Context, Incoming
 
 HEADER = "200 peers\n<ztaddr>   <ver>  <role> <lat> <link> <lastTX> <lastRX> <path>\n"
 ROOT_OK = "61d294b9cb -      PLANET    43 DIRECT 1617     6580     50.7.73.34/9993\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.diagnosis.secrets import find_secrets, mask_secrets
+from bot.base.secrets import find_secrets, mask_secrets
 
 PUBLIC = "a" * 128
 PRIVATE = "b1" * 64

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import KnowledgeError
+from bot.base.errors import KnowledgeError
 from bot.knowledge import load_knowledge
 
 GOOD_TOPIC = """\

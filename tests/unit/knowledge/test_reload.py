@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
+from bot.base.settings import Settings
+from bot.core.engine import Engine
+from bot.core.models import Incoming
 from bot.knowledge import load_knowledge
-from bot.knowledge.reload import KnowledgeReloader, install_sighup, read_sources
-from bot.models import Incoming
-from bot.replicas import ReplicaSync
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.runtime.reload import KnowledgeReloader, install_sighup, read_sources
+from bot.runtime.replicas import ReplicaSync
+from bot.runtime.service import SupportService
 from bot.store import open_store
 
 SHIPPED = Path(__file__).resolve().parents[3] / "knowledge"
@@ -170,27 +170,28 @@ def test_chat_reload_command_reports_refusal_and_success(kdir: Path, tmp_path: P
     import io
 
     from bot.adapters import console
+    from bot.runtime.frontdesk import FrontDesk
+    from bot.runtime.ratelimit import RateLimiter
 
     engine = Engine(load_knowledge(kdir))
     service = SupportService(engine, Settings(data_dir=tmp_path, database_url=None))
     reloader = KnowledgeReloader(kdir, engine, on_swap=service.swap_engine)
+    desk = FrontDesk(service, RateLimiter(0, 60), service.settings)
     _edit(kdir / "faq.yaml", "see_also: [router-configuration]", "see_also: [router-config]")
     out = io.StringIO()
-    console.chat(service, inp=io.StringIO("/reload\n"), out=out, reloader=reloader)
+    console.chat(desk, inp=io.StringIO("/reload\n"), out=out, reloader=reloader)
     assert "NOT reloaded" in out.getvalue() and "faq.yaml:" in out.getvalue()
     _edit(kdir / "faq.yaml", "see_also: [router-config]", "see_also: [router-configuration]")
     _edit(kdir / "faq.yaml", OLD, NEW)
     out = io.StringIO()
-    console.chat(
-        service, inp=io.StringIO("/reload\n" + QUESTION + "\n"), out=out, reloader=reloader
-    )
+    console.chat(desk, inp=io.StringIO("/reload\n" + QUESTION + "\n"), out=out, reloader=reloader)
     assert "knowledge reloaded: version" in out.getvalue()
     assert NEW in out.getvalue()
 
 
 def test_release_gate(kdir: Path) -> None:
     """The shipped knowledge passes the gate; an example moved to the wrong topic does not."""
-    from bot.knowledge.gate import release_gate
+    from bot.runtime.gate import release_gate
 
     assert release_gate(kdir, load_knowledge(kdir)) == []
     _edit(

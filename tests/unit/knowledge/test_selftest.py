@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import KnowledgeError
+from bot.base.errors import KnowledgeError
 from bot.knowledge import KnowledgeBase, load_knowledge
-from bot.knowledge.selftest import SelfTestFailure, load_cases, run_selftest
+from bot.knowledge.cases import load_cases
+from bot.runtime.selftest import SelfTestFailure, run_selftest
 
 
 def _tests_file(tmp_path: Path, text: str) -> Path:

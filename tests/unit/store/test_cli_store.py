@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.store.db import make_engine
 from bot.store.models import Feedback, Turn
 

@@ -20,9 +20,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session
 
-from bot.store import reports
-from bot.store.models import Base, Candidate, Conversation, Feedback, Finding, Turn
-from bot.store.reports import (
+from bot.reports import usage as reports
+from bot.reports.usage import (
     NO_TEXT,
     Report,
     build_report,
@@ -33,6 +32,7 @@ from bot.store.reports import (
     to_prose,
     to_utc,
 )
+from bot.store.models import Base, Candidate, Conversation, Feedback, Finding, Turn
 
 POSTGRES_URL = os.environ.get("ZTBOT_TEST_POSTGRES_URL")
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

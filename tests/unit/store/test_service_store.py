@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bot.engine import Engine
-from bot.models import Incoming
-from bot.service import SupportService
-from bot.settings import Settings
+from bot.base.settings import Settings
+from bot.core.engine import Engine
+from bot.core.models import Incoming
+from bot.runtime.service import SupportService
 from bot.store import Store, open_store
 from bot.store.db import make_engine
 from bot.store.models import Candidate, Conversation, Feedback, Finding, KnowledgeVersion, Turn

@@ -1,0 +1,134 @@
+"""Pure helpers that compose reply text: diagnoses, FAQ steps and requests for command output."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+from bot.base.oses import OsName
+from bot.base.text import words
+from bot.core.matching import phrase_in
+from bot.diagnosis.findings import Diagnosis, Finding
+from bot.knowledge.model import KnowledgeBase, Section, Topic
+
+_MAX_EVIDENCE: Final = 4  # evidence lines shown per finding; the JSON keeps them all
+_ICON: Final = {"error": "✖", "warning": "⚠", "info": "ℹ"}
+
+
+def question_part(text: str, diagnosis: Diagnosis) -> str:
+    """The prose of a message: its lines minus the command output found in it."""
+    used = {n for o in diagnosis.outputs for n in o.lines}
+    kept = [
+        line
+        for number, line in enumerate(text.splitlines(), 1)
+        if number not in used and not line.strip().startswith(("```", "~~~"))
+    ]
+    return "\n".join(kept)
+
+
+def faq_steps(topic: Topic, section: Section | None) -> str:
+    """The topic's Markdown, with one section's steps, or the list of sections to pick from."""
+    if section is None and topic.sections:
+        listing = "\n".join(f"• {s.title}" for s in topic.sections)
+        return f"{topic.answer}\n\nThe steps depend on your system:\n{listing}"
+    if section is None:
+        return topic.answer
+    return f"{topic.answer}\n\n**{section.title}**\n\n{section.answer}"
+
+
+def diagnosis_body(diagnosis: Diagnosis, lead: Finding | None) -> str:
+    """Problems with their evidence, then why the lead problem happens."""
+    problems = diagnosis.problems
+    if not problems:
+        return healthy_body(diagnosis)
+    parts = []
+    if lead is not None:
+        # The lead's summary is the reply's heading: here come its evidence and its cause.
+        parts.append("\n".join(_evidence_lines(lead, indent="")))
+        parts.append(lead.explanation.strip())
+    others = [f for f in problems if f is not lead]
+    if others:
+        lines = ["Also found:" if lead is not None else "Found:"]
+        for finding in others:
+            lines.append(f"{_ICON.get(finding.severity, '•')} {finding.summary}")
+            lines.extend(_evidence_lines(finding, indent="    "))
+        parts.append("\n".join(lines))
+    return "\n\n".join(p for p in parts if p)
+
+
+def _evidence_lines(finding: Finding, indent: str) -> list[str]:
+    shown = finding.evidence[:_MAX_EVIDENCE]
+    lines = [f"{indent}`{e}`" for e in shown]
+    if len(finding.evidence) > len(shown):
+        lines.append(f"{indent}… and {len(finding.evidence) - len(shown)} more")
+    return lines
+
+
+def healthy_body(diagnosis: Diagnosis) -> str:
+    """What a paste with nothing wrong says, plainly."""
+    commands = sorted({o.command for o in diagnosis.outputs})
+    what = ", ".join(f"`{c}`" for c in commands) or "this output"
+    lines = [f"Nothing looks wrong in {what}."]
+    for info in diagnosis.findings:
+        lines.append(f"ℹ {info.summary}")
+    return "\n".join(lines)
+
+
+def warnings_note(diagnosis: Diagnosis) -> str | None:
+    """A short note on values that could not be read (masked, cut off, damaged)."""
+    count = sum(len(o.warnings) for o in diagnosis.outputs)
+    if not count:
+        return None
+    return f"{count} value(s) in the paste could not be read (masked or cut off) and were skipped."
+
+
+def commands_wanted(
+    kb: KnowledgeBase, topic: str | None, text: str, pasted: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """Commands whose output would settle this question, minus what was already pasted."""
+    qwords = words(text)
+    done = {c.removeprefix("json-") for c in pasted}
+    wanted: list[str] = []
+    for rule in kb.ask_for:
+        hit = (topic is not None and topic in rule.topics) or any(
+            phrase_in(words(w), qwords) for w in rule.when
+        )
+        if hit:
+            wanted.extend(c for c in rule.commands if c not in done and c not in wanted)
+    return tuple(wanted)
+
+
+def ask_for_output(commands: Sequence[str], os_name: OsName | None) -> str | None:
+    """One sentence asking for exactly these commands, written for the user's system."""
+    if not commands:
+        return None
+    cli = [c for c in commands if c != "ping"]
+    runs = " and ".join(f"`{_prefix(os_name)}zerotier-cli {c}`" for c in cli)
+    if os_name == "windows":
+        where = ' in PowerShell or Command Prompt opened with "Run as administrator"'
+    elif os_name in ("macos", "linux"):
+        where = " in a terminal"
+    elif os_name in ("ios", "android"):
+        where = " on a computer on the same network (the mobile apps have no CLI)"
+    else:
+        where = " (with `sudo` on Linux and macOS, or in an Administrator prompt on Windows)"
+    ask = f"To pin this down, paste the output of {runs}{where}" if cli else ""
+    if "ping" in commands:
+        ping = "a `ping` of the other device's ZeroTier IP"
+        ask = f"{ask}, and {ping}" if ask else f"To pin this down, paste {ping}"
+    return ask + "."
+
+
+def _prefix(os_name: OsName | None) -> str:
+    return "sudo " if os_name in ("macos", "linux") else ""
+
+
+def lead_finding(problems: Sequence[Finding], topic: str | None) -> Finding | None:
+    """The problem to explain first: one the question is about, else the most severe."""
+    if not problems:
+        return None
+    if topic is not None:
+        for finding in problems:
+            if topic in finding.topics:
+                return finding
+    return next((f for f in problems if f.topics), problems[0])
