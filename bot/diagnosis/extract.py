@@ -19,6 +19,7 @@ from bot.diagnosis.oshint import os_from_prompt
 from bot.diagnosis.parsers._common import is_hex, is_masked, read_int
 from bot.diagnosis.parsers.cli_errors import HTTP_LINE
 from bot.diagnosis.parsers.cli_errors import parse_line as parse_error_line
+from bot.diagnosis.parsers.listnetworks import ROW_SHAPE as LISTNETWORKS_ROW
 from bot.diagnosis.parsers.peers import FAST_ROW
 from bot.diagnosis.parsers.ping_lang import FIRSTS as PING_FIRSTS
 from bot.diagnosis.parsers.ping_lang import PREFIXES as PING_PREFIXES
@@ -35,11 +36,12 @@ _ROLE_WORDS = frozenset({"PLANET", "MOON", "LEAF"})
 _MULTI_200 = re.compile(r"200 (?:listpeers|listnetworks|info) ")
 _INFO = re.compile(r"\b200 (?:info|status) \S")
 _HEX_ID = re.compile(r"[0-9a-f]{10}|[0-9a-f]{16}")
-_BOLD = re.compile(r"(?<!\*)\*\*(?!\*)")
+# `**` beside a colon is a masked MAC byte (`a6:**:**:5c:0b:e7`), not bold.
+_BOLD = re.compile(r"(?<![*:])\*\*(?![*:])")
 _FENCE_LANG = re.compile(r"[A-Za-z][\w+#.-]{0,20}")
 _JSON_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
 _JSON_INLINE = re.compile(r'[\[{]\s*"|\[\s*[\[{\]]')
-_JSON_FIRST = frozenset('"{}[]-0123456789tfn,')
+_JSON_FIRST = frozenset("\"'{}[]-0123456789tfnTFN,/")
 _COMMAND = re.compile(r"(?i)zerotier-(?:cli|one)|(?<![\w.-])ping6?(?:\.exe)?(?![\w.-])")
 _HOSTISH = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4}:[0-9a-fA-F:]{2,}|[\w-]+\.[\w.-]+")
 _PROMPT_END = frozenset("$#%>❯»λ")
@@ -102,7 +104,8 @@ _GATE = re.compile(
     r"(?=[\[{2PMLNA<rinuZzpRbsmfhT])(?:[\[{]\s*[\"\[{\]]|200 |PLANET|MOON|LEAF|NOTE:|AUTH |"
     r"<ztaddr>|<role>|rror connect|Please check|not found|not recognized|invalid |unknown |"
     r"ZeroTier One|[Zz]ero[Tt]ier-|[Pp]ing|PING|Reply|bytes|Request|packets|Packets|statistics|"
-    r"round|rtt |Minimum|reachable|failure|failed|host|resolve|Name or|No route|no answer|TTL)"
+    r"round|rtt |Minimum|reachable|failure|failed|host|resolve|Name or|No route|no answer|TTL|"
+    r"PRIVATE|PUBLIC)"
 )
 # Lines that start like JSON, an HTTP error (`0 join ...`, `401 status {}`) or a ping summary.
 _GATE_FIRST = frozenset("[{0123456789")
@@ -357,6 +360,10 @@ class _Walker:
             return
         if _peer_row(s, lenient=False):
             self.table_row("peers", s, num, s.split(None, 1)[0])
+            return
+        if ("PRIVATE" in s or "PUBLIC" in s) and LISTNETWORKS_ROW.fullmatch(s):
+            # A listnetworks row that lost its `200 listnetworks` prefix (or all but its tail).
+            self.table_row("listnetworks", f"200 listnetworks {s}", num, s.split(None, 1)[0])
             return
         prompt = find_prompt(s)
         if prompt is not None:

@@ -194,7 +194,8 @@ class NodeInfo:
 class Network:
     """One joined network from `listnetworks` or `-j listnetworks`."""
 
-    id: str
+    # None when only the tail of a row was pasted (`REQUESTING_CONFIGURATION PRIVATE zt0 -`).
+    id: str | None
     name: str | None = None
     mac: str | None = None
     status: str | None = None
@@ -214,7 +215,8 @@ class Network:
     @property
     def controller(self) -> str | None:
         """The controller's address: the first 10 hex digits of a well-formed network id."""
-        return self.id[:10] if len(self.id) == 16 and _is_hex(self.id) else None
+        nwid = self.id or ""
+        return nwid[:10] if len(nwid) == 16 and _is_hex(nwid) else None
 
     def to_dict(self) -> JsonDict:
         """Return the JSON shape of this network."""

@@ -191,7 +191,7 @@ _NETWORK_CODES: Final = {
 
 def rule_networks(outputs: Sequence[ParsedOutput]) -> Iterable[Observation]:
     """Networks that are not OK, each with what its status means."""
-    latest: dict[str, Network] = {}
+    latest: dict[str | None, Network] = {}
     for out in outputs:
         for net in out.networks:
             latest[net.id] = net
@@ -209,7 +209,10 @@ def rule_networks(outputs: Sequence[ParsedOutput]) -> Iterable[Observation]:
             + (f" (line {n.line})" if n.line else "")
             for n in nets
         )
-        params: dict[str, Any] = {"networks": _listed([n.id for n in nets]), "count": len(nets)}
+        params: dict[str, Any] = {
+            "networks": _listed([n.id or "(id not shown)" for n in nets]),
+            "count": len(nets),
+        }
         controller = nets[0].controller
         if controller:
             params["controller"] = controller

@@ -55,6 +55,13 @@ def parse(
     first = nums[0] if nums else None
     warnings = [f"line {first}: JSON cut off; kept what parsed"] if repaired else []
     kind = _kind(value, hint)
+    if kind is None and isinstance(value, dict):
+        # A form nested in another document (`{"zerotier": {...-j info...}}`).
+        for inner in value.values():
+            kind = _kind(inner, hint) if isinstance(inner, dict | list) else None
+            if kind is not None:
+                value = inner
+                break
     items: list[Item] = []
     if kind == "listmoons":
         moons = listmoons.moons_from_json(value, first)

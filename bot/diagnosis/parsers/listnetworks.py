@@ -17,7 +17,8 @@ from bot.diagnosis.parsers._common import is_masked, read_address, read_int
 
 _PREFIX = "200 listnetworks"
 _TYPES = frozenset({"PRIVATE", "PUBLIC"})
-_TOKEN = re.compile(r"\S+")
+# A placeholder with blanks inside (`<network id redacted>`) is one token.
+_TOKEN = re.compile(r"(?<!\S)(?:<[^<>\n]{1,60}>|\[[^\[\]\n]{1,60}\])(?!\S)|\S+")
 _MAC = re.compile(r"[0-9a-fA-FxX*]{1,2}(?::[0-9a-fA-FxX*]{1,2}){5}")
 _TAIL_CHARS = frozenset("0123456789abcdefABCDEF.:/,xX")
 _AUTH_EXPIRED = re.compile(r"AUTH EXPIRED,?\s*URL:\s*(\S*)")
@@ -87,14 +88,22 @@ def parse_row(body: str, num: int | None = None) -> Network | None:
     if not spans:
         return None
     flags: list[str] = []
-    nwid, iflags = read_address(spans[0][2], 16)
-    flags.extend(iflags)
+    if spans[0][2] in NETWORK_STATUSES:
+        # Only the tail of a row: the id and name were not pasted.
+        spans.insert(0, (0, 0, ""))
+        nwid: str | None = None
+        flags.append("missing-id")
+    else:
+        nwid, iflags = read_address(spans[0][2], 16)
+        flags.extend(iflags)
     st_i = next(
         (k for k in range(len(spans) - 1, 0, -1) if spans[k][2] in NETWORK_STATUSES),
         -1,
     )
     if st_i < 0:
         mac_k = next((k for k in range(1, len(spans)) if _MAC.fullmatch(spans[k][2])), -1)
+        if nwid is None:
+            return None
         if mac_k < 0:
             flags.append("truncated")
             return Network(id=nwid, line=num, flags=tuple(flags))
@@ -111,8 +120,8 @@ def parse_row(body: str, num: int | None = None) -> Network | None:
             flags.append("masked-mac")
     else:
         flags.append("missing-mac")
-    name = body[spans[0][1] : name_end].strip()
-    if name == "-":
+    name: str | None = body[spans[0][1] : name_end].strip() if nwid is not None else None
+    if name == "-" and nwid is not None:
         # 1.1.x printed `-` for an empty name (and device).
         name = ""
         flags.append("dash-for-empty")
@@ -154,6 +163,15 @@ def parse_row(body: str, num: int | None = None) -> Network | None:
         line=num,
         flags=tuple(dict.fromkeys(flags)),
     )
+
+
+# A row found by its shape where the `200 listnetworks` prefix was lost: an id (or nothing, when
+# only the tail was pasted), then at most a few tokens, a status word and the network type.
+_STATUS_WORDS = "|".join(sorted(NETWORK_STATUSES))
+ROW_SHAPE = re.compile(
+    rf"(?:[0-9a-fA-FxX*]{{16}} (?:\S{{1,64}} ){{0,4}})?(?:{_STATUS_WORDS}) (?:PRIVATE|PUBLIC)"
+    r"(?: \S{1,64}){0,3}"
+)
 
 
 def _looks_like_ips(token: str) -> bool:

@@ -207,6 +207,8 @@ def _line(run: _Run, s: str) -> bool:
             run.errors.append(code)
             if run.os is None and ("PING:" in s or "Ping request" in s):
                 run.os = "windows"
+            elif run.os is None and s.startswith("ping: connect:"):
+                run.os = "linux"  # iputils; macOS says `ping: sendto:`
             return True
     if s.startswith(
         ("Ping statistics", "Approximate round trip", "Minimum =", "---", "rtt ", "round-trip")
