@@ -82,7 +82,7 @@ def parse_message(text: str, *, max_chars: int = MAX_CHARS) -> list[ParsedOutput
     pending: list[tuple[ParsedOutput, Block]] = []
     for block in extract_blocks(text):
         out = _parse_block(block)
-        if out is None or (not out.items and not _keeps_empty(out)):
+        if out is None or (not out.items and not _keeps_empty(out)) or _help_text(out, block):
             continue
         pending.append((out, block))
     # What the outputs themselves show (an install path, a device name, an error's or ping's
@@ -115,6 +115,14 @@ def _parse_block(block: Block) -> ParsedOutput | None:
         # One damaged block must not cost the others (the parsers are built not to raise;
         # this is the seam that keeps parse_message's promise if one of them ever does).
         return None
+
+
+def _help_text(out: ParsedOutput, block: Block) -> bool:
+    # The help text pasted by itself (`zerotier-cli -h`, or no command shown) is not an error;
+    # after a typed subcommand it says that this build does not know the command.
+    if out.command != "error" or any(e.kind != "usage" for e in out.errors):
+        return False
+    return block.hint is None or block.hint in ("-h", "help")
 
 
 def _keeps_empty(out: ParsedOutput) -> bool:

@@ -24,6 +24,7 @@ from bot.diagnosis.parsers.peers import FAST_ROW
 from bot.diagnosis.parsers.ping_lang import FIRSTS as PING_FIRSTS
 from bot.diagnosis.parsers.ping_lang import PREFIXES as PING_PREFIXES
 from bot.diagnosis.parsers.ping_lang import is_ping_line
+from bot.diagnosis.parsers.ping_translate import translate as translate_ping
 
 BlockKind = Literal["peers", "listpeers", "info", "listnetworks", "json", "error", "ping"]
 _TABLES = ("peers", "listpeers", "listnetworks")
@@ -67,6 +68,12 @@ _ERROR_HINTS = (
     "unknown property",
     "unknown network ID",
     "ZeroTier One version",
+    "virtual network port",
+    "TUN/TAP",
+    "cannot bind",
+    "Failed to start ZeroTier",
+    "zerotier-one.service:",
+    "ermission denied",
     "not found",
     "not recognized",
 )
@@ -101,9 +108,10 @@ _PING_HINTS = (
 # A union of everything the checks below look for, to turn prose and junk away in one search;
 # the leading lookahead lets the engine skip most positions with one character-class test.
 _GATE = re.compile(
-    r"(?=[\[{2PMLNA<rinuZzpRbsmfhT])(?:[\[{]\s*[\"\[{\]]|200 |PLANET|MOON|LEAF|NOTE:|AUTH |"
+    r"(?=[\[{2PMLNA<rinuZzpRbsmfhTF])(?:[\[{]\s*[\"\[{\]]|200 |PLANET|MOON|LEAF|NOTE:|AUTH |"
     r"<ztaddr>|<role>|rror connect|Please check|not found|not recognized|invalid |unknown |"
     r"ZeroTier One|[Zz]ero[Tt]ier-|[Pp]ing|PING|Reply|bytes|Request|packets|Packets|statistics|"
+    r"TUN/TAP|network port|bind|[Pp]ermission|Failed|"
     r"round|rtt |Minimum|reachable|failure|failed|host|resolve|Name or|No route|no answer|TTL|"
     r"PRIVATE|PUBLIC)"
 )
@@ -428,6 +436,10 @@ def extract_blocks(text: str) -> list[Block]:
     walker = _Walker()
     for num, raw in enumerate(normalize_text(text).split("\n"), start=1):
         s, fence_before, fence_after = clean_line(raw)
+        if s and not s.isascii():
+            english = translate_ping(s)
+            if english is not None:
+                s = english
         if fence_before:
             walker.close()
         walker.line(s, num)
@@ -454,7 +466,7 @@ def _peer_row(s: str, *, lenient: bool) -> bool:
 
 
 def _is_error(s: str) -> bool:
-    if s.startswith("Please check that the service is running"):
+    if "Please check that the service is running" in s:
         return True
     if _ERROR_HINT.search(s) is None and not HTTP_LINE.search(s):
         return False

@@ -22,15 +22,15 @@ _NEGATION: Final = (
     r"doesn'?t let me|fail(?:s|ed)? to|no way to|still can'?t|never)"
 )
 _REACH: Final = re.compile(
-    rf"(?i)(?<![\w-]){_NEGATION}\s(?:\w+\s){{0,2}}?"
-    r"(ping|ssh|reach|connect(?: to)?|access|rdp|see|open|mount|talk to)(?![\w-])"
+    rf"(?i)(?<![A-Za-z0-9_-]){_NEGATION}\s(?:\w+\s){{0,2}}?"
+    r"(ping|ssh|reach|connect(?: to)?|access|rdp|see|open|mount|talk to)(?![A-Za-z0-9_-])"
 )
 _BROKEN: Final = re.compile(
-    r"(?i)(?<![\w-])(ping|ssh|rdp|smb|connection)s?\s(?:is\s|are\s)?"
+    r"(?i)(?<![A-Za-z0-9_-])(ping|ssh|rdp|smb|connection)s?\s(?:is\s|are\s)?"
     r"(?:not working|doesn'?t work|does not work|isn'?t working|fails|failing|times? ?out|"
-    r"timed out)(?![\w-])"
+    r"timed out)(?![A-Za-z0-9_-])"
 )
-_OFFLINE: Final = re.compile(r"(?i)(?<![\w-])(offline)(?![\w-])")
+_OFFLINE: Final = re.compile(r"(?i)(?<![A-Za-z0-9_-])(offline)(?![A-Za-z0-9_-])")
 _NOT_OFFLINE: Final = re.compile(r"(?i)(?:not|n't|no longer|never)\s{1,3}(?:\w+\s{1,3})?offline")
 
 
