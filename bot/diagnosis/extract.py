@@ -306,6 +306,12 @@ class _Walker:
             if not s and cur is not None and cur.kind == "json":
                 self.close()
             return
+        if len(s) > 100 and ("PLANET" in s or "LEAF" in s or "MOON" in s):
+            pieces = _flat_peers(s)
+            if pieces is not None:
+                for piece in pieces:
+                    self.line(piece, num)
+                return
         if s.count("200 ") > 1 and len(_MULTI_200.findall(s)) > 1:
             # A table flattened onto one line (lost newlines): split at each row marker.
             starts = [m.start() for m in _MULTI_200.finditer(s)]
@@ -495,6 +501,34 @@ def _json_start(s: str) -> int:
 def _json_depth(s: str) -> int:
     bare = _JSON_STRING.sub("", s) if '"' in s else s
     return bare.count("{") + bare.count("[") - bare.count("}") - bare.count("]")
+
+
+# Where a `peers` row starts: address, version, role, latency, link (by shape, not by line).
+_PEERS_ROW = re.compile(
+    r"(?<![\w*])[0-9a-fA-FxX*]{10} {1,40}(?:-|\d{1,3}\.\d{1,3}\.\d{1,4}) {1,40}"
+    r"(?:PLANET|MOON|LEAF) {1,40}-?\d{1,6} {1,40}(?:DIRECT|RELAY)\b"
+)
+
+
+def _flat_peers(s: str) -> list[str] | None:
+    """A `peers` table whose line breaks were lost, split back into its lines (or None)."""
+    starts = [m.start() for m in _PEERS_ROW.finditer(s)]
+    if not starts or (len(starts) == 1 and "<ztaddr>" not in s[: starts[0]]):
+        return None
+    head = s[: starts[0]].strip()
+    pieces: list[str] = []
+    if head:
+        i = head.find("200 peers")
+        j = head.find("<ztaddr>")
+        cut = min(k for k in (i, j, len(head)) if k >= 0)
+        if head[:cut].strip():
+            pieces.append(head[:cut].strip())  # the prose before the table
+        if i >= 0:
+            pieces.append("200 peers")
+        if j >= 0:
+            pieces.append(head[j:].strip())
+    pieces.extend(s[a:b].strip() for a, b in zip(starts, [*starts[1:], len(s)], strict=True))
+    return pieces
 
 
 def _is_leftover(s: str) -> bool:

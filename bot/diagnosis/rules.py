@@ -360,29 +360,46 @@ _ERROR_CODES: Final = {
 _HTTP_MEANING: Final = {
     400: "bad request: the command's arguments were not understood",
     403: "forbidden",
-    404: "not found: the service knows no such network, moon or peer",
+    404: "not found: this node knows no such network, moon or peer",
     405: "method not allowed",
     500: "the service failed while handling it",
+}
+_PLAIN_MEANING: Final = {
+    "join-invalid": "the network id is not 16 hex digits",
+    "set-invalid": "the `set` command was not written as `set <network id> <setting>=<value>`",
+    "unknown-property": "that setting name does not exist",
+    "unknown-network": "this node is not a member of that network",
+    "usage": "this build does not know the command typed (it printed its help)",
 }
 
 
 def rule_cli_errors(seen: Seen) -> Iterable[Observation]:
     """The CLI could not talk to the service or read its token, or the service said no."""
-    done: set[Code] = set()
+    done: set[str] = set()
     for out in seen.outputs:
         for err in out.errors:
             code = _ERROR_CODES.get(err.kind)
-            params = {"reason": err.reason or "", "command": err.command or "the command"}
+            params = {"reason": err.reason or ""}
             if err.kind == "http-error" and err.status_code == 401:
                 code = Code.UNAUTHORIZED
-            elif err.kind == "http-error" and err.status_code is not None:
+            elif code is None:
                 code = Code.CLI_ERROR
-                params["status"] = str(err.status_code)
-                params["meaning"] = _HTTP_MEANING.get(err.status_code, "an error")
-            if code is None or code in done:
+                params["meaning"] = _meaning(err)
+            key = f"{code}:{params.get('meaning', '')}"
+            if key in done:
                 continue
-            done.add(code)
+            done.add(key)
             yield Observation(code, params, (_error_evidence(err),), err.os or out.os_hint)
+
+
+def _meaning(err: CliError) -> str:
+    command = f"`{err.command}`" if err.command else "the command"
+    if err.kind == "http-error" and err.status_code is not None:
+        what = _HTTP_MEANING.get(err.status_code, "an error")
+        return f"HTTP {err.status_code} for {command}, {what}"
+    if err.kind == "usage" and err.version:
+        return f"{_PLAIN_MEANING['usage']}: ZeroTier {err.version}"
+    return _PLAIN_MEANING.get(err.kind, err.text.strip()[:80])
 
 
 def _error_evidence(err: CliError) -> str:
@@ -478,7 +495,8 @@ def parse_version(text: str | None) -> tuple[int, int, int] | None:
 
 
 _VERY_OLD: Final = (1, 2)
-_OLD_LAYOUTS: Final = {"2014": "before 1.1", "1.1": "1.1.x"}
+# Layouts only very old clients print (a `-` for an empty name is too weak a sign of 1.1).
+_OLD_LAYOUTS: Final = {("listnetworks", "2014"): "before 1.1", ("listpeers", "1.1"): "1.1.x"}
 
 
 def rule_versions(seen: Seen) -> Iterable[Observation]:
@@ -486,7 +504,11 @@ def rule_versions(seen: Seen) -> Iterable[Observation]:
     infos = [o.info for o in seen.outputs if o.info is not None]
     node = infos[-1] if infos else None
     mine = parse_version(node.version) if node is not None else None
-    layouts = [(_OLD_LAYOUTS[o.variant], o) for o in seen.outputs if o.variant in _OLD_LAYOUTS]
+    layouts = [
+        (_OLD_LAYOUTS[(o.command, o.variant or "")], o)
+        for o in seen.outputs
+        if (o.command, o.variant or "") in _OLD_LAYOUTS and o.items  # a header alone is a quote
+    ]
     if node is not None and node.legacy_order and mine is not None and mine[:2] < _VERY_OLD:
         layouts.append(("1.1.x", next(o for o in seen.outputs if o.info is node)))
     very_old_node = node is not None and mine is not None and mine[:2] < _VERY_OLD

@@ -66,7 +66,7 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
         if net is None:
             warnings.append(f"line {num}: unreadable listnetworks row: {s[:60]}")
             continue
-        if net.config_age_s is not None or old_layout:
+        if net.config_age_s is not None or (old_layout and net.mac is None):
             variant = "2014"
         elif variant is None and "dash-for-empty" in net.flags:
             variant = "1.1"
