@@ -234,7 +234,7 @@ class Engine:
             ),
             candidates=candidates,
             findings=diagnosis.findings,
-            outputs=tuple(o.to_dict() for o in diagnosis.outputs),
+            outputs=diagnosis.outputs,
             context=replace(
                 ctx,
                 topic=topic.id if topic else ctx.topic,
