@@ -176,7 +176,12 @@ def parse_row(s: str, num: int | None = None) -> tuple[Peer | None, str | None]:
 
 def _fast(m: re.Match[str], num: int | None) -> tuple[Peer, str | None]:
     addr, ver, role, lat, link, gap, tx, rx, ip, port = m.groups()
-    latency = int(lat)
+    latency = int(lat)  # at most 9 digits (FAST_ROW)
+    if latency > 0xFFFF:
+        # Outside what ZeroTier reports: read the row the careful way, which flags it.
+        peer, variant = parse_row(m.group(0), num)
+        if peer is not None:
+            return peer, variant
     if link is None:
         peer = Peer(
             address=addr,
