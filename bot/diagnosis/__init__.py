@@ -178,4 +178,6 @@ def _content_os(out: ParsedOutput, block: Block) -> OsName | None:
             found = os_from_text(item.home_dir)
             if found is not None:
                 return found
+    if out.command in ("peers", "listpeers", "json-peers"):
+        return None  # a peer table names no system; reading 10,000 rows for one is the slow part
     return os_from_text("\n".join(block.lines))

@@ -108,10 +108,10 @@ _PING_HINTS = (
 # A union of everything the checks below look for, to turn prose and junk away in one search;
 # the leading lookahead lets the engine skip most positions with one character-class test.
 _GATE = re.compile(
-    r"(?=[\[{2PMLNA<rinuZzpRbsmfhTF])(?:[\[{]\s*[\"\[{\]]|200 |PLANET|MOON|LEAF|NOTE:|AUTH |"
+    r"(?=[\[{2PMLNA<rinuZzpRbsmfhT])(?:[\[{]\s*[\"\[{\]]|200 |PLANET|MOON|LEAF|NOTE:|AUTH |"
     r"<ztaddr>|<role>|rror connect|Please check|not found|not recognized|invalid |unknown |"
     r"ZeroTier One|[Zz]ero[Tt]ier-|[Pp]ing|PING|Reply|bytes|Request|packets|Packets|statistics|"
-    r"TUN/TAP|network port|bind|[Pp]ermission|Failed|"
+    r"TUN/TAP|network port|bind|[Pp]ermission|"
     r"round|rtt |Minimum|reachable|failure|failed|host|resolve|Name or|No route|no answer|TTL|"
     r"PRIVATE|PUBLIC)"
 )

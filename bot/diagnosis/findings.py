@@ -26,6 +26,7 @@ _KIND_NAMES: Final = {
 SECRET_EXPOSED: Final = Code.SECRET_EXPOSED  # the finding for a secret pasted in chat
 # Findings read from the words alone: they speak only when the output looks healthy, and alone
 # (no output at all) they do not make a message a paste to diagnose.
+_MAX_QUESTION: Final = 20_000  # longer text with no output in it is not a question, it is junk
 WORD_CODES: Final = frozenset({Code.SYMPTOM_UNREACHABLE, Code.SYMPTOM_OFFLINE})
 
 
@@ -171,7 +172,7 @@ def diagnose(
 
     outputs = parse_message(text)
     result = diagnose_outputs(outputs, catalog, find_secrets(text), known_nodes)
-    if result.problems:
+    if result.problems or (not outputs and len(text) > _MAX_QUESTION):
         return result
     said = symptoms(prose_lines(text, outputs))
     if not said:

@@ -150,6 +150,8 @@ _RULES: Final[tuple[tuple[re.Pattern[str], _Rewrite], ...]] = tuple(
         (r"Общий сбой\.?", _GENERAL),
     )
 )
+# Cyrillic, kana, CJK ideographs, Hangul: one character-class scan turns most lines away.
+_SCRIPTS: Final = re.compile("[\u0400-\u04ff\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 # Words one of the lines above must contain: one search turns every other line away.
 _MARKERS: Final = re.compile(
     "来自|正在 Ping|请求超时|统计信息|数据包|往返行程|最短|找不到主机|一般故障|"
@@ -163,7 +165,9 @@ _MARKERS: Final = re.compile(
 
 def translate(line: str) -> str | None:
     """The English Windows line for a Chinese, Japanese, Korean or Russian ping line, or None."""
-    if line.isascii() or len(line) > 400 or _MARKERS.search(line) is None:
+    if line.isascii() or len(line) > 400 or _SCRIPTS.search(line) is None:
+        return None
+    if _MARKERS.search(line) is None:
         return None
     for pattern, rewrite in _RULES:
         m = pattern.match(line)
