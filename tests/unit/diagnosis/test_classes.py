@@ -214,7 +214,8 @@ def test_ping_before_and_after(kb: KnowledgeBase) -> None:
     """A failing ping then a working one to the same target: no failure, a change."""
     text = (
         "Pinging 10.20.30.40 with 32 bytes of data:\nRequest timed out.\nRequest timed out.\n\n"
-        "Ping statistics for 10.20.30.40:\n    Packets: Sent = 2, Received = 0, Lost = 2 (100% loss),\n"
+        "Ping statistics for 10.20.30.40:\n"
+        "    Packets: Sent = 2, Received = 0, Lost = 2 (100% loss),\n"
         "now after the firewall rule:\n"
         "Pinging 10.20.30.40 with 32 bytes of data:\n"
         "Reply from 10.20.30.40: bytes=32 time=4ms TTL=128\n"
@@ -287,7 +288,7 @@ def test_listnetworks_tail_only(line: str) -> None:
     """Only the tail of a row (status, type, device): the status is read, the id is None."""
     (out,) = parse_message(f"mine is stuck at\n{line}\nany idea?")
     (net,) = out.networks
-    assert net.id is None and net.status == line.split()[0]
+    assert net.id is None and net.status == line.split(maxsplit=1)[0]
 
 
 @pytest.mark.parametrize(
@@ -296,7 +297,8 @@ def test_listnetworks_tail_only(line: str) -> None:
 )
 def test_unknown_status_is_a_finding(kb: KnowledgeBase, status: str, code: Code) -> None:
     """A status word current releases never print is itself a finding, never "nothing wrong"."""
-    text = f"{NET_HEADER}\n200 listnetworks 8bd5124fd6b1a2c3 lab 02:aa:bb:cc:dd:ee {status} PRIVATE zt0 -"
+    row = f"200 listnetworks 8bd5124fd6b1a2c3 lab 02:aa:bb:cc:dd:ee {status} PRIVATE zt0 -"
+    text = f"{NET_HEADER}\n{row}"
     d = _diag(kb, text)
     assert code in {f.code for f in d.problems}
 
@@ -335,15 +337,18 @@ def test_listpeers_masked_glued_and_commented(row: str, address: str, latency: i
     ("text", "code"),
     [
         (
-            "so it just prints Error connecting to the ZeroTier service: connection failed and stops",
+            "so it just prints Error connecting to the ZeroTier service: connection failed "
+            "and stops",
             Code.SERVICE_UNREACHABLE,
         ),
         (
-            "every time: Please check that the service is running and that TCP port 9993 can be contacted via 127.0.0.1. help",
+            "every time: Please check that the service is running and that TCP port 9993 "
+            "can be contacted via 127.0.0.1. help",
             Code.SERVICE_UNREACHABLE,
         ),
         (
-            "Jan 01 10:00:00 host zerotier-one[812]: ERROR: unable to configure virtual network port: could not open TUN/TAP device: Permission denied",
+            "Jan 01 10:00:00 host zerotier-one[812]: ERROR: unable to configure virtual "
+            "network port: could not open TUN/TAP device: Permission denied",
             Code.SERVICE_ERROR,
         ),
         ("systemd[1]: Failed to start ZeroTier One.", Code.SERVICE_UNREACHABLE),
@@ -385,8 +390,10 @@ PING_CASES = [
     ),
     pytest.param(
         "Обмен пакетами с 10.9.8.7 по с 32 байтами данных:\n"
-        "Превышен интервал ожидания для запроса.\nОтвет от 10.9.8.7: число байт=32 время=88мс TTL=64\n\n"
-        "Статистика Ping для 10.9.8.7:\n    Пакетов: отправлено = 2, получено = 1, потеряно = 1\n    (50% потерь)",
+        "Превышен интервал ожидания для запроса.\n"
+        "Ответ от 10.9.8.7: число байт=32 время=88мс TTL=64\n\n"
+        "Статистика Ping для 10.9.8.7:\n"
+        "    Пакетов: отправлено = 2, получено = 1, потеряно = 1\n    (50% потерь)",
         (2, 1, 50.0, 1, 1),
         id="russian",
     ),
@@ -418,7 +425,8 @@ CONFIG_CASES = [
     pytest.param(
         _info(
             '"primaryPort": 9993, "listeningOn": ["10.0.0.2/9993", "10.0.0.2/51234"],'
-            ' "surfaceAddresses": ["198.51.100.4/30001", "198.51.100.4/30555", "198.51.100.4/31999"]'
+            ' "surfaceAddresses": ["198.51.100.4/30001", "198.51.100.4/30555",'
+            ' "198.51.100.4/31999"]'
         ),
         (Code.SYMMETRIC_NAT,),
         (Code.NON_DEFAULT_PORT,),
@@ -426,8 +434,10 @@ CONFIG_CASES = [
     ),
     pytest.param(
         _info(
-            '"primaryPort": 9993, "listeningOn": ["10.0.0.2/9993", "10.0.0.2/51234", "10.0.0.2/40404"],'
-            ' "surfaceAddresses": ["198.51.100.4/62000", "198.51.100.4/51234", "198.51.100.4/40404"]'
+            '"primaryPort": 9993,'
+            ' "listeningOn": ["10.0.0.2/9993", "10.0.0.2/51234", "10.0.0.2/40404"],'
+            ' "surfaceAddresses": ["198.51.100.4/62000", "198.51.100.4/51234",'
+            ' "198.51.100.4/40404"]'
         ),
         (),
         (Code.SYMMETRIC_NAT,),
@@ -461,7 +471,8 @@ def test_json_info_configuration(
 )
 def test_impossible_network_ids(kb: KnowledgeBase, nwid: str, bogus: bool) -> None:
     """A reserved controller part is a mistyped id; all-f is a user's mask, not a mistake."""
-    text = f"{NET_HEADER}\n200 listnetworks {nwid} x 02:aa:bb:cc:dd:ee REQUESTING_CONFIGURATION PRIVATE zt0 -"
+    row = f"200 listnetworks {nwid} x 02:aa:bb:cc:dd:ee REQUESTING_CONFIGURATION PRIVATE zt0 -"
+    text = f"{NET_HEADER}\n{row}"
     codes = _codes(kb, text)
     assert (Code.BOGUS_NETWORK_ID in codes) is bogus
     d = _diag(kb, text)
@@ -473,14 +484,15 @@ def test_impossible_network_ids(kb: KnowledgeBase, nwid: str, bogus: bool) -> No
 
 def test_masked_controller_is_worded_around(kb: KnowledgeBase) -> None:
     """No "controller ? is not answering (?)" for a masked id."""
-    text = f"{NET_HEADER}\n200 listnetworks ################ x 02:aa:bb:cc:dd:ee REQUESTING_CONFIGURATION PRIVATE zt0 -"
+    row = "x 02:aa:bb:cc:dd:ee REQUESTING_CONFIGURATION PRIVATE zt0 -"
+    text = f"{NET_HEADER}\n200 listnetworks ################ {row}"
     (finding,) = [f for f in _diag(kb, text).findings if f.code == Code.REQUESTING_CONFIGURATION]
     assert "?" not in finding.summary
     assert "its controller is not answering" in finding.summary
 
 
 def test_linux_unreachable_from_own_address_means_no_answer(kb: KnowledgeBase) -> None:
-    """`From <own address> ... Destination Host Unreachable`: the route exists, the peer is silent."""
+    """`From <own address> ... Destination Host Unreachable`: a route, and a silent peer."""
     text = (
         "PING 10.4.4.9 (10.4.4.9) 56(84) bytes of data.\n"
         "From 10.4.4.2 icmp_seq=1 Destination Host Unreachable\n"
@@ -492,7 +504,10 @@ def test_linux_unreachable_from_own_address_means_no_answer(kb: KnowledgeBase) -
 
 def test_token_error_is_not_a_stopped_service(kb: KnowledgeBase) -> None:
     """A token or permission error's wording does not say the service is stopped."""
-    text = "zerotier-cli: authtoken.secret not found or readable in /var/lib/zerotier-one (try again as root)"
+    text = (
+        "zerotier-cli: authtoken.secret not found or readable in /var/lib/zerotier-one "
+        "(try again as root)"
+    )
     (finding,) = _diag(kb, text).problems
     assert finding.code == Code.TOKEN_UNREADABLE
     assert "not running" not in finding.summary.lower()
