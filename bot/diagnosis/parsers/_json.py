@@ -16,9 +16,10 @@ _RELAX = re.compile(
     r'"(?:[^"\\\n]|\\.){0,100000}"'
     r"|'(?:[^'\\\n]|\\.){0,100000}'"
     r"|//[^\n]{0,100000}"
-    r"|,(?=[ \n]{0,1000}[}\]])"
     r"|(?<![\w\"])(?:True|False|None)(?![\w\"])"
 )
+# Then, comments gone, a comma right before a closer (strings again kept as they are).
+_TRAILING = re.compile(r'"(?:[^"\\\n]|\\.){0,100000}"|,(?=[ \n]{0,1000}[}\]])')
 _LITERALS = {"True": "true", "False": "false", "None": "null"}
 _CLOSE = {"{": "}", "[": "]"}
 # How many cut points to try, latest first, before giving up on a damaged paste.
@@ -57,7 +58,11 @@ def relax(text: str) -> str:
     single-quoted strings double-quoted, True/False/None spelled the JSON way."""
     if "'" not in text and "//" not in text and "," not in text and "None" not in text:
         return text
-    return _RELAX.sub(_relaxed, text)
+    return _TRAILING.sub(_kept_string, _RELAX.sub(_relaxed, text))
+
+
+def _kept_string(m: re.Match[str]) -> str:
+    return m.group() if m.group()[0] == '"' else ""
 
 
 def _relaxed(m: re.Match[str]) -> str:
