@@ -80,7 +80,8 @@ def parse_message(text: str, *, max_chars: int = MAX_CHARS) -> list[ParsedOutput
     if clipped:
         text = text[: max(0, max_chars)]
     pending: list[tuple[ParsedOutput, Block]] = []
-    for block in extract_blocks(text):
+    normalized = normalize_text(text)
+    for block in extract_blocks(normalized, normalized=True):
         out = _parse_block(block)
         if out is None or (not out.items and not _keeps_empty(out)) or _help_text(out, block):
             continue
@@ -91,8 +92,10 @@ def parse_message(text: str, *, max_chars: int = MAX_CHARS) -> list[ParsedOutput
     contents = [_content_os(out, block) for out, block in pending]
     message_os: OsName | None = None
     if pending:
-        message_os = next((c for c in contents if c is not None), None) or _prose_os(text, pending)
-    before = _prose_before(text, pending) if pending else []
+        message_os = next((c for c in contents if c is not None), None) or _prose_os(
+            normalized, pending
+        )
+    before = _prose_before(normalized, pending) if pending else []
     outputs = [
         _with_context(out, block, content or block.os_hint or near, message_os)
         for (out, block), content, near in zip(pending, contents, before, strict=True)
@@ -110,6 +113,8 @@ def _parse_block(block: Block) -> ParsedOutput | None:
             if block.hint == "listmoons" and "".join(block.lines).strip() == "[]":
                 return listmoons.parse(block.lines, block.numbers)
             return json_forms.parse(block.lines, block.numbers, hint=block.hint)
+        if block.kind == "peers":
+            return peers.parse(block.lines, block.numbers, fast=block.fast)
         return _PARSERS[block.kind](block.lines, block.numbers)
     except (ValueError, IndexError, KeyError, TypeError, RecursionError):
         # One damaged block must not cost the others (the parsers are built not to raise;
@@ -136,7 +141,7 @@ def _prose_os(text: str, pending: Sequence[tuple[ParsedOutput, Block]]) -> OsNam
     used = {n for _, block in pending for n in block.numbers}
     prose = [
         line
-        for n, line in enumerate(normalize_text(text).split("\n"), start=1)
+        for n, line in enumerate(text.split("\n"), start=1)
         if n not in used and len(line) < 2_000
     ]
     joined = "\n".join(prose)
@@ -148,7 +153,7 @@ def _prose_os(text: str, pending: Sequence[tuple[ParsedOutput, Block]]) -> OsNam
 
 def _prose_before(text: str, pending: Sequence[tuple[ParsedOutput, Block]]) -> list[OsName | None]:
     # "and on the linux box:" right above an output speaks for that output alone.
-    lines = normalize_text(text).split("\n")
+    lines = text.split("\n")
     out: list[OsName | None] = []
     start = 0
     for _, block in pending:

@@ -135,6 +135,9 @@ class Block:
     typed: str | None = None
     hint: str | None = None
     os_hint: OsName | None = None
+    # Rows already matched as well-formed `peers` rows, by their index in `lines`: the parser
+    # takes them as they are instead of matching each row a second time.
+    fast: dict[int, re.Match[str]] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +249,7 @@ class _Open:
     rows: int = 0
     ids: set[str] = field(default_factory=set)
     depth: int = 0
+    fast: dict[int, re.Match[str]] = field(default_factory=dict)
 
 
 class _Walker:
@@ -274,6 +278,7 @@ class _Walker:
                 hint=p.hint if p else None,
                 # A block's own prompt speaks for it, even when it names no OS (`❯`).
                 os_hint=p.os if p is not None else self.os,
+                fast=cur.fast,
             )
         )
 
@@ -327,6 +332,8 @@ class _Walker:
             fast = FAST_ROW.fullmatch(s)
             if fast is not None or _peer_row(s, lenient=True):
                 self.table_row("peers", s, num, fast.group(1) if fast else s.split(None, 1)[0])
+                if fast is not None and self.cur is not None:
+                    self.cur.fast[len(self.cur.lines) - 1] = fast
                 return
         if (
             s[0] not in _GATE_FIRST
@@ -437,10 +444,11 @@ class _Walker:
         cur.ids.add(key)
 
 
-def extract_blocks(text: str) -> list[Block]:
-    """Return every command-output block in a message, in order."""
+def extract_blocks(text: str, *, normalized: bool = False) -> list[Block]:
+    """Return every command-output block in a message, in order (`normalized`: the text has
+    been through `normalize_text` already)."""
     walker = _Walker()
-    for num, raw in enumerate(normalize_text(text).split("\n"), start=1):
+    for num, raw in enumerate((text if normalized else normalize_text(text)).split("\n"), start=1):
         s, fence_before, fence_after = clean_line(raw)
         if s and not s.isascii():
             english = translate_ping(s)

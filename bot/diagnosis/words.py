@@ -56,6 +56,8 @@ def prose_lines(text: str, outputs: Sequence[ParsedOutput]) -> list[str]:
 
 
 def _is_command_line(s: str) -> bool:
+    if "ero" not in s and "ing" not in s:
+        return False  # neither zerotier-cli/-one nor ping: no regex needed
     prompt = find_prompt(s)
     if prompt is None:
         return False

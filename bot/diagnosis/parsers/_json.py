@@ -20,6 +20,11 @@ _RELAX = re.compile(
 )
 # Then, comments gone, a comma right before a closer (strings again kept as they are).
 _TRAILING = re.compile(r'"(?:[^"\\\n]|\\.){0,100000}"|,(?=[ \n]{0,1000}[}\]])')
+# Something to relax: a quote opening a key or value, a comment, a Python literal, a trailing
+# comma. One search keeps junk that merely contains an apostrophe off the slow path.
+_RELAX_HINT = re.compile(
+    r"[{\[,:][ \n]{0,40}'|(?:^|[ \n,{\[])//|\b(?:True|False|None)\b|,[ \n]{0,1000}[}\]]"
+)
 _LITERALS = {"True": "true", "False": "false", "None": "null"}
 _CLOSE = {"{": "}", "[": "]"}
 # How many cut points to try, latest first, before giving up on a damaged paste.
@@ -56,7 +61,7 @@ def load_lenient(text: str) -> tuple[Any, bool] | None:
 def relax(text: str) -> str:
     """JSON-with-comments and Python reprs as JSON: `//` comments and trailing commas dropped,
     single-quoted strings double-quoted, True/False/None spelled the JSON way."""
-    if "'" not in text and "//" not in text and "," not in text and "None" not in text:
+    if _RELAX_HINT.search(text) is None:
         return text
     return _TRAILING.sub(_kept_string, _RELAX.sub(_relaxed, text))
 
