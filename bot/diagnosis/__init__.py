@@ -116,7 +116,7 @@ def _parse_block(block: Block) -> ParsedOutput | None:
         if block.kind == "peers":
             return peers.parse(block.lines, block.numbers, fast=block.fast)
         return _PARSERS[block.kind](block.lines, block.numbers)
-    except (ValueError, IndexError, KeyError, TypeError, RecursionError):
+    except (ValueError, IndexError, KeyError, TypeError, RecursionError, OverflowError):
         # One damaged block must not cost the others (the parsers are built not to raise;
         # this is the seam that keeps parse_message's promise if one of them ever does).
         return None
@@ -176,6 +176,8 @@ def _with_context(
 
 
 def _content_os(out: ParsedOutput, block: Block) -> OsName | None:
+    if out.command in ("peers", "listpeers", "json-peers"):
+        return None  # a peer table names no system; reading 10,000 rows for one is the slow part
     for item in out.items:
         if isinstance(item, CliError | PingResult) and item.os is not None:
             return item.os
@@ -183,6 +185,4 @@ def _content_os(out: ParsedOutput, block: Block) -> OsName | None:
             found = os_from_text(item.home_dir)
             if found is not None:
                 return found
-    if out.command in ("peers", "listpeers", "json-peers"):
-        return None  # a peer table names no system; reading 10,000 rows for one is the slow part
     return os_from_text("\n".join(block.lines))

@@ -449,6 +449,18 @@ def extract_blocks(text: str, *, normalized: bool = False) -> list[Block]:
     been through `normalize_text` already)."""
     walker = _Walker()
     for num, raw in enumerate((text if normalized else normalize_text(text)).split("\n"), start=1):
+        cur = walker.cur
+        if cur is not None and cur.kind == "peers":
+            # The bulk of a big table: a line that is exactly a well-formed row needs no
+            # cleaning or classifying (a repeated address starts a new snapshot: slow path).
+            m = FAST_ROW.fullmatch(raw)
+            if m is not None and m.group(1) not in cur.ids:
+                cur.fast[len(cur.lines)] = m
+                cur.lines.append(raw)
+                cur.numbers.append(num)
+                cur.rows += 1
+                cur.ids.add(m.group(1))
+                continue
         s, fence_before, fence_after = clean_line(raw)
         if s and not s.isascii():
             english = translate_ping(s)

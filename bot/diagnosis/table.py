@@ -114,6 +114,9 @@ def _silent(peer: Peer) -> bool:
 
 
 def _one_way(peer: Peer) -> bool:
-    return all(path.received is False for path in peer.paths) and any(
-        path.sent is not False for path in peer.paths
+    paths = peer.paths
+    if len(paths) == 1:  # the common case, without two generators per row
+        return paths[0].received is False and paths[0].sent is not False
+    return all(path.received is False for path in paths) and any(
+        path.sent is not False for path in paths
     )
