@@ -23,6 +23,7 @@ import yaml
 from bench._common import REPO
 from bot.diagnosis import Link, NodeStatus, ParsedOutput, Peer, PingResult
 from bot.diagnosis.findings import Diagnosis, diagnose
+from bot.diagnosis.table import is_relayed
 from bot.knowledge import load_knowledge
 
 _DEFAULT_DIR = REPO.parent / "shared" / "data" / "pastes-dev"
@@ -74,7 +75,7 @@ def _peer_facts(peers: Sequence[Peer]) -> dict[str, Any]:
     roles: dict[str, str] = {}
     latency: dict[str, int | None] = {}
     for p in peers:
-        if p.link is Link.RELAY or (p.link is Link.UNKNOWN and not p.paths):
+        if is_relayed(p):
             relay[p.address] = None
         if p.link is Link.DIRECT:
             direct[p.address] = None

@@ -397,6 +397,8 @@ def _meaning(err: CliError) -> str:
     if err.kind == "http-error" and err.status_code is not None:
         what = _HTTP_MEANING.get(err.status_code, "an error")
         return f"HTTP {err.status_code} for {command}, {what}"
+    if err.kind == "http-error":
+        return f"the service refused {command} ({(err.reason or '').strip()[:40] or 'no details'})"
     if err.kind == "usage" and err.version:
         return f"{_PLAIN_MEANING['usage']}: ZeroTier {err.version}"
     return _PLAIN_MEANING.get(err.kind, err.text.strip()[:80])

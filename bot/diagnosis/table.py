@@ -64,8 +64,11 @@ class Table:
 
 
 def is_relayed(peer: Peer) -> bool:
-    """Relayed: link RELAY, or a row with no path and no link (a bare `-`)."""
-    return peer.link is Link.RELAY or (peer.link is Link.UNKNOWN and not peer.paths)
+    """Relayed: link RELAY, or a row with no path and no link (a bare `-`); a row cut off
+    before its link says nothing either way."""
+    if peer.link is Link.RELAY:
+        return True
+    return peer.link is Link.UNKNOWN and not peer.paths and "truncated" not in peer.flags
 
 
 def merged_peers(outputs: Sequence[ParsedOutput]) -> tuple[list[Peer], int]:

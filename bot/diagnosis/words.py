@@ -19,7 +19,7 @@ _INLINE: Final = re.compile(r"`[^`\n]{0,2000}`")
 _MAX_LINE: Final = 2_000  # longer lines are output or junk, not a question
 _NEGATION: Final = (
     r"(?:can'?t|cannot|can not|could ?n'?t|could not|unable to|not able to|won'?t|"
-    r"doesn'?t let me|fail(?:s|ed)? to|no way to|still can'?t|never)"
+    r"doesn'?t let me|fail(?:s|ed)? to|no way to|still can'?t)"
 )
 _REACH: Final = re.compile(
     rf"(?i)(?<![A-Za-z0-9_-]){_NEGATION}\s(?:\w+\s){{0,2}}?"
