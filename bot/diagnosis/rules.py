@@ -155,6 +155,19 @@ def rule_roots(seen: Seen) -> Iterable[Observation]:
         )
 
 
+def rule_changes(seen: Seen) -> Iterable[Observation]:
+    """Before/after copies of the peer list: peers that were relayed and are direct now."""
+    fixed = seen.table.now_direct
+    if fixed:
+        what = f"{_listed(fixed)} {'is' if len(fixed) == 1 else 'are'} DIRECT now"
+        yield Observation(
+            Code.STATE_CHANGED,
+            {"what": what, "count": len(fixed)},
+            tuple(f"{a}: RELAY -> DIRECT" for a in fixed[:_MAX_EVIDENCE]),
+            seen.os,
+        )
+
+
 def _rx_ages(peer: Peer) -> list[int]:
     return [p.last_receive_ms for p in peer.paths if p.last_receive_ms is not None]
 
@@ -605,6 +618,7 @@ RULES: Final[tuple[Rule, ...]] = (
     rule_one_way,
     rule_latency,
     rule_ping,
+    rule_changes,
     rule_who_are_peers,
 )
 

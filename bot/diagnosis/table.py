@@ -56,6 +56,8 @@ class Table:
     one_way: list[Peer] = field(default_factory=list)
     tunneled: bool = False
     copies: int = 0
+    # Peers relayed in an earlier copy of the list and direct in a later one.
+    now_direct: list[str] = field(default_factory=list)
 
     @property
     def self_hosted(self) -> bool:
@@ -71,23 +73,29 @@ def is_relayed(peer: Peer) -> bool:
     return peer.link is Link.UNKNOWN and not peer.paths and "truncated" not in peer.flags
 
 
-def merged_peers(outputs: Sequence[ParsedOutput]) -> tuple[list[Peer], int]:
-    """Every peer of every peer list, one per address, the latest row winning; and the copies."""
+def merged_peers(outputs: Sequence[ParsedOutput]) -> tuple[list[Peer], int, list[str]]:
+    """Every peer of every peer list, one per address, the latest row winning; the number of
+    copies; and the peers that went from relayed to direct between copies."""
     tables = [o.peers for o in outputs if o.peers]
     if len(tables) == 1:
-        return list(tables[0]), 1
+        return list(tables[0]), 1, []
     merged: dict[str, Peer] = {}
+    fixed: dict[str, None] = {}
     for rows in tables:
         for peer in rows:
-            merged.pop(peer.address, None)  # re-insert: the latest row keeps the latest place
+            before = merged.pop(peer.address, None)  # re-insert: the latest row, latest place
+            if before is not None and is_relayed(before) and peer.link is Link.DIRECT:
+                fixed[peer.address] = None
+            elif is_relayed(peer):
+                fixed.pop(peer.address, None)
             merged[peer.address] = peer
-    return list(merged.values()), len(tables)
+    return list(merged.values()), len(tables), list(fixed)
 
 
 def build(outputs: Sequence[ParsedOutput]) -> Table:
     """Sort the merged peers of a message into roots, leaves and their path states."""
-    peers, copies = merged_peers(outputs)
-    t = Table(peers=peers, copies=copies)
+    peers, copies, now_direct = merged_peers(outputs)
+    t = Table(peers=peers, copies=copies, now_direct=now_direct)
     for p in peers:
         relayed = is_relayed(p)
         if p.tunneled:

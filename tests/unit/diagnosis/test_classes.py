@@ -522,3 +522,20 @@ def test_slow_direct_peer_is_not_called_relayed(kb: KnowledgeBase) -> None:
     (finding,) = _diag(kb, text).problems
     assert finding.code == Code.HIGH_LATENCY
     assert "relayed" not in finding.summary.lower()
+
+
+def test_peer_relayed_before_and_direct_after(kb: KnowledgeBase) -> None:
+    """Two copies of the peer list, the peer relayed then direct: a change, not a problem."""
+    before = _peers(
+        "62f865ae71 -      PLANET    44 DIRECT   2000     1900     198.51.100.9/9993",
+        "5e5e5e5e5e 1.14.2 LEAF      -1 RELAY",
+    )
+    after = _peers(
+        "62f865ae71 -      PLANET    41 DIRECT   1000     900      198.51.100.9/9993",
+        "5e5e5e5e5e 1.14.2 LEAF      18 DIRECT   500      480      192.0.2.77/41641",
+    )
+    d = _diag(kb, f"{before}\nafter I opened the firewall:\n{after}")
+    codes = {f.code for f in d.findings}
+    assert Code.PEER_RELAYED not in codes
+    (change,) = [f for f in d.findings if f.code == Code.STATE_CHANGED]
+    assert "5e5e5e5e5e" in change.summary
