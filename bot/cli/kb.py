@@ -22,6 +22,7 @@ from bot.base.settings import Settings
 from bot.core.engine import Engine
 from bot.core.models import Incoming, Reply
 from bot.core.render import to_plain
+from bot.diagnosis.codes import CODES
 from bot.knowledge.check import check_knowledge
 from bot.knowledge.loader import TESTS_FILE, load_knowledge
 from bot.knowledge.model import KnowledgeBase
@@ -97,7 +98,7 @@ def _default_tests(root: Path) -> Path | None:
 
 
 def _check(root: Path, *, strict: bool, out: TextIO) -> int:
-    problems = check_knowledge(root)
+    problems = check_knowledge(root, finding_codes=CODES)
     for problem in problems:
         suffix = " (warning)" if problem.severity == "warning" else ""
         out.write(f"{problem}{suffix}\n")
