@@ -73,7 +73,8 @@ class Engine:
             return self._help(ctx)
         if _SMALLTALK.match(folded):
             return self._smalltalk(folded, ctx)
-        diagnosis = diagnose(_with_attachments(incoming), self.kb.finding_text, ctx.nodes)
+        files = tuple((a.name, a.text) for a in incoming.attachments)
+        diagnosis = diagnose(incoming.text, self.kb.finding_text, ctx.nodes, files)
         if diagnosis.informative:
             return self._diagnosis(text, diagnosis, ctx)
         picked = self._picked_choice(folded, ctx)
@@ -418,13 +419,6 @@ def _with_shown(shown: tuple[str, ...], topic_id: str | None) -> tuple[str, ...]
 def _notes(*notes: str | None) -> str | None:
     joined = " ".join(n for n in notes if n)
     return joined or None
-
-
-def _with_attachments(incoming: Incoming) -> str:
-    if not incoming.attachments:
-        return incoming.text
-    files = "\n".join(f"```\n{a.text}\n```" for a in incoming.attachments)
-    return f"{incoming.text}\n{files}"
 
 
 def _first(os_names: tuple[OsName, ...], fallback: OsName | None) -> OsName | None:

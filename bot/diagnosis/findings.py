@@ -13,6 +13,7 @@ from bot.diagnosis.codes import SEVERITIES, Code, Severity
 from bot.diagnosis.ends import NodeView, correlate, remember, view_of
 from bot.diagnosis.model import OsName, ParsedOutput
 from bot.diagnosis.rules import Observation, observe
+from bot.diagnosis.sources import combine
 from bot.diagnosis.words import prose_lines, symptoms
 from bot.knowledge.model import FindingText
 
@@ -165,9 +166,25 @@ def diagnose_outputs(
 
 
 def diagnose(
-    text: str, catalog: Mapping[str, FindingText], known_nodes: Sequence[NodeView] = ()
+    text: str,
+    catalog: Mapping[str, FindingText],
+    known_nodes: Sequence[NodeView] = (),
+    files: Sequence[tuple[str, str]] = (),
 ) -> Diagnosis:
-    """Find, parse and diagnose every command output in a chat message. Never raises."""
+    """Find, parse and diagnose every command output in a chat message and its attached
+    `files` (name, text); evidence counts lines in the paste or file they are in. Never raises."""
+    sources = combine(text, files)
+    result = _diagnose(sources.text, catalog, known_nodes)
+    findings = tuple(
+        dataclasses.replace(f, evidence=tuple(sources.relabel(e) for e in f.evidence))
+        for f in result.findings
+    )
+    return dataclasses.replace(result, findings=findings)
+
+
+def _diagnose(
+    text: str, catalog: Mapping[str, FindingText], known_nodes: Sequence[NodeView]
+) -> Diagnosis:
     from bot.diagnosis import parse_message  # noqa: PLC0415  (the package imports this module)
 
     outputs = parse_message(text)

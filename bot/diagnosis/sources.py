@@ -1,0 +1,84 @@
+"""Where a line of a message came from: the message itself, a pasted block, or an attached file.
+
+Diagnosis reads one text: the user's message with each attached file appended as a fenced
+block. Evidence then says "line 37", which counts the whole message; users count lines in the
+paste or the file they gave. `Sources` remembers where each part starts so evidence can say
+"out.log line 2" or "line 2 of the paste" instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+_FENCE: Final = re.compile(r"^\s{0,3}```")
+# Evidence as the rules write it: "(line 12)" and "on line 12".
+_LINE: Final = re.compile(r"\bline (\d{1,9})\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """Lines `first`..`last` (1-based, inclusive) of the combined text hold one source."""
+
+    first: int
+    last: int
+    name: str  # "" for a paste in the message, else the attached file's name
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """The combined text to diagnose, and where each pasted or attached part of it lies."""
+
+    text: str
+    parts: tuple[Part, ...]
+
+    def label(self, line: int) -> str:
+        """How to name absolute line `line` to the user."""
+        pastes = [p for p in self.parts if not p.name]
+        for part in self.parts:
+            if part.first <= line <= part.last:
+                n = line - part.first + 1
+                if part.name:
+                    return f"{part.name} line {n}"
+                which = "" if len(pastes) == 1 else f" {pastes.index(part) + 1}"
+                return f"line {n} of the paste{which}"
+        return f"line {line}"
+
+    def relabel(self, evidence: str) -> str:
+        """`evidence` with its line numbers counted in the paste or file they are in."""
+        if not self.parts:
+            return evidence
+        return _LINE.sub(lambda m: self.label(int(m.group(1))), evidence)
+
+
+def combine(text: str, files: Sequence[tuple[str, str]] = ()) -> Sources:
+    """The message and its attached files as one text, with the parts located."""
+    lines = text.split("\n")
+    parts = list(_fenced(lines))
+    combined = text
+    for name, content in files:
+        start = combined.count("\n") + 3  # after the message, a newline and the opening fence
+        body = content.rstrip("\n")
+        combined = f"{combined}\n```\n{body}\n```"
+        parts.append(Part(start, start + body.count("\n"), name))
+    return Sources(combined, tuple(parts))
+
+
+def _fenced(lines: Sequence[str]) -> list[Part]:
+    """The code blocks of a message, as the lines inside their fences."""
+    found: list[Part] = []
+    opened: int | None = None
+    for number, line in enumerate(lines, start=1):
+        if not _FENCE.match(line):
+            continue
+        if opened is None:
+            opened = number
+        else:
+            if number - 1 > opened:
+                found.append(Part(opened + 1, number - 1, ""))
+            opened = None
+    if opened is not None and opened < len(lines):
+        found.append(Part(opened + 1, len(lines), ""))  # a block left open runs to the end
+    return found
