@@ -23,20 +23,22 @@ LINKS: Final = ("DIRECT", "RELAY")
 NODE_STATES: Final = ("ONLINE", "OFFLINE", "TUNNELED")
 NET_TYPES: Final = ("PRIVATE", "PUBLIC")
 NET_STATUSES: Final = tuple(sorted(NETWORK_STATUSES))
+HTTP_CODES: Final = frozenset({"400", "401", "403", "404", "405", "500", "503"})
 COMMANDS: Final = ("info", "peers", "listpeers", "listnetworks", "listmoons")
 
 # In a lowercase-hex field every character below can only have been one thing.
 _HEX_ONE: Final = {
     "O": "0", "o": "0", "Q": "0", "I": "1", "l": "1", "i": "1", "|": "1", "!": "1",
     "L": "1", "S": "5", "s": "5", "Z": "2", "z": "2", "g": "9", "q": "9", "G": "6",
-    "A": "a", "C": "c", "E": "e", "F": "f",
+    "A": "a", "C": "c", "E": "e", "F": "f", "@": "0", "®": "0", "©": "0", "/": "7",
+    "$": "5", "§": "5", "?": "9",
 }  # fmt: skip
 # ... and these two ways; the first is the usual OCR slip, so it is kept, but flagged.
 _HEX_TWO: Final = {"B": "8b", "D": "0d", "t": "f7", "T": "7f"}
 # In a number, every look-alike has one reading.
 _DIGIT: Final = str.maketrans(
-    {"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "i": "1", "|": "1", "!": "1",
-     "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9", "q": "9"}
+    {"O": "0", "o": "0", "D": "0", "Q": "0", "@": "0", "®": "0", "I": "1", "l": "1", "i": "1",
+     "|": "1", "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9", "q": "9"}
 )  # fmt: skip
 # In an upper-case word (a role, a state), digits were letters.
 _LETTER: Final = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"})
@@ -45,8 +47,11 @@ _PUNCT: Final = str.maketrans(
      "：": ":", "，": ",", "；": ";", "\u00a0": " "}
 )  # fmt: skip
 
-_HEXISH: Final = re.compile(r"[0-9a-fA-FOoQIlLiSsZzgqGBDtT|!]+")
-_NUMISH: Final = re.compile(r"-?[0-9OoDQIli|!SsBZzgq]+")
+_HEXISH: Final = re.compile(r"[0-9a-fA-FOoQIlLiSsZzgqGBDtT|!@®©/$§?]+")
+_NOISE: Final = re.compile(r"[€¢£¥`'\"~^*°,]")
+_DOUBLED: Final = re.compile(r"[Oo]0|0[Oo]|S5|5S|[lI]1|1[lI]|B8|8B")
+_PING_COUNTS: Final = re.compile(r"transmitted|received|Sent =|Received =|Lost =", re.IGNORECASE)
+_NUMISH: Final = re.compile(r"-?[0-9OoDQ@®Ili|!SsBZzgq]+")
 _DOTTED: Final = re.compile(r"[0-9OoDQIli|SsBZzgq]{1,3}(?:\.[0-9OoDQIli|SsBZzgq]{1,3}){3}")
 _ENDPOINT: Final = re.compile(r"^(.*?)/([0-9OoDQIli|SsBZzgq]{1,5})$")
 _STATUS_JOIN: Final = re.compile(
@@ -133,26 +138,53 @@ def _is_header(tokens: Sequence[str]) -> bool:
 
 def _status_head(tokens: Sequence[str], ctx: _Line) -> tuple[str, str] | None:
     """'2OO Iistpeers' -> ('200', 'listpeers'); None when the line is not a reply line."""
-    if len(tokens) < 2 or len(tokens[0]) != 3:
+    if len(tokens) < 2 or len(tokens[0]) not in (3, 4):
         return None
     code = tokens[0].translate(_DIGIT)
     if not code.isdigit() or code[0] not in "2345":
         return None
     word = tokens[1].lower().replace("1", "l").replace("|", "l")
     command = word if word in COMMANDS else None
-    if command is None and code == "200":
+    if command is None and code[0] == "2":
         best = process.extractOne(word, COMMANDS, scorer=fuzz.ratio, score_cutoff=80)
         command = best[0] if best is not None else None
+    if command is not None and (len(tokens) > 3 or command == "peers") and code[0] == "2":
+        # A listing is only ever printed after 200 (an error's body is `{}` or empty).
+        code = "200"
     if command is None:
-        if code == "200":
+        if code[0] == "2" or len(code) != 3:
             return None
-        return ctx.note(tokens[0], code), tokens[1]  # an HTTP error echoes the command as typed
+        # An HTTP error echoes the command as typed; the service answers few codes, and an
+        # 8 in place of a 0 is the usual slip (`481` is `401`).
+        if code not in HTTP_CODES and code.replace("8", "0") in HTTP_CODES:
+            ctx.doubt(code.replace("8", "0"), f"(HTTP status) was read as `{tokens[0]}`")
+            code = code.replace("8", "0")
+        return ctx.note(tokens[0], code), tokens[1]
     ctx.note(tokens[0], code)
     return code, ctx.note(tokens[1], command)
 
 
+def _trim(token: str, width: int) -> tuple[str, bool]:
+    """Drop what OCR adds to a hex value: specks that are never digits, a doubled look-alike."""
+    if len(token) <= width:
+        return token, False
+    doubled = False
+    cleaned = _NOISE.sub("", token)
+    if len(cleaned) > width:
+        cleaned = cleaned.rstrip("?.,:;")
+    if len(cleaned) == width + 1:
+        pair = _DOUBLED.search(cleaned)
+        if pair is not None:  # `cafeO04eba9`: one character read twice, as a letter and a digit
+            digit = pair.group(0)[1] if pair.group(0)[1].isdigit() else pair.group(0)[0]
+            cleaned = cleaned[: pair.start()] + digit + cleaned[pair.end() :]
+            doubled = True
+    return (cleaned, doubled) if len(cleaned) == width else (token, False)
+
+
 def _hex(token: str, width: int, ctx: _Line, what: str) -> str:
     """A `width`-digit lowercase hex value, look-alikes corrected; doubts recorded."""
+    read = token
+    token, doubled = _trim(token, width)
     if len(token) != width or not _HEXISH.fullmatch(token):
         if token not in ("-", "") and not token.startswith("<"):
             ctx.doubt(token, f"is not a {width}-digit {what}: check it in the image")
@@ -168,7 +200,9 @@ def _hex(token: str, width: int, ctx: _Line, what: str) -> str:
             options = _HEX_TWO[ch]
             chars.append(options[0])
             twofold.append(f"`{ch}` read as `{options[0]}` (or `{options[1]}`)")
-    fixed = ctx.note(token, "".join(chars))
+    fixed = ctx.note(read, "".join(chars))
+    if doubled:
+        twofold.append(f"read as `{read}`")
     if twofold:
         ctx.doubt(fixed, f"({what}): {', '.join(twofold)}")
     return fixed
@@ -279,7 +313,7 @@ def _fix_mac(token: str) -> str:
 
 def _peers_row(tokens: list[str], ctx: _Line) -> str | None:
     """A `peers` row: `<ztaddr> <ver> <role> <lat> <link> [<tx> <rx> <path>]`."""
-    if len(tokens) < 4 or len(tokens[0]) != 10 or not _HEXISH.fullmatch(tokens[0]):
+    if len(tokens) < 4 or len(_trim(tokens[0], 10)[0]) != 10:
         return None
     if _is_word(tokens[1], ROLES) and not _is_word(tokens[2], ROLES):
         tokens = [tokens[0], "-", *tokens[1:]]  # the `-` of an unknown version was not seen
@@ -301,5 +335,16 @@ def _peers_row(tokens: list[str], ctx: _Line) -> str | None:
 
 
 def _fix_numbers_in_prose(line: str, ctx: _Line) -> str:
-    """Outside the tables only dotted IPv4 addresses are certain enough to correct."""
-    return " ".join(_ip(token, ctx) for token in line.split(" "))
+    """Outside the tables: dotted IPv4 addresses, and the counts of a ping summary."""
+    counts = _PING_COUNTS.search(line) is not None
+    return " ".join(_count(_ip(t, ctx), ctx) if counts else _ip(t, ctx) for t in line.split(" "))
+
+
+def _count(token: str, ctx: _Line) -> str:
+    """`@` -> `0`, `1O0%,` -> `100%,` in a ping summary, where every short token is a number."""
+    start = len(token) - len(token.lstrip("("))
+    core = token[start:].rstrip(",%)")
+    if not _NUMISH.fullmatch(core) or not (any(c.isdigit() for c in core) or core in "@Oo®"):
+        return token
+    end = start + len(core)
+    return token[:start] + ctx.note(core, core.translate(_DIGIT)) + token[end:]

@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES: Final = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic")
 PASTE_INSTEAD: Final = "please paste the text of the output instead (copy it from the terminal)"
+# Tesseract reads best when a line of text is about this tall (measured: docs/ocr.md).
+TEXT_HEIGHT: Final = 36
+MAX_SIDE: Final = 8000  # pixels; upscaling stops here
+# One uniform block of text. (A character whitelist loses the spaces between columns.)
+TESSERACT_CONFIG: Final = "--psm 6"
 Status = Literal["read", "unavailable", "refused", "failed"]
 
 
@@ -190,12 +195,31 @@ def prepare(image: Image.Image) -> Image.Image:
     if ImageStat.Stat(gray).median[0] < 128:
         gray = ImageOps.invert(gray)
     gray = ImageOps.autocontrast(gray)
-    # Screenshots at 1x have ~9 px letters; Tesseract wants ~20-30 px.
-    factor = 3 if gray.width <= 1200 else 2 if gray.width <= 2400 else 1
-    if factor > 1:
-        size = (gray.width * factor, gray.height * factor)
+    factor = TEXT_HEIGHT / _text_height(gray)
+    if not 0.8 < factor < 1.25:  # only resize when it makes a difference
+        factor = min(factor, 4.0, MAX_SIDE / max(gray.size))
+        size = (max(1, round(gray.width * factor)), max(1, round(gray.height * factor)))
         gray = gray.resize(size, Image.Resampling.LANCZOS)
     return gray
+
+
+def _text_height(gray: Image.Image) -> float:
+    """The median height in pixels of the image's text lines (dark text, light background)."""
+    from PIL import Image  # noqa: PLC0415
+
+    # Row means of the inked pixels: a text line is a run of rows with some ink.
+    ink = gray.point(lambda p: 255 if p < 128 else 0).resize((1, gray.height), Image.Resampling.BOX)
+    rows = [v > 2 for v in ink.convert("L").tobytes()]
+    runs: list[int] = []
+    length = 0
+    for inked in [*rows, False]:
+        if inked:
+            length += 1
+        elif length:
+            runs.append(length)
+            length = 0
+    runs = [r for r in runs if r >= 3]  # underlines and noise
+    return float(sorted(runs)[len(runs) // 2]) if runs else float(TEXT_HEIGHT)
 
 
 def _tesseract(image: Image.Image, seconds: float) -> str:
@@ -206,7 +230,7 @@ def _tesseract(image: Image.Image, seconds: float) -> str:
         raise _Refused("reading the image took too long")
     try:
         text: str = pytesseract.image_to_string(
-            prepare(image), lang="eng", config="--psm 6", timeout=seconds
+            prepare(image), lang="eng", config=TESSERACT_CONFIG, timeout=seconds
         )
     except RuntimeError as exc:
         if "timeout" in str(exc).lower():

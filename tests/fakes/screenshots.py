@@ -77,7 +77,9 @@ def _addr(rnd: random.Random) -> str:
 def _ip(rnd: random.Random, private: bool = False) -> str:
     if private:
         return f"192.168.{rnd.randint(0, 9)}.{rnd.randint(2, 254)}"
-    return f"{rnd.randint(11, 223)}.{rnd.randint(0, 255)}.{rnd.randint(0, 255)}.{rnd.randint(1, 254)}"
+    return (
+        f"{rnd.randint(11, 223)}.{rnd.randint(0, 255)}.{rnd.randint(0, 255)}.{rnd.randint(1, 254)}"
+    )
 
 
 def _prompt(rnd: random.Random, command: str, windows: bool) -> str:
@@ -107,7 +109,9 @@ def _peer_rows(rnd: random.Random) -> list[tuple[str, str, str, int, str, str | 
             rows.append((_addr(rnd), rnd.choice(_VERSIONS), "LEAF", -1, "RELAY", None))
         else:
             ip = _ip(rnd, private=rnd.random() < 0.5)
-            rows.append((_addr(rnd), rnd.choice(_VERSIONS), "LEAF", rnd.randint(1, 250), "DIRECT", ip))
+            rows.append(
+                (_addr(rnd), rnd.choice(_VERSIONS), "LEAF", rnd.randint(1, 250), "DIRECT", ip)
+            )
     return sorted(rows)
 
 
@@ -174,9 +178,7 @@ def _error(rnd: random.Random, windows: bool) -> list[str]:
             _prompt(rnd, "zerotier-cli join 8056c2e21c00000", windows),
             "invalid network id: 8056c2e21c00000",
         ]
-    home = (
-        "C:\\ProgramData\\ZeroTier\\One" if windows else "/var/lib/zerotier-one"
-    )
+    home = "C:\\ProgramData\\ZeroTier\\One" if windows else "/var/lib/zerotier-one"
     return [
         _prompt(rnd, "zerotier-cli info", windows),
         f"{home}/authtoken.secret: could not read (permission denied?)",
@@ -200,7 +202,10 @@ def _ping(rnd: random.Random, windows: bool) -> list[str]:
             f"    Packets: Sent = 4, Received = {got}, Lost = {4 - got} ({100 - 25 * got}% loss),",
         ]
         return out
-    out = [_prompt(rnd, f"ping -c 4 {target}", False), f"PING {target} ({target}) 56(84) bytes of data."]
+    out = [
+        _prompt(rnd, f"ping -c 4 {target}", False),
+        f"PING {target} ({target}) 56(84) bytes of data.",
+    ]
     for seq in range(1, 5):
         if ok:
             ms = rnd.uniform(0.5, 90)
