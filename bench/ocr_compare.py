@@ -22,22 +22,22 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import REPO  # noqa: E402
-from bot.diagnosis import CliError, NodeInfo, ParsedOutput, PingResult, parse_message  # noqa: E402
-from bot.diagnosis.findings import diagnose  # noqa: E402
-from bot.diagnosis.ocr_fix import fix_ocr_text  # noqa: E402
-from bot.knowledge import load_knowledge  # noqa: E402
-from tests.fakes.screenshots import (  # noqa: E402
+from bench._common import REPO
+from bot.diagnosis import parse_message
+from bot.diagnosis.findings import diagnose
+from bot.diagnosis.ocr_fix import fix_ocr_text
+from bot.knowledge import load_knowledge
+from tests.fakes.screenshots import (
     KINDS,
     THEMES,
     Style,
     available_fonts,
+    facts,
     render,
     sample,
 )
@@ -72,38 +72,15 @@ def build_set(n: int, seed: int, tier: str = "main") -> list[tuple[str, str, Sty
     return out
 
 
-def facts(outputs: list[ParsedOutput]) -> Counter[tuple[str, ...]]:
-    """The facts a diagnosis stands on, as a multiset."""
-    found: Counter[tuple[str, ...]] = Counter()
-    for out in outputs:
-        for peer in out.peers:
-            found["address", peer.address] += 1
-            found["role", peer.address, peer.role.value] += 1
-            found["link", peer.address, peer.link.value] += 1
-        for net in out.networks:
-            found["network", net.id] += 1
-            found["network-status", net.id, str(net.status)] += 1
-        for item in out.items:
-            if isinstance(item, NodeInfo):
-                found["address", item.address] += 1
-                found["node-status", item.status.value] += 1
-            elif isinstance(item, CliError):
-                found["error", item.kind, str(item.status_code)] += 1
-            elif isinstance(item, PingResult):
-                found["ping", str(item.target_ip), str(item.loss_pct)] += 1
-    return found
-
-
 # --- engines ---------------------------------------------------------------------------------
 
 
 def tesseract_raw(data: bytes) -> str:
     """Tesseract on the prepared image, text as read."""
-    from PIL import Image
+    import pytesseract  # noqa: PLC0415  (each engine is optional)
+    from PIL import Image  # noqa: PLC0415
 
-    from bot.runtime.images import TESSERACT_CONFIG, prepare
-
-    import pytesseract
+    from bot.runtime.images import TESSERACT_CONFIG, prepare  # noqa: PLC0415
 
     image = Image.open(io.BytesIO(data))
     text: str = pytesseract.image_to_string(prepare(image), lang="eng", config=TESSERACT_CONFIG)
@@ -121,7 +98,7 @@ _RAPID: list[object] = []
 def rapidocr_raw(data: bytes) -> str:
     """RapidOCR (ONNX Runtime); its boxes are put back into lines by their vertical centre."""
     if not _RAPID:
-        from rapidocr_onnxruntime import RapidOCR
+        from rapidocr_onnxruntime import RapidOCR  # noqa: PLC0415
 
         _RAPID.append(RapidOCR())
     engine = _RAPID[0]
@@ -209,9 +186,8 @@ def main() -> None:
     codes = [sorted(f.code for f in diagnose(text, catalog).findings) for _k, text, _s in images]
 
     names = args.engines.split(",")
-    print(
-        f"{len(images)} images, kinds {', '.join(KINDS)}; fonts {', '.join(sorted(available_fonts()))}"
-    )
+    fonts = ", ".join(sorted(available_fonts()))
+    print(f"{len(images)} {args.tier} images, kinds {', '.join(KINDS)}; fonts {fonts}")
     print(f"{'engine':<15} {'facts right':>11} {'wrong':>6} {'diagnosis =':>11} "
           f"{'s/image p50':>11} {'p90':>6} {'max':>6}")  # fmt: skip
     by_kind: dict[str, dict[str, list[float]]] = {}
@@ -221,7 +197,7 @@ def main() -> None:
         right = total = wrong = same = 0
         seconds: list[float] = []
         kinds: dict[str, list[float]] = {}
-        for (kind, text, style), data, truth, code in zip(
+        for (kind, _text, style), data, truth, code in zip(
             images, rendered, truths, codes, strict=True
         ):
             start = time.perf_counter()
@@ -240,8 +216,9 @@ def main() -> None:
                 print("    " + read.replace("\n", "\n    "))
         by_kind[name] = kinds
         q = statistics.quantiles(seconds, n=10)
+        p50 = statistics.median(seconds)
         print(f"{name:<15} {right / total:>11.3f} {wrong:>6} {same / len(images):>11.3f} "
-              f"{statistics.median(seconds):>11.2f} {q[-1]:>6.2f} {max(seconds):>6.2f}")  # fmt: skip
+              f"{p50:>11.2f} {q[-1]:>6.2f} {max(seconds):>6.2f}")  # fmt: skip
     print("\nfacts right by kind")
     print(f"{'engine':<15} " + " ".join(f"{k:>12}" for k in KINDS))
     for name, kinds in by_kind.items():

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import io
 import random
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from bot.diagnosis import CliError, NodeInfo, ParsedOutput, PingResult
 
 FONTS: dict[str, str] = {
     "dejavu": "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
@@ -240,7 +243,7 @@ def render(text: str, style: Style) -> bytes:
     bg, fg, prompt_colour = THEMES[style.theme]
     font = ImageFont.truetype(available_fonts()[style.font], style.size)
     lines = text.splitlines() or [""]
-    left, top, right, bottom = font.getbbox("M" * max(len(line) for line in lines) or "M")
+    left, _top, right, _bottom = font.getbbox("M" * max(len(line) for line in lines) or "M")
     width = right - left + 2 * 12
     step = round(style.size * 1.3)
     height = step * len(lines) + 2 * 10
@@ -258,3 +261,25 @@ def render(text: str, style: Style) -> bytes:
     else:
         image.save(out, format="PNG")
     return out.getvalue()
+
+
+def facts(outputs: list[ParsedOutput]) -> Counter[tuple[str, ...]]:
+    """The facts a diagnosis stands on, as a multiset: addresses, roles, links, statuses..."""
+    found: Counter[tuple[str, ...]] = Counter()
+    for out in outputs:
+        for peer in out.peers:
+            found["address", peer.address] += 1
+            found["role", peer.address, peer.role.value] += 1
+            found["link", peer.address, peer.link.value] += 1
+        for net in out.networks:
+            found["network", net.id] += 1
+            found["network-status", net.id, str(net.status)] += 1
+        for item in out.items:
+            if isinstance(item, NodeInfo):
+                found["address", item.address] += 1
+                found["node-status", item.status.value] += 1
+            elif isinstance(item, CliError):
+                found["error", item.kind, str(item.status_code)] += 1
+            elif isinstance(item, PingResult):
+                found["ping", str(item.target_ip), str(item.loss_pct)] += 1
+    return found
