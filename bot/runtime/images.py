@@ -16,6 +16,7 @@ import io
 import logging
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -160,7 +161,10 @@ def _decode(data: bytes, kind: str, max_pixels: int) -> Image.Image:
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415  (the optional extra)
 
     try:
-        image = Image.open(io.BytesIO(data), formats=[kind.upper()])
+        with warnings.catch_warnings():
+            # Pillow warns above its own pixel limit; the explicit check below refuses instead.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=[kind.upper()])
         # The header gives the size: refuse a decompression bomb before decoding a pixel.
         width, height = image.size
         if width * height > max_pixels:

@@ -14,8 +14,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
-
 from bot.diagnosis import CliError, NodeInfo, ParsedOutput, PingResult
 
 FONTS: dict[str, str] = {
@@ -240,6 +238,8 @@ def sample(kind: str, rnd: random.Random) -> str:
 
 def render(text: str, style: Style) -> bytes:
     """Draw `text` as a terminal screenshot in `style`; PNG or JPEG bytes."""
+    from PIL import Image, ImageDraw, ImageFont  # Pillow comes with ztbot[ocr]
+
     bg, fg, prompt_colour = THEMES[style.theme]
     font = ImageFont.truetype(available_fonts()[style.font], style.size)
     lines = text.splitlines() or [""]
