@@ -169,8 +169,8 @@ def _decode(data: bytes, kind: str, max_pixels: int) -> Image.Image:
         width, height = image.size
         if width * height > max_pixels:
             raise _Refused(
-                f"the image is {width}x{height} pixels, more than the "
-                f"{max_pixels / 1e6:g} megapixels read"
+                f"the image is {width}x{height} pixels, over the "
+                f"{max_pixels / 1e6:g}-megapixel limit"
             )
         image.load()
     except _Refused:
@@ -180,8 +180,8 @@ def _decode(data: bytes, kind: str, max_pixels: int) -> Image.Image:
     except UnidentifiedImageError:
         raise _Refused(f"the file is not a readable {kind.upper()} image") from None
     except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt data
-        what = "cut off" if "truncated" in str(exc) else "damaged"
-        raise _Refused(f"the image file is {what} ({exc})") from None
+        what = "cut off" if "truncated" in str(exc) else f"damaged ({exc})"
+        raise _Refused(f"the image file is {what}") from None
     return image
 
 

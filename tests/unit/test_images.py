@@ -98,7 +98,7 @@ def test_a_100_megapixel_image_is_refused_before_decoding() -> None:
     result = read_image(bomb, "bomb.png", Settings())
     assert result.status == "refused"
     assert result.refusal == (
-        "`bomb.png`: the image is 10000x10000 pixels, more than the 40 megapixels read"
+        "`bomb.png`: the image is 10000x10000 pixels, over the 40-megapixel limit"
     )
 
 
@@ -109,8 +109,7 @@ def test_a_truncated_png_is_refused() -> None:
     result = read_image(whole[: len(whole) // 2], "cut.png", Settings())
     assert result.status == "refused"
     assert result.refusal is not None
-    assert result.refusal.startswith("`cut.png`: the image file is ")
-    assert "\n" not in result.refusal
+    assert result.refusal == "`cut.png`: the image file is cut off"
 
 
 @needs_ocr
