@@ -47,6 +47,8 @@ def test_a_screenshot_reads_and_diagnoses_like_its_text(kind: str, kb: Knowledge
 
 
 def test_a_jpeg_screenshot_is_read() -> None:
+    if "liberation" not in available_fonts():
+        pytest.skip("fonts-liberation is not installed")
     text = sample("info", random.Random(4))
     image = render(text, Style(font="liberation", size=16, theme="solarized", jpeg=85))
     result = read_image(image, "info.jpg", Settings())
