@@ -146,7 +146,7 @@ def _status_head(tokens: Sequence[str], ctx: _Line) -> tuple[str, str] | None:
     word = tokens[1].lower().replace("1", "l").replace("|", "l")
     command = word if word in COMMANDS else None
     if command is None and code[0] == "2":
-        best = process.extractOne(word, COMMANDS, scorer=fuzz.ratio, score_cutoff=80)
+        best = process.extractOne(word, COMMANDS, scorer=fuzz.ratio, score_cutoff=75)
         command = best[0] if best is not None else None
     if command is not None and (len(tokens) > 3 or command == "peers") and code[0] == "2":
         # A listing is only ever printed after 200 (an error's body is `{}` or empty).
