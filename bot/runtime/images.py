@@ -96,7 +96,7 @@ def read_image(data: bytes, filename: str, settings: Settings) -> ImageText:
     if missing is not None:
         log.info("image not read: %s", missing)
         return ImageText(
-            "unavailable", refusal=f"I can't read images here yet: {PASTE_INSTEAD}, please"
+            "unavailable", refusal=f"I can't read images here yet: {PASTE_INSTEAD}"
         )
     try:
         image = _decode(data, kind, settings.ocr_max_pixels)
