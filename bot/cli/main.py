@@ -163,7 +163,7 @@ def _main(argv: Sequence[str] | None) -> int:
             sys.stderr.write(f"ztbot: {problem}\n")
         return EXIT_USAGE
     if args.command == "diagnose":
-        return _diagnose(engine, args, settings)
+        return _diagnose(engine, args)
     path = args.knowledge or default_knowledge_path()
     service = _service(engine, settings, path)
     try:
@@ -318,11 +318,11 @@ def _read_limited(name: str) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def _diagnose(engine: Engine, args: argparse.Namespace, settings: Settings) -> int:
+def _diagnose(engine: Engine, args: argparse.Namespace) -> int:
     from bot.cli.sources import read_source  # noqa: PLC0415  (images and links: load on use)
 
     try:
-        source = read_source(args.file, settings)
+        source = read_source(args.file, Settings.from_env())  # already validated by _main
         text = source.text if source is not None else _read_limited(args.file)
     except OSError as exc:
         return _usage(f"cannot read {args.file}: {exc.strerror}")
