@@ -20,6 +20,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
+from bot.base.secrets import mask_secrets
 from bot.base.settings import Settings
 from bot.diagnosis.ocr_fix import fix_ocr_text
 
@@ -95,9 +96,7 @@ def read_image(data: bytes, filename: str, settings: Settings) -> ImageText:
     missing = ocr_missing()
     if missing is not None:
         log.info("image not read: %s", missing)
-        return ImageText(
-            "unavailable", refusal=f"I can't read images here yet: {PASTE_INSTEAD}"
-        )
+        return ImageText("unavailable", refusal=f"I can't read images here yet: {PASTE_INSTEAD}")
     try:
         image = _decode(data, kind, settings.ocr_max_pixels)
     except _Refused as exc:
@@ -133,7 +132,7 @@ def image_preface(result: ImageText, max_lines: int = 40) -> str:
     shown = list(result.lines[:max_lines])
     if len(result.lines) > max_lines:
         shown.append(f"... ({len(result.lines) - max_lines} more lines)")
-    body = "\n".join(shown)
+    body = mask_secrets("\n".join(shown))  # the lines are repeated in public
     text = (
         "I read this output from your image with OCR, so a character may be misread. "
         f"The lines I read:\n```\n{body}\n```"
@@ -153,7 +152,10 @@ def _refuse(reason: str) -> ImageText:
 
 
 def _name(filename: str) -> str:
-    return f"`{filename}`" if filename else "the image"
+    # The name is the user's: one line, no backticks to break the reply's formatting, short.
+    name = " ".join(filename.replace("`", "'").split())
+    name = name if len(name) <= 80 else name[:77] + "..."
+    return f"`{name}`" if name else "the image"
 
 
 def _decode(data: bytes, kind: str, max_pixels: int) -> Image.Image:

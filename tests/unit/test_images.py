@@ -133,3 +133,17 @@ def test_the_preface_says_it_was_read_from_an_image_and_shows_the_lines() -> Non
     assert text.endswith(
         "Please check: line 2: `62f865ae71` (ZeroTier address): `B` read as `8` (or `b`)."
     )
+
+
+def test_the_file_name_in_a_refusal_stays_one_short_line() -> None:
+    result = read_image(b"not an image", "a`b\nc" + "x" * 200 + ".png", Settings())
+    assert result.refusal is not None
+    assert "\n" not in result.refusal and "`b" not in result.refusal
+    assert len(result.refusal) < 140
+
+
+def test_the_preface_masks_secrets_it_repeats() -> None:
+    token = "abcdefghijklmnopqrstuvwx"
+    lines = ("$ cat /var/lib/zerotier-one/authtoken.secret", token)
+    text = image_preface(ImageText("read", text="\n".join(lines), lines=lines))
+    assert token not in text
