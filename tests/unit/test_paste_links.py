@@ -8,13 +8,20 @@ paste host to resolve to a private address.
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.base.settings import Settings
-from bot.runtime.paste_links import fetch_paste, find_paste_links, is_public, raw_url
+from bot.runtime.paste_links import (
+    PASTE_HOSTS,
+    fetch_paste,
+    find_paste_links,
+    is_public,
+    raw_url,
+)
 from tests.fakes.paste_site import PEERS, paste_site
 
 
@@ -64,6 +71,17 @@ def test_links_are_found_in_chat_text_in_order_once() -> None:
 def test_finding_links_never_raises(text: str) -> None:
     for url in find_paste_links(text):
         assert raw_url(url) is not None
+
+
+@given(
+    st.sampled_from([*sorted(PASTE_HOSTS), "example.com", "privatebin.net", "127.0.0.1"]),
+    st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), max_size=60),
+)
+def test_raw_forms_are_https_on_the_allow_list(host: str, path: str) -> None:
+    raw = raw_url(f"https://{host}/{path}")
+    if raw is not None:
+        parts = urlsplit(raw)
+        assert parts.scheme == "https" and parts.hostname in PASTE_HOSTS and parts.port is None
 
 
 @pytest.mark.parametrize(
