@@ -210,7 +210,8 @@ def main() -> None:
             wrong += sum((got - truth).values())
             match = sorted(f.code for f in diagnose(read, catalog).findings) == code
             same += match
-            kinds.setdefault(kind, []).append(hit / max(1, sum(truth.values())))
+            if truth:  # some error messages carry no fact to count
+                kinds.setdefault(kind, []).append(hit / sum(truth.values()))
             if args.show_misses and (truth - got or not match):
                 print(f"  {name} {style.label} {kind}: missed {sorted(truth - got)}")
                 print("    " + read.replace("\n", "\n    "))

@@ -37,8 +37,9 @@ _HEX_ONE: Final = {
 _HEX_TWO: Final = {"B": "8b", "D": "0d", "t": "f7", "T": "7f"}
 # In a number, every look-alike has one reading.
 _DIGIT: Final = str.maketrans(
-    {"O": "0", "o": "0", "D": "0", "Q": "0", "@": "0", "®": "0", "I": "1", "l": "1", "i": "1",
-     "|": "1", "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9", "q": "9"}
+    {"O": "0", "o": "0", "D": "0", "Q": "0", "@": "0", "®": "0", "©": "0", "I": "1", "l": "1",
+     "i": "1", "|": "1", "!": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9",
+     "q": "9"}
 )  # fmt: skip
 # In an upper-case word (a role, a state), digits were letters.
 _LETTER: Final = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"})
@@ -51,7 +52,7 @@ _HEXISH: Final = re.compile(r"[0-9a-fA-FOoQIlLiSsZzgqGBDtT|!@®©/$§?]+")
 _NOISE: Final = re.compile(r"[€¢£¥`'\"~^*°,]")
 _DOUBLED: Final = re.compile(r"[Oo]0|0[Oo]|S5|5S|[lI]1|1[lI]|B8|8B")
 _PING_COUNTS: Final = re.compile(r"transmitted|received|Sent =|Received =|Lost =", re.IGNORECASE)
-_NUMISH: Final = re.compile(r"-?[0-9OoDQ@®Ili|!SsBZzgq]+")
+_NUMISH: Final = re.compile(r"-?[0-9OoDQ@®©Ili|!SsBZzgq]+")
 _DOTTED: Final = re.compile(r"[0-9OoDQIli|SsBZzgq]{1,3}(?:\.[0-9OoDQIli|SsBZzgq]{1,3}){3}")
 _ENDPOINT: Final = re.compile(r"^(.*?)/([0-9OoDQIli|SsBZzgq]{1,5})$")
 _STATUS_JOIN: Final = re.compile(
@@ -344,7 +345,7 @@ def _count(token: str, ctx: _Line) -> str:
     """`@` -> `0`, `1O0%,` -> `100%,` in a ping summary, where every short token is a number."""
     start = len(token) - len(token.lstrip("("))
     core = token[start:].rstrip(",%)")
-    if not _NUMISH.fullmatch(core) or not (any(c.isdigit() for c in core) or core in "@Oo®"):
+    if not _NUMISH.fullmatch(core) or not (any(c.isdigit() for c in core) or core in "@Oo®©"):
         return token
     end = start + len(core)
     return token[:start] + ctx.note(core, core.translate(_DIGIT)) + token[end:]

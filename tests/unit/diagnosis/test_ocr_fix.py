@@ -57,6 +57,8 @@ from tests.fakes.screenshots import KINDS, facts, sample
         ("Reply from 1O.147.l7.5: bytes=32 time=3ms TTL=64",
          "Reply from 10.147.17.5: bytes=32 time=3ms TTL=64"),
         ("2080 peers", "200 peers"),
+        ("4 packets transmitted, © received, 100% packet loss, time 3004ms",
+         "4 packets transmitted, 0 received, 100% packet loss, time 3004ms"),
         ("2OO lnfo 1a2b3c4d5e 1.14.1 TUNNELLED", "200 info 1a2b3c4d5e 1.14.1 TUNNELED"),
         ("200 ms later", "200 ms later"),
         # prose is left alone
