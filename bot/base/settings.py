@@ -217,11 +217,36 @@ class Settings(BaseSettings):
         None, ge=1, validation_alias=_env("DISCORD_SHARD_COUNT", "discord_shard_count")
     )
 
+    # --- screenshots and paste links ------------------------------------------------------
+    # OCR of one image is stopped after this long; images above this many pixels are refused.
+    ocr_timeout_s: float = Field(
+        20.0, gt=0, validation_alias=_env("ZTBOT_OCR_TIMEOUT", "ocr_timeout")
+    )
+    ocr_max_pixels: int = Field(
+        40_000_000, ge=1, validation_alias=_env("ZTBOT_OCR_MAX_PIXELS", "ocr_max_pixels")
+    )
+    paste_timeout_s: float = Field(
+        10.0, gt=0, validation_alias=_env("ZTBOT_PASTE_TIMEOUT", "paste_timeout")
+    )
+    paste_max_bytes: int = Field(
+        1_000_000, ge=1, validation_alias=_env("ZTBOT_PASTE_MAX_BYTES", "paste_max_bytes")
+    )
+    # Test only: one extra paste host (`host:port`) reached over plain http even on loopback,
+    # so the tests can stand in for a paste site. Never set it in production.
+    paste_test_host: str | None = Field(
+        None, validation_alias=_env("ZTBOT_PASTE_TEST_HOST", "paste_test_host")
+    )
+
     # --- validation -----------------------------------------------------------------------
 
     @field_validator("context_idle_s", "rate_window_s", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("ocr_timeout_s", "paste_timeout_s", mode="before")
+    @classmethod
+    def _fetch_duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
 
     @field_validator("http_port", mode="before")

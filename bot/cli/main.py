@@ -97,9 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--html", metavar="FILE", help="write a self-contained HTML page (- = stdout)")
 
     diag = sub.add_parser(
-        "diagnose", help="diagnose pasted zerotier-cli output (a file, or - for stdin)"
+        "diagnose",
+        help="diagnose zerotier-cli output: a text file, - for stdin, a screenshot or a paste link",
     )
-    diag.add_argument("file", nargs="?", default="-", help="file to read (default: stdin)")
+    diag.add_argument(
+        "file", nargs="?", default="-", help="text or image file, or paste URL (default: stdin)"
+    )
     diag.add_argument("--json", action="store_true", help="print one JSON object")
     diag.add_argument(
         "--strict", action="store_true", help="exit 1 when no command output is found"
@@ -327,15 +330,23 @@ def _read_limited(name: str) -> str:
 
 
 def _diagnose(engine: Engine, args: argparse.Namespace) -> int:
+    from bot.cli.sources import read_source  # noqa: PLC0415  (images and links: load on use)
+
     try:
-        text = _read_limited(args.file)
+        source = read_source(args.file, Settings.from_env())  # already validated by _main
+        text = source.text if source is not None else _read_limited(args.file)
     except OSError as exc:
         return _usage(f"cannot read {args.file}: {exc.strerror}")
+    if source is not None and source.error is not None:
+        sys.stderr.write(f"ztbot: {source.error}\n")
+        return EXIT_USAGE
     reply = engine.diagnose(text)
     if args.json:
-        sys.stdout.write(json.dumps(to_diagnose_json(reply)) + "\n")
+        extra = source.extra if source is not None else {}
+        sys.stdout.write(json.dumps({**to_diagnose_json(reply), **extra}) + "\n")
     else:
-        sys.stdout.write(console.render(reply) + "\n")
+        note = f"{source.note}\n\n" if source is not None and source.note else ""
+        sys.stdout.write(note + console.render(reply) + "\n")
     return EXIT_NOTHING if args.strict and not reply.outputs and not reply.findings else EXIT_OK
 
 
