@@ -15,8 +15,9 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 # In a venv: the same pip on every base (Debian's python3 keeps pip out of the system one).
+# With the OCR extra: screenshots of a terminal are read too (docs/ocr.md).
 RUN python3 -m venv /opt/build \
-    && /opt/build/bin/pip wheel --no-cache-dir --wheel-dir /wheels .
+    && /opt/build/bin/pip wheel --no-cache-dir --wheel-dir /wheels ".[ocr]"
 
 # --- run: only the wheels, installed without reaching any index ------------------------------
 FROM ${BASE_IMAGE}
@@ -27,6 +28,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ZTBOT_KNOWLEDGE_DIR=/app/knowledge \
     ZTBOT_HTTP_PORT=8080 \
     ZTBOT_LOG_FORMAT=json
+# Tesseract (the OCR program) from Debian's packages, English only; no build tools come with it.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr=5.3.0-2 tesseract-ocr-eng=1:4.1.0-2 \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 --user-group ztbot \
     && mkdir -p /data \
     && chown ztbot:ztbot /data

@@ -204,6 +204,12 @@ if [ "$rc" = 0 ] && grep -q '^ztbot ' "$WORK/out"; then ok "$(cat "$WORK/out")";
     show
 fi
 
+run python -c 'from bot.runtime.images import ocr_missing; print(ocr_missing() or "ready")'
+if [ "$rc" = 0 ] && [ "$(cat "$WORK/out")" = ready ]; then ok "OCR ready (tesseract)"; else
+    bad "OCR is not ready: $(cat "$WORK/out")"
+    show
+fi
+
 run ztbot db upgrade
 if [ "$rc" = 0 ] && grep -q '^database at revision ' "$WORK/out"; then
     ok "ztbot db upgrade: $(head -n 1 "$WORK/out")"

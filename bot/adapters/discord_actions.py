@@ -12,8 +12,7 @@ import discord
 from bot.adapters.discord_embeds import clip, escalation_text, secret_warning
 from bot.adapters.discord_incoming import jump_url
 from bot.core.handover import escalation_markdown
-from bot.core.models import Attachment
-from bot.runtime.frontdesk import MAX_FILES, HandOver, file_verdict
+from bot.runtime.frontdesk import MAX_FILES, HandOver, Upload, file_verdict
 
 log = logging.getLogger(__name__)
 
@@ -21,14 +20,13 @@ Inter = discord.Interaction[Any]
 USERS_ONLY: Final = discord.AllowedMentions(everyone=False, roles=False, users=True)
 
 
-async def fetch_attachments(
-    message: discord.Message, limit: int
-) -> tuple[tuple[Attachment, ...], list[str]]:
-    """Fetch the attachments the front desk reads; name those skipped."""
-    files: list[Attachment] = []
+async def fetch_attachments(message: discord.Message, limit: int) -> tuple[list[Upload], list[str]]:
+    """Download the attachments the front desk reads (text, screenshots); name those skipped."""
+    files: list[Upload] = []
     skipped: list[str] = []
     for attachment in message.attachments[:MAX_FILES]:
-        verdict = file_verdict(attachment.filename, attachment.size, limit)
+        claimed = attachment.content_type or ""
+        verdict = file_verdict(attachment.filename, attachment.size, limit, claimed)
         if verdict == "not_text":
             continue
         if verdict == "too_big":
@@ -40,8 +38,8 @@ async def fetch_attachments(
             log_http("fetching an attachment", exc)
             skipped.append(attachment.filename)
             continue
-        files.append(Attachment(attachment.filename, data[:limit].decode("utf-8", "replace")))
-    return tuple(files), skipped
+        files.append(Upload(attachment.filename, data[:limit], claimed))
+    return files, skipped
 
 
 async def remove_secret(message: discord.Message, target: discord.abc.Messageable) -> None:

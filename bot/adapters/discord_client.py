@@ -490,12 +490,14 @@ class DiscordFrontEnd:
                     await message.channel.send(_APOLOGY, allowed_mentions=_NO_MENTIONS)
 
     async def _answer_message(self, message: discord.Message, facts: MessageFacts) -> None:
-        files, skipped = await fetch_attachments(message, self.settings.max_attachment_bytes)
-        incoming = to_incoming(replace(facts, attachments=files), self._support)
+        uploads, skipped = await fetch_attachments(message, self.settings.max_attachment_bytes)
+        incoming = to_incoming(replace(facts, files=len(uploads)), self._support)
         if incoming is None:
             return
         addressed = facts.channel_kind == "dm" or facts.bot_id in facts.mentions
-        outcome = await self.desk.message(incoming, addressed=addressed, skipped=skipped)
+        outcome = await self.desk.message(
+            incoming, addressed=addressed, skipped=skipped, uploads=uploads
+        )
         if outcome.private:
             await message.reply(
                 outcome.private, mention_author=False, allowed_mentions=_NO_MENTIONS

@@ -39,6 +39,7 @@ class MessageFacts:
     thread_owner_id: int | None = None  # who started the thread (the poster, for forum posts)
     mentions: tuple[int, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    files: int = 0  # uploads fetched for the front desk to read (text files, screenshots)
 
 
 def dm_key(user_id: int) -> str:
@@ -101,7 +102,7 @@ def to_incoming(facts: MessageFacts, support_channels: frozenset[str]) -> Incomi
     if not is_addressed(facts, support_channels):
         return None
     text = strip_mentions(facts.content, facts.bot_id)
-    if not text and not facts.attachments:
+    if not text and not facts.attachments and not facts.files:
         text = "help"  # a bare mention: show what the bot can do
     thread: int | None
     if facts.channel_kind == "dm":

@@ -166,14 +166,16 @@ class SlackFrontEnd(SlackConnection):
                 self.client.reactions_add(channel=channel, timestamp=ts, name="eyes"),
             )
         try:
-            attachments, skipped = await self._fetch_files(files)
+            uploads, skipped = await self._fetch_files(files)
             incoming = to_incoming(
-                event, team=team, event_id=event_id, me=self.me, attachments=attachments
+                event, team=team, event_id=event_id, me=self.me, files=len(uploads)
             )
             if incoming is None:
                 return
             addressed = event.get("type") == "app_mention" or is_dm(event)
-            outcome = await self.desk.message(incoming, addressed=addressed, skipped=skipped)
+            outcome = await self.desk.message(
+                incoming, addressed=addressed, skipped=skipped, uploads=uploads
+            )
             await self._deliver(outcome, Place(channel, thread, user))
         finally:
             if working:

@@ -29,8 +29,7 @@ from bot.adapters.slack_blocks import SlackMessage
 from bot.adapters.slack_incoming import BotIdentity, FileRef, file_ref
 from bot.base.errors import ConfigError
 from bot.base.settings import Settings
-from bot.core.models import Attachment
-from bot.runtime.frontdesk import MAX_FILES, file_verdict
+from bot.runtime.frontdesk import MAX_FILES, Upload, file_verdict
 
 log = logging.getLogger(__name__)
 
@@ -263,9 +262,9 @@ class SlackConnection:
                 self._admins[group] = cached
         return user in cached[1]
 
-    async def _fetch_files(self, files: list[FileRef]) -> tuple[list[Attachment], list[str]]:
-        """Read the text uploads the front desk accepts; name those skipped."""
-        out: list[Attachment] = []
+    async def _fetch_files(self, files: list[FileRef]) -> tuple[list[Upload], list[str]]:
+        """Download the files the front desk reads (text, screenshots); name those skipped."""
+        out: list[Upload] = []
         skipped: list[str] = []
         limit = self.settings.max_attachment_bytes
         for ref in files[:MAX_FILES]:
@@ -275,15 +274,15 @@ class SlackConnection:
                 if found is None:
                     continue
                 ref = found
-            verdict = file_verdict(ref.name, ref.size, limit)
+            verdict = file_verdict(ref.name, ref.size, limit, ref.mimetype)
             if verdict == "not_text":
                 continue
-            data = await self._download(ref, limit) if verdict == "read" else None
+            data = await self._download(ref, limit) if verdict != "too_big" else None
             if data is None or len(data) > limit:
                 log.info("slack: file %s skipped (unreadable or over %d bytes)", ref.id, limit)
                 skipped.append(ref.name)
                 continue
-            out.append(Attachment(name=ref.name, text=data.decode("utf-8", errors="replace")))
+            out.append(Upload(ref.name, data, ref.mimetype))
         return out, skipped
 
     async def _download(self, ref: FileRef, limit: int) -> bytes | None:

@@ -35,6 +35,7 @@ class FileRef:
     size: int | None
     url: str | None
     needs_info: bool  # Slack sent a stub: ask files.info for the URL and size
+    mimetype: str = ""  # "text/plain" for text snippets and text file types, else Slack's
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +100,14 @@ def is_long_paste(text: str, files: int = 0) -> bool:
 
 
 def text_files(event: Mapping[str, Any]) -> list[FileRef]:
-    """Files in a message that may hold command output: .txt/.log, text snippets."""
+    """Files in a message that may hold command output: .txt/.log, text snippets, screenshots."""
     refs: list[FileRef] = []
     for raw in event.get("files") or ():
         if not isinstance(raw, Mapping) or not raw.get("id"):
             continue
         stub = raw.get("file_access") == "check_file_info"
         name = str(raw.get("name") or raw.get("title") or raw["id"])
-        if not stub and not is_text_file(raw):
+        if not stub and not is_text_file(raw) and not is_image_file(raw):
             continue
         size = raw.get("size")
         refs.append(
@@ -116,6 +117,7 @@ def text_files(event: Mapping[str, Any]) -> list[FileRef]:
                 size=int(size) if isinstance(size, int) else None,
                 url=raw.get("url_private_download") or raw.get("url_private"),
                 needs_info=stub or not raw.get("url_private"),
+                mimetype=_mimetype(raw),
             )
         )
     return refs
@@ -133,9 +135,18 @@ def is_text_file(file: Mapping[str, Any]) -> bool:
     )
 
 
+def is_image_file(file: Mapping[str, Any]) -> bool:
+    """True for image uploads (screenshots of a terminal), read with OCR."""
+    return str(file.get("mimetype") or "").startswith("image/")
+
+
+def _mimetype(file: Mapping[str, Any]) -> str:
+    return "text/plain" if is_text_file(file) else str(file.get("mimetype") or "")
+
+
 def file_ref(info: Mapping[str, Any]) -> FileRef | None:
-    """A `files.info` result's file as a FileRef, or None when it is not text."""
-    if not info.get("id") or not is_text_file(info):
+    """A `files.info` result's file as a FileRef, or None when it is neither text nor image."""
+    if not info.get("id") or not (is_text_file(info) or is_image_file(info)):
         return None
     size = info.get("size")
     return FileRef(
@@ -144,6 +155,7 @@ def file_ref(info: Mapping[str, Any]) -> FileRef | None:
         size=int(size) if isinstance(size, int) else None,
         url=info.get("url_private_download") or info.get("url_private"),
         needs_info=False,
+        mimetype=_mimetype(info),
     )
 
 
@@ -190,15 +202,17 @@ def to_incoming(
     event_id: str | None,
     me: BotIdentity,
     attachments: Iterable[Attachment] = (),
+    files: int = 0,
 ) -> Incoming | None:
-    """The `Incoming` for a user's message event, or None when there is nothing to answer."""
+    """The `Incoming` for a user's message event, or None when there is nothing to answer
+    (`files`: how many uploads were fetched for the front desk to read)."""
     channel = str(event.get("channel") or "")
     user = str(event.get("user") or "")
     if not channel or not user:
         return None
-    files = tuple(attachments)
+    given = tuple(attachments)
     text = to_plain_text(str(event.get("text") or ""), me.user_id)
-    if not text and not files:
+    if not text and not given and not files:
         if event.get("type") != "app_mention":
             return None
         text = "help"  # a bare "@ztbot" asks what the bot can do
@@ -209,7 +223,7 @@ def to_incoming(
         platform=PLATFORM,
         user=user,
         conversation=conversation_key(team, channel, thread, is_dm=dm),
-        attachments=files,
+        attachments=given,
         event_id=event_id,
         workspace=team or None,
         channel=channel,

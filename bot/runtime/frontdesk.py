@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -33,7 +34,9 @@ from typing import Final, Literal, TypeVar
 from bot.base.secrets import mask_secrets
 from bot.base.settings import Settings
 from bot.core.links import faq_link
-from bot.core.models import Choice, Escalation, Incoming, Reply
+from bot.core.models import Attachment, Choice, Escalation, Incoming, Reply
+from bot.runtime.images import IMAGE_SUFFIXES, image_preface, read_image_async, sniff_image
+from bot.runtime.paste_links import fetch_paste, find_paste_links
 from bot.runtime.ratelimit import RateLimiter
 from bot.runtime.service import SupportService, conversation_key
 
@@ -67,7 +70,17 @@ OLD_OFFER: Final = (
     "That choice belongs to an older answer I no longer have. Please ask again in your own words."
 )
 
-FileVerdict = Literal["read", "too_big", "not_text"]
+FileVerdict = Literal["read", "image", "too_big", "not_text"]
+_TEXT_TYPES: Final = ("text/", "application/json")
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file as the platform delivered it: its name, its bytes, and the type it claimed."""
+
+    name: str
+    data: bytes
+    mimetype: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +113,20 @@ class Outcome:
 _NOTHING: Final = Outcome()
 
 
-def file_verdict(name: str, size: int | None, limit: int) -> FileVerdict:
-    """Whether an attachment is read as pasted output: text files within the size limit."""
-    suffix = PurePosixPath(name.lower()).suffix
-    if suffix not in TEXT_SUFFIXES:
+def file_verdict(name: str, size: int | None, limit: int, mimetype: str = "") -> FileVerdict:
+    """How an attachment is read: as text (pasted output), as a screenshot (OCR), or not at
+    all; text and images alike within the size limit."""
+    lowered = name.lower()
+    kind: FileVerdict
+    if lowered.endswith(IMAGE_SUFFIXES) or mimetype.startswith("image/"):
+        kind = "image"
+    elif PurePosixPath(lowered).suffix in TEXT_SUFFIXES or mimetype.startswith(_TEXT_TYPES):
+        kind = "read"
+    else:
         return "not_text"
     if size is not None and size > limit:
         return "too_big"
-    return "read"
+    return kind
 
 
 def skipped_note(names: Sequence[str], limit: int) -> str | None:
@@ -118,6 +137,11 @@ def skipped_note(names: Sequence[str], limit: int) -> str | None:
         f"I didn't read {', '.join(mask_secrets(n) for n in names)}: over {limit:,} bytes or "
         "not readable. Paste the relevant part in a code block instead."
     )
+
+
+def _without_link(text: str, url: str) -> str:
+    """`text` with `url` taken out (also in Slack's <url|label> form)."""
+    return re.sub(rf"<{re.escape(url)}(?:\|[^>]*)?>|{re.escape(url)}", " ", text)
 
 
 def echo(question: str) -> str:
@@ -145,6 +169,16 @@ def wants_feedback(reply: Reply) -> bool:
     return reply.kind in FEEDBACK_KINDS and reply.turn_id is not None
 
 
+@dataclass(frozen=True, slots=True)
+class _Intake:
+    """What the uploads and paste links of one message gave."""
+
+    text: str  # the message without the paste links
+    attachments: tuple[Attachment, ...]
+    prefaces: tuple[str, ...]  # shown before the answer (what OCR read)
+    notes: tuple[str, ...]  # one line each (a link read, a file that could not be)
+
+
 class FrontDesk:
     """The conversation policy shared by Slack, Discord and the terminal."""
 
@@ -167,12 +201,19 @@ class FrontDesk:
     # --- messages ---------------------------------------------------------------------------
 
     async def message(
-        self, incoming: Incoming, *, addressed: bool = True, skipped: Sequence[str] = ()
+        self,
+        incoming: Incoming,
+        *,
+        addressed: bool = True,
+        skipped: Sequence[str] = (),
+        uploads: Sequence[Upload] = (),
     ) -> Outcome:
         """A message for the bot: a question, a paste, an upload, a follow-up in a thread.
 
         `addressed` says the user called on the bot (a mention, a DM, a slash command): after a
-        hand-over only that, from the asker, gets an answer.
+        hand-over only that, from the asker, gets an answer. `uploads` are the files the
+        adapter fetched (text is read as it is, screenshots with OCR); links to paste sites in
+        the text are fetched too.
         """
         if not await self._run(self.service.claim, incoming):
             return _NOTHING
@@ -184,11 +225,52 @@ class FrontDesk:
         limited = self._limited(incoming)
         if limited is not None:
             return limited
+        intake = await self._intake(incoming, uploads)
+        incoming = replace(
+            incoming,
+            # The links were read (or said to be unreadable): their words are not the question.
+            text=intake.text,
+            attachments=(*incoming.attachments, *intake.attachments),
+        )
         reply = await self._answer(incoming)
-        note = skipped_note(skipped, self.settings.max_attachment_bytes)
-        if note:
+        notes = [n for n in (*intake.notes, skipped_note(skipped, self._limit)) if n]
+        if notes:
+            note = " ".join(notes)
             reply = replace(reply, note=f"{note} {reply.note}" if reply.note else note)
+        if intake.prefaces:
+            reply = replace(reply, body="\n\n".join((*intake.prefaces, reply.body)))
         return Outcome(reply=reply)
+
+    @property
+    def _limit(self) -> int:
+        return self.settings.max_attachment_bytes
+
+    async def _intake(self, incoming: Incoming, uploads: Sequence[Upload]) -> _Intake:
+        """Text from the uploads (screenshots read with OCR) and from linked paste sites."""
+        attachments: list[Attachment] = []
+        prefaces: list[str] = []
+        notes: list[str] = []
+        for upload in uploads[:MAX_FILES]:
+            if sniff_image(upload.data) or file_verdict(upload.name, None, self._limit) == "image":
+                read = await read_image_async(upload.data, upload.name, self.settings)
+                if read.ok:
+                    attachments.append(Attachment(upload.name, read.text))
+                    prefaces.append(image_preface(read))
+                else:
+                    notes.append(f"I couldn't read {mask_secrets(upload.name)}: {read.refusal}")
+                continue
+            text = upload.data[: self._limit].decode("utf-8", errors="replace")
+            attachments.append(Attachment(upload.name, text))
+        text = incoming.text
+        for url in find_paste_links(incoming.text, self.settings)[:MAX_FILES]:
+            text = _without_link(text, url)
+            fetched = await fetch_paste(url, self.settings)
+            if fetched.ok and fetched.text is not None:
+                attachments.append(Attachment(url, fetched.text))
+                notes.append(f"I read the paste at {url}.")
+            else:
+                notes.append(f"I couldn't read {url}: {fetched.error}")
+        return _Intake(text, tuple(attachments), tuple(prefaces), tuple(notes))
 
     async def knows(self, key: str) -> bool:
         """Whether conversation `key` was served before: a thread reply there is a follow-up."""

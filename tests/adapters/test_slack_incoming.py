@@ -147,7 +147,8 @@ def test_to_incoming_empty_and_file_only():
 
 
 def test_text_files_and_stubs():
-    """Text uploads and snippets are read, images are not, stubs need files.info."""
+    """Text uploads, snippets and screenshots are read (text typed as text), stubs need
+    files.info, archives are not read."""
     event = {
         "files": [
             {"id": "F1", "name": "peers.log", "size": 10, "url_private": "http://x/F1"},
@@ -165,12 +166,13 @@ def test_text_files_and_stubs():
         ]
     }
     assert text_files(event) == [
-        FileRef("F1", "peers.log", 10, "http://x/F1", False),
-        FileRef("F3", "Untitled", None, "http://x/F3?dl", False),
+        FileRef("F1", "peers.log", 10, "http://x/F1", False, "text/plain"),
+        FileRef("F2", "shot.png", None, "http://x/F2", False, "image/png"),
+        FileRef("F3", "Untitled", None, "http://x/F3?dl", False, "text/plain"),
         FileRef("F4", "F4", None, None, True),
     ]
     assert file_ref({"id": "F4", "name": "out.txt", "size": 3, "url_private": "u"}) == FileRef(
-        "F4", "out.txt", 3, "u", False
+        "F4", "out.txt", 3, "u", False, "text/plain"
     )
     assert file_ref({"id": "F5", "name": "a.zip", "mimetype": "application/zip"}) is None
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import queue
 import re
+import threading
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -521,33 +522,52 @@ def _discord_text(payload: dict[str, Any]) -> str:
 # --- the terminal -----------------------------------------------------------------------------
 
 
+class _LineFeed(io.TextIOBase):
+    """Standard input that the test types into, one line at a time, from another thread."""
+
+    def __init__(self) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+
+    def readline(self, size: int | None = -1) -> str:
+        return self.lines.get()
+
+    def isatty(self) -> bool:
+        return False
+
+
 class ConsoleDriver:
-    """`ztbot chat`: lines typed at the prompt; /good and /bad are the buttons."""
+    """`ztbot chat`, running in its own thread: lines typed at the prompt; /good and /bad are
+    the buttons."""
 
     abilities: frozenset[str] = frozenset()
 
     def __init__(self, desk: FrontDesk) -> None:
         self.desk = desk
-        self.lines: list[str] = []
-        self.out: str | None = None
+        self.inp = _LineFeed()
+        self.out = io.StringIO()
+        self.typed = 0
+        self.session = threading.Thread(
+            target=console.chat,
+            args=(desk,),
+            kwargs={"inp": self.inp, "out": self.out, "user": "alice"},
+        )
+        self.session.start()
+
+    def close(self) -> None:
+        self.inp.lines.put("")  # end of input: the chat ends
+        self.session.join(10)
 
     async def _type(self, line: str) -> None:
-        self.lines.append(line)
-        self.out = None
-
-    def _session(self) -> str:
-        """One chat session with every line typed so far (run in a thread: it has its own
-        event loop, and the test's is running)."""
-        if self.out is None:
-            out = io.StringIO()
-            script = io.StringIO("".join(f"{line}\n" for line in self.lines))
-            with ThreadPoolExecutor(1) as pool:
-                pool.submit(console.chat, self.desk, inp=script, out=out, user="alice").result()
-            self.out = out.getvalue()
-        return self.out
+        self.typed += 1
+        self.inp.lines.put(line + "\n")
+        for _ in range(1500):  # every line typed gets one "ztbot> " answer
+            if self.out.getvalue().count("ztbot> ") >= self.typed:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no answer to {line!r}")
 
     async def say(self, text: str) -> None:
-        await self._type(text)
+        await self._type(text.replace("\n", " "))
 
     async def follow(self, text: str) -> None:
         await self._type(text)
@@ -571,7 +591,7 @@ class ConsoleDriver:
         await self._type("/bad")
 
     def said(self) -> list[str]:
-        return self._session().split("ztbot> ")[1:]
+        return self.out.getvalue().split("ztbot> ")[1:]
 
     def handovers(self) -> list[str]:
         return [s for s in self.said() if "Here is a summary" in s]
@@ -680,9 +700,11 @@ async def _driver(
         desk = FrontDesk(
             service, RateLimiter(settings.rate_limit, settings.rate_window_s), settings
         )
+        console_driver = ConsoleDriver(desk)
         try:
-            yield ConsoleDriver(desk)
+            yield console_driver
         finally:
+            console_driver.close()
             service.close()
 
 

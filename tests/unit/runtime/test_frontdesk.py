@@ -198,14 +198,19 @@ async def test_faq_links_on_every_answer_with_a_topic(engine, tmp_path):
         ("peers.TXT", 10, "read"),
         ("info.json", 10, "read"),
         ("huge.txt", 2_000_000, "too_big"),
-        ("shot.png", 10, "not_text"),
+        ("shot.png", 10, "image"),
+        ("shot.png", 2_000_000, "too_big"),
+        ("Untitled", 10, "not_text"),
         ("zerotier-one.exe", 10, "not_text"),
         ("noext", 10, "not_text"),
     ],
 )
 def test_one_attachment_policy(name, size, verdict):
-    """The same files are read on every platform: text files within the size limit."""
+    """The same files are read on every platform: text files and screenshots within the size
+    limit."""
     assert file_verdict(name, size, 1_000_000) == verdict
+    assert file_verdict("Untitled", 10, 1_000_000, "text/plain") == "read"  # a snippet
+    assert file_verdict("upload", 10, 1_000_000, "image/webp") == "image"
 
 
 def test_repeated_words_have_secrets_masked():
