@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import sys
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
+from bot.adapters.terminal_input import Cleared
+from bot.adapters.terminal_render import Terminal, render_reply, terminal_for
 from bot.core.models import Incoming, Reply
 from bot.core.render import to_json, to_plain
 from bot.runtime.reload import KnowledgeReloader
@@ -22,11 +22,16 @@ Ask a ZeroTier question in your own words, e.g. "ping doesn't work on windows".
 Follow-ups use the conversation so far: "I'm on a mac", "that didn't help", or a number
 to pick one of the topics offered.
 
+Paste zerotier-cli output (info, listnetworks, peers, ...) as it is, with or without a
+question: the whole paste is one message, and Enter sends it. Alt-Enter (or Esc, Enter)
+starts a new line by hand. Ctrl-C clears the line; Ctrl-D on an empty line leaves.
+
 Commands:
   /good    the last answer helped
   /bad     the last answer did not help (offers other topics, then a summary for people)
   /help    show this help
-  /topics  list the FAQ topics
+  /topics  list the FAQ topics (Tab completes commands and topic ids)
+  /show ID what the FAQ says on one topic, e.g. /show ping-not-working
   /reload  load the knowledge files again (edits are also picked up automatically)
   /reset   forget the conversation so far
   /quit    leave (Ctrl-D works too)"""
@@ -42,9 +47,9 @@ def _one_shot(user: str) -> str:
     return f"console:ask:{uuid.uuid4().hex}"
 
 
-def render(reply: Reply) -> str:
-    """Render a reply for the terminal."""
-    return to_plain(reply)
+def render(reply: Reply, out: TextIO | None = None) -> str:
+    """A reply as text for `out`: wrapped and styled on a terminal, plain otherwise."""
+    return to_plain(reply) if out is None else render_reply(reply, terminal_for(out))
 
 
 def render_decline(reply: Reply) -> str:
@@ -77,7 +82,8 @@ def ask(
     """Answer one question and print it."""
     reply = _handle(service, to_incoming(text, user=user, conversation=_one_shot(user)))
     version = service.engine.kb.version
-    out.write(json.dumps(to_json(reply, knowledge_version=version)) if as_json else render(reply))
+    shown = render_reply(reply, terminal_for(out))
+    out.write(json.dumps(to_json(reply, knowledge_version=version)) if as_json else shown)
     out.write("\n")
     return reply
 
@@ -104,6 +110,111 @@ def _history_file() -> Path:
     return Path(base) / "chat_history"
 
 
+def _turn(service: SupportService, text: str, *, user: str, conversation: str) -> Reply:
+    """Hand one chat message to the service: the one place the chat talks to it."""
+    return _handle(service, to_incoming(text, user=user, conversation=conversation))
+
+
+_COMMANDS: Final = (
+    "/good", "/bad", "/help", "/topics", "/show", "/reload", "/reset", "/quit",
+)  # fmt: skip
+_QUIT: Final = frozenset({"/quit", "/exit", "/q"})
+
+
+class _Chat:
+    """One terminal conversation: its id, the last reply (for /good and /bad), the output."""
+
+    def __init__(
+        self,
+        service: SupportService,
+        *,
+        user: str,
+        out: TextIO,
+        term: Terminal,
+        reloader: KnowledgeReloader | None,
+    ) -> None:
+        self.service, self.user, self.out, self.term = service, user, out, term
+        self.reloader = reloader
+        # One conversation per terminal user: its context survives a restart until it idles.
+        self.conversation = f"console:chat:{user}"
+        self.last: Reply | None = None
+
+    def say(self, reply: Reply, *, decline: bool = False) -> None:
+        body = render_decline(reply) if decline else render_reply(reply, self.term)
+        if self.term.styled:  # the reply on lines of its own, wrapped to the terminal
+            self.out.write(f"ztbot>\n{body}\n\n")
+        else:
+            self.out.write(f"ztbot> {body}\n\n")
+        self.out.flush()
+
+    def note(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def step(self, text: str) -> bool:
+        """Handle one message or command; False when the user leaves."""
+        command = text.split(maxsplit=1)[0].lower() if text.startswith("/") else ""
+        if command in _QUIT:
+            return False
+        if command:
+            self.command(command, text)
+            return True
+        self.last = _turn(self.service, text, user=self.user, conversation=self.conversation)
+        self.say(self.last)
+        return True
+
+    def command(self, command: str, text: str) -> None:
+        if command in {"/help", "/?"}:
+            self.note(_CHAT_HELP)
+        elif command == "/topics":
+            topics = self.service.engine.kb.topics
+            self.note("\n".join(f"  {t.id:28} {t.title}" for t in topics))
+        elif command == "/show":
+            self.show(text.split()[1:])
+        elif command == "/reload":
+            if self.reloader is None:
+                self.note("(reloading is not available here)")
+            else:
+                self.note(self.reloader.reload(f"console:{self.user}").message())
+        elif command in {"/good", "/bad"}:
+            self.rate(command == "/good")
+        elif command == "/reset":
+            self.conversation = f"console:chat:{self.user}:{uuid.uuid4().hex[:8]}"
+            self.last = None
+            self.note("(conversation forgotten)")
+        else:
+            self.note(f"Unknown command {text.split(maxsplit=1)[0]}. Type /help for the list.")
+
+    def show(self, words: list[str]) -> None:
+        if not words:
+            self.note("Which topic? /show ID; /topics lists them (Tab completes).")
+            return
+        try:
+            self.say(self.service.engine.answer_topic(words[0]))
+        except KeyError:
+            self.note(f"No topic '{words[0]}'. /topics lists them (Tab completes).")
+
+    def rate(self, good: bool) -> None:
+        last = self.last
+        if last is None or last.turn_id is None:
+            self.note("(nothing to rate yet)")
+        elif good:
+            self.service.solved(last.turn_id, self.user)
+            self.note(_thanks(last))
+        else:
+            incoming = to_incoming("(not helpful)", user=self.user, conversation=self.conversation)
+            self.last = self.service.decline(incoming, last.turn_id)
+            self.say(self.last, decline=True)
+
+
+def _thanks(reply: Reply) -> str:
+    """The acknowledgement of /good, true to what the last reply was."""
+    if reply.topic is None and not reply.findings:
+        # Nothing was answered: thanking for the answer would be odd.
+        return "(glad it's solved; noted that the FAQ had no answer for this one)"
+    return "(thanks, noted)"
+
+
 def chat(
     service: SupportService,
     *,
@@ -112,86 +223,56 @@ def chat(
     user: str = "console",
     reloader: KnowledgeReloader | None = None,
 ) -> int:
-    """Run an interactive session until /quit or end of input; return the exit code."""
+    """Run an interactive session until /quit or end of input; return the exit code.
+
+    In a terminal a message is what is sent with Enter (a paste stays one message); from a
+    pipe or file every line is a message of its own.
+    """
     interactive = inp.isatty() and out.isatty()
-    history = _history_file()
+    session = _Chat(service, user=user, out=out, term=terminal_for(out), reloader=reloader)
+    read = _prompt_reader(service) if interactive else _line_reader(inp)
     if interactive:
-        _setup_readline(history)
-        out.write("ztbot: ask a ZeroTier question. /help for help, /quit to leave.\n")
-    # One conversation per terminal user: its context survives a restart until it goes idle.
-    conversation = f"console:chat:{user}"
-    last: Reply | None = None
+        out.write("ztbot: ask a ZeroTier question or paste zerotier-cli output.\n")
+        out.write("/help for help, Ctrl-D to leave.\n")
     while True:
         try:
-            line = input("you> ") if interactive else inp.readline()
+            text = read()
+        except Cleared as cleared:
+            if not str(cleared):
+                out.write("(Ctrl-C clears the line; Ctrl-D or /quit leaves)\n")
+            continue
         except (EOFError, KeyboardInterrupt):
             out.write("\n")
             break
-        if not interactive and line == "":
+        if text is None:
             break
-        text = line.strip()
-        if not text:
+        if not text.strip():
             continue
-        command = text.lower()
-        if command in {"/quit", "/exit", "/q"}:
-            break
-        if command in {"/help", "/?"}:
-            out.write(_CHAT_HELP + "\n")
-            continue
-        if command == "/topics":
-            topics = service.engine.kb.topics
-            out.write("\n".join(f"  {t.id:28} {t.title}" for t in topics) + "\n")
-            continue
-        if command == "/reload":
-            if reloader is None:
-                out.write("(reloading is not available here)\n")
-            else:
-                out.write(reloader.reload(f"console:{user}").message() + "\n")
-            continue
-        if command in {"/good", "/bad"}:
-            if last is None or last.turn_id is None:
-                out.write("(nothing to rate yet)\n")
-            elif command == "/good":
-                service.solved(last.turn_id, user)
-                out.write("(thanks, noted)\n")
-            else:
-                incoming = to_incoming("(not helpful)", user=user, conversation=conversation)
-                last = service.decline(incoming, last.turn_id)
-                out.write(f"ztbot> {render_decline(last)}\n\n")
-            continue
-        if command == "/reset":
-            conversation = f"console:chat:{user}:{uuid.uuid4().hex[:8]}"
-            last = None
-            out.write("(conversation forgotten)\n")
-            continue
-        if command.startswith("/"):
-            out.write(f"Unknown command {text.split()[0]}. Type /help for the list.\n")
-            continue
-        last = _handle(service, to_incoming(text, user=user, conversation=conversation))
-        out.write(f"ztbot> {render(last)}\n\n")
-        out.flush()
-    if interactive:
-        _save_readline(history)
+        try:
+            if not session.step(text.strip()):
+                break
+        except KeyboardInterrupt:  # Ctrl-C while a reply is worked out: drop that reply
+            out.write("\n(interrupted)\n")
     return 0
 
 
-def _setup_readline(history: Path) -> None:
-    try:
-        import readline  # noqa: PLC0415  (optional: absent on some platforms)
-    except ImportError:
-        return
-    readline.set_history_length(1000)
-    with contextlib.suppress(OSError):
-        readline.read_history_file(history)
+def _line_reader(inp: TextIO) -> Callable[[], str | None]:
+    def read() -> str | None:
+        line = inp.readline()
+        return None if line == "" else line
+
+    return read
 
 
-def _save_readline(history: Path) -> None:
-    try:
-        import readline  # noqa: PLC0415
-    except ImportError:
-        return
-    try:
-        history.parent.mkdir(parents=True, exist_ok=True)
-        readline.write_history_file(history)
-    except OSError:
-        sys.stderr.write(f"ztbot: could not save chat history to {history}\n")
+def _prompt_reader(service: SupportService) -> Callable[[], str | None]:
+    from bot.adapters.terminal_input import (  # noqa: PLC0415  (prompt_toolkit: terminals only)
+        commands_and_topics,
+        prompt_session,
+        read_message,
+    )
+
+    completer = commands_and_topics(
+        _COMMANDS, lambda: (t.id for t in service.engine.kb.topics), takes_topic=("/show",)
+    )
+    session = prompt_session(_history_file(), completer)
+    return lambda: read_message(session)

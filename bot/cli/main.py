@@ -324,7 +324,7 @@ def _diagnose(engine: Engine, args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(to_diagnose_json(reply)) + "\n")
     else:
-        sys.stdout.write(console.render(reply) + "\n")
+        sys.stdout.write(console.render(reply, sys.stdout) + "\n")
     return EXIT_NOTHING if args.strict and not reply.outputs and not reply.findings else EXIT_OK
 
 

@@ -118,6 +118,9 @@ def rule_roots(outputs: Sequence[ParsedOutput]) -> Iterable[Observation]:
                 "peers": len(leaves),
                 "addresses": _listed([p.address for p in relayed]),
                 "roots_direct": len(direct_roots),
+                "roots": len(roots),
+                # A table counts roots too: say they were left out of "N of M peers".
+                "not_counted": f" (the {len(roots)} roots not counted)" if roots else "",
             },
             _evidence(relayed),
             _os(outputs),
