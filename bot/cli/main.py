@@ -1,39 +1,34 @@
-"""The `ztbot` command line."""
+"""The `ztbot` command line.
+
+Start-up time matters for one-shot commands: only what every command needs is imported here;
+SQLAlchemy, Alembic, the chat SDKs, prompt_toolkit and the engine load inside the command
+that uses them.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
-import json
-import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-from alembic.util.exc import CommandError as AlembicError
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from bot import __version__
-from bot.adapters import console
-from bot.base.errors import ConfigError, KnowledgeError
-from bot.base.settings import Settings, parse_duration
-from bot.cli.kb import add_kb_parser, run_kb
-from bot.core.engine import Engine
-from bot.core.render import to_diagnose_json
-from bot.knowledge import load_knowledge
-from bot.knowledge.loader import default_knowledge_path
-from bot.reports.usage import build_report, render_report
-from bot.runtime.gate import release_gate
-from bot.runtime.reload import KnowledgeReloader, install_sighup, read_sources
-from bot.runtime.replicas import ReplicaSync
-from bot.runtime.service import SupportService
-from bot.store import Store, open_store
-from bot.store.db import current, downgrade, make_engine, upgrade
-from bot.store.privacy import load_or_create_salt
+from bot.cli.errors import (
+    DEBUG_HINT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    database_problem,
+    one_line,
+)
+from bot.cli.kb import add_kb_parser
+
+if TYPE_CHECKING:
+    from bot.base.settings import Settings
+    from bot.core.engine import Engine
+    from bot.runtime.service import SupportService
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
 MAX_INPUT_BYTES = 1_000_000  # a paste larger than this is not a terminal paste any more
@@ -53,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="A support bot for ZeroTier users. Runs in the terminal without chat tokens.",
     )
     parser.add_argument("--version", action="version", version=f"ztbot {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an error, print the full traceback (and log at DEBUG level in serve)",
+    )
     parser.add_argument(
         "--knowledge",
         type=Path,
@@ -116,13 +116,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ztbot` console script."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in words[: words.index("--")] if "--" in words else "--debug" in words
     try:
-        return _main(argv)
+        return _main(words)
     except BrokenPipeError:
         # The reader went away (`ztbot ask --jsonl < questions | head`): stop quietly, as
         # Unix tools do, and keep Python from complaining when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except KeyboardInterrupt:
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write("\nztbot: interrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the edge: anything unforeseen is one line unless asked for more
+        if debug:
+            traceback.print_exc()
+        else:
+            sys.stderr.write(f"ztbot: error: {one_line(exc)} ({DEBUG_HINT})\n")
+        return EXIT_FAILED
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -134,8 +147,13 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    from bot.base.errors import ConfigError, KnowledgeError  # noqa: PLC0415
+    from bot.base.settings import Settings  # noqa: PLC0415
+
     try:
         settings = Settings.from_env()
+        if args.debug:
+            settings = settings.model_copy(update={"log_level": "DEBUG"})
     except ConfigError as exc:
         sys.stderr.write(f"ztbot: {exc}\n")
         return EXIT_USAGE
@@ -148,11 +166,17 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "db":
         return _db(args, settings)
     if args.command == "kb":
+        from bot.cli.kb import run_kb  # noqa: PLC0415
+
         return run_kb(args, args.knowledge)
     if args.command == "discord":
         return _discord_sync(args, settings)
     if args.command == "report":
         return _report(args, settings)
+    from bot.core.engine import Engine  # noqa: PLC0415
+    from bot.knowledge import load_knowledge  # noqa: PLC0415
+    from bot.knowledge.loader import default_knowledge_path  # noqa: PLC0415
+
     try:
         engine = Engine(load_knowledge(args.knowledge))
     except KnowledgeError as exc:
@@ -186,6 +210,9 @@ def _config_show(settings: Settings) -> int:
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chat front ends, health and metrics until SIGTERM."""
+    import asyncio  # noqa: PLC0415
+    import logging  # noqa: PLC0415
+
     from bot.cli.serve import serve  # noqa: PLC0415
     from bot.runtime.logs import setup_logging  # noqa: PLC0415  (only the server needs these)
 
@@ -200,6 +227,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _chat(service: SupportService, path: Path) -> int:
     """A chat that follows knowledge edits: file watching, SIGHUP, /reload, other replicas."""
+    from bot.adapters import console  # noqa: PLC0415
+    from bot.runtime.gate import release_gate  # noqa: PLC0415
+    from bot.runtime.reload import KnowledgeReloader, install_sighup  # noqa: PLC0415
+    from bot.runtime.replicas import ReplicaSync  # noqa: PLC0415
+
     reloader = KnowledgeReloader(
         path, service.engine, gate=release_gate, on_swap=service.swap_engine
     )
@@ -217,6 +249,8 @@ def _chat(service: SupportService, path: Path) -> int:
 
 
 def _user() -> str:
+    import getpass  # noqa: PLC0415
+
     try:
         return getpass.getuser()
     except (OSError, KeyError):
@@ -225,6 +259,14 @@ def _user() -> str:
 
 def _service(engine: Engine, settings: Settings, path: Path) -> SupportService:
     """The service, with logging to the database when one is configured and reachable."""
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    from bot.base.settings import mask_url  # noqa: PLC0415
+    from bot.runtime.reload import read_sources  # noqa: PLC0415
+    from bot.runtime.service import SupportService  # noqa: PLC0415
+    from bot.store import open_store  # noqa: PLC0415
+    from bot.store.privacy import load_or_create_salt  # noqa: PLC0415
+
     salt = settings.secret("user_salt") or ""
     store = None
     if settings.database_url is not None:
@@ -232,21 +274,34 @@ def _service(engine: Engine, settings: Settings, path: Path) -> SupportService:
             salt = salt or load_or_create_salt(settings.data_dir)
             store = open_store(settings.database_url, capacity=settings.buffer_size)
         except (SQLAlchemyError, OSError) as exc:
-            sys.stderr.write(f"ztbot: not logging this session: database unavailable ({exc})\n")
+            problem = database_problem(exc, mask_url(settings.database_url))
+            sys.stderr.write(f"ztbot: not logging this session: {problem}\n")
     service = SupportService(engine, settings, store=store, salt=salt)
     service.knowledge_loaded("console", read_sources(path) if store is not None else None)
     return service
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
+    import json  # noqa: PLC0415
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
+
+    from alembic.util.exc import CommandError as AlembicError  # noqa: PLC0415
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+    from sqlalchemy.orm import Session  # noqa: PLC0415
+
+    from bot.base.settings import mask_url, parse_duration  # noqa: PLC0415
+    from bot.reports.usage import build_report, render_report  # noqa: PLC0415
+    from bot.store.db import make_engine, upgrade  # noqa: PLC0415
+
     if settings.database_url is None:
         return _usage("ZTBOT_DATABASE_URL is disabled: there is nothing to report")
     try:
         age = parse_duration(args.since)
     except ValueError as exc:
         return _usage(f"--since: {exc}")
-    engine = make_engine(settings.database_url)
+    engine = None
     try:
+        engine = make_engine(settings.database_url)
         upgrade(engine)
         with Session(engine) as session:
             report = build_report(
@@ -254,11 +309,13 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
                 since=datetime.now(UTC) - timedelta(seconds=age),
                 max_groups=max(1, args.groups),
             )
-    except (SQLAlchemyError, AlembicError) as exc:
-        sys.stderr.write(f"ztbot: database error: {exc.__class__.__name__}: {exc}\n")
+    except (SQLAlchemyError, AlembicError, OSError) as exc:
+        problem = database_problem(exc, mask_url(settings.database_url))
+        sys.stderr.write(f"ztbot: error: {problem}\n")
         return EXIT_USAGE
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     if args.json:
         sys.stdout.write(json.dumps(report.to_dict()) + "\n")
     else:
@@ -267,10 +324,20 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
+
+    from alembic.util.exc import CommandError as AlembicError  # noqa: PLC0415
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    from bot.base.settings import mask_url, parse_duration  # noqa: PLC0415
+    from bot.store import Store  # noqa: PLC0415
+    from bot.store.db import current, downgrade, make_engine, upgrade  # noqa: PLC0415
+
     if settings.database_url is None:
         return _usage("ZTBOT_DATABASE_URL is disabled")
-    engine = make_engine(settings.database_url)
+    engine = None
     try:
+        engine = make_engine(settings.database_url)
         if args.db_command == "upgrade":
             upgrade(engine, args.revision)
             sys.stdout.write(f"database at revision {current(engine)}\n")
@@ -291,11 +358,13 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
             store.close()
             done = ", ".join(f"{n} {table}" for table, n in counts.items())
             sys.stdout.write(f"deleted older than {cutoff:%Y-%m-%d %H:%M} UTC: {done}\n")
-    except (SQLAlchemyError, AlembicError) as exc:
-        sys.stderr.write(f"ztbot: database error: {exc.__class__.__name__}: {exc}\n")
+    except (SQLAlchemyError, AlembicError, OSError) as exc:
+        problem = database_problem(exc, mask_url(settings.database_url))
+        sys.stderr.write(f"ztbot: error: {problem}\n")
         return EXIT_USAGE
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     return EXIT_OK
 
 
@@ -316,6 +385,17 @@ def _read_limited(name: str) -> str:
 
 
 def _diagnose(engine: Engine, args: argparse.Namespace) -> int:
+    import json  # noqa: PLC0415
+
+    from bot.adapters import console  # noqa: PLC0415
+    from bot.core.render import to_diagnose_json  # noqa: PLC0415
+
+    if args.file == "-" and sys.stdin.isatty():
+        # Otherwise the command just waits, and looks hung.
+        sys.stderr.write(
+            "ztbot: paste the zerotier-cli output, then press Ctrl-D on a new line "
+            "(Ctrl-Z then Enter on Windows); or give a file: ztbot diagnose FILE\n"
+        )
     try:
         text = _read_limited(args.file)
     except OSError as exc:
@@ -330,9 +410,12 @@ def _diagnose(engine: Engine, args: argparse.Namespace) -> int:
 
 def _discord_sync(args: argparse.Namespace, settings: Settings) -> int:
     """`ztbot discord sync`: register the slash commands now, rather than on every start."""
+    import asyncio  # noqa: PLC0415
+
     import discord  # noqa: PLC0415  (only this command and the server need discord.py)
 
     from bot.adapters.discord_client import sync_commands  # noqa: PLC0415
+    from bot.base.errors import ConfigError  # noqa: PLC0415
 
     try:
         names = asyncio.run(sync_commands(settings, args.guild))
@@ -352,6 +435,8 @@ def _usage(message: str) -> int:
 
 
 def _ask(service: SupportService, args: argparse.Namespace) -> int:
+    from bot.adapters import console  # noqa: PLC0415
+
     if args.jsonl:
         if args.text:
             return _usage("--jsonl reads questions from stdin; do not pass TEXT")
