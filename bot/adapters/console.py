@@ -202,7 +202,8 @@ class _Chat:
             self.service.solved(last.turn_id, self.user)
             self.note(_thanks(last))
         else:
-            incoming = to_incoming("(not helpful)", user=self.user, conversation=self.conversation)
+            # Like the Not helpful button in Slack and Discord: a click, not a question.
+            incoming = to_incoming("", user=self.user, conversation=self.conversation)
             self.last = self.service.decline(incoming, last.turn_id)
             self.say(self.last, decline=True)
 
