@@ -89,9 +89,14 @@ def ask(
 
 
 def ask_batch(
-    service: SupportService, lines: Iterable[str], out: TextIO, user: str = "console"
+    service: SupportService,
+    lines: Iterable[str],
+    out: TextIO,
+    user: str = "console",
+    on_each: Callable[[int], None] | None = None,
 ) -> list[Reply]:
-    """Answer one question per input line, printing one JSON object per line, in order."""
+    """Answer one question per input line, printing one JSON object per line, in order;
+    `on_each(1)` after each (a progress bar)."""
     replies = []
     version = service.engine.kb.version
     for line in lines:
@@ -99,6 +104,8 @@ def ask_batch(
         reply = _handle(service, to_incoming(text, user=user, conversation=_one_shot(user)))
         out.write(json.dumps(to_json(reply, knowledge_version=version)) + "\n")
         replies.append(reply)
+        if on_each is not None:
+            on_each(1)
     out.flush()
     return replies
 

@@ -112,13 +112,15 @@ def _check(root: Path, *, strict: bool, out: TextIO) -> int:
 
 def _test(kb: KnowledgeBase, tests: Path | None, *, out: TextIO) -> int:
     from bot.base.errors import KnowledgeError  # noqa: PLC0415
+    from bot.cli.progress import progress  # noqa: PLC0415
     from bot.runtime.selftest import run_selftest  # noqa: PLC0415
 
     if tests is not None and not tests.is_file():
         sys.stderr.write(f"ztbot: error: {tests}: no such file (see --help)\n")
         return EXIT_BROKEN
     try:
-        result = run_selftest(kb, tests)
+        with progress("running every example and test case"):
+            result = run_selftest(kb, tests)
     except KnowledgeError as exc:
         for problem in exc.problems:
             sys.stderr.write(f"ztbot: {problem}\n")

@@ -290,6 +290,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
     from bot.base.settings import mask_url, parse_duration  # noqa: PLC0415
+    from bot.cli.progress import progress  # noqa: PLC0415
     from bot.reports.usage import build_report, render_report  # noqa: PLC0415
     from bot.store.db import make_engine, upgrade  # noqa: PLC0415
 
@@ -303,7 +304,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     try:
         engine = make_engine(settings.database_url)
         upgrade(engine)
-        with Session(engine) as session:
+        with Session(engine) as session, progress("reading the database"):
             report = build_report(
                 session,
                 since=datetime.now(UTC) - timedelta(seconds=age),
@@ -330,6 +331,7 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
 
     from bot.base.settings import mask_url, parse_duration  # noqa: PLC0415
+    from bot.cli.progress import progress  # noqa: PLC0415
     from bot.store import Store  # noqa: PLC0415
     from bot.store.db import current, downgrade, make_engine, upgrade  # noqa: PLC0415
 
@@ -354,7 +356,8 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
             upgrade(engine)
             cutoff = datetime.now(UTC) - timedelta(seconds=age)
             store = Store(engine)
-            counts = store.prune(cutoff)
+            with progress("deleting old turns"):
+                counts = store.prune(cutoff)
             store.close()
             done = ", ".join(f"{n} {table}" for table, n in counts.items())
             sys.stdout.write(f"deleted older than {cutoff:%Y-%m-%d %H:%M} UTC: {done}\n")
@@ -440,7 +443,12 @@ def _ask(service: SupportService, args: argparse.Namespace) -> int:
     if args.jsonl:
         if args.text:
             return _usage("--jsonl reads questions from stdin; do not pass TEXT")
-        replies = console.ask_batch(service, sys.stdin, sys.stdout, user=_user())
+        from bot.cli.progress import progress  # noqa: PLC0415
+
+        with progress("answering questions") as advance:
+            replies = console.ask_batch(
+                service, sys.stdin, sys.stdout, user=_user(), on_each=advance
+            )
         abstained = any(r.topic is None for r in replies)
         return EXIT_NOTHING if args.strict and abstained else EXIT_OK
     text = " ".join(args.text)

@@ -122,3 +122,10 @@ def test_completion_of_commands_and_topic_ids(typed: str, tab: bool, expected: l
     event = CompleteEvent(completion_requested=tab)
     found = [c.text for c in completer.get_completions(Document(typed), event)]
     assert found == expected
+
+
+def test_not_helpful_is_a_click_not_something_asked(engine: Engine) -> None:
+    shown = _chat(engine, "ping doesn't work on windows\n/bad\n/bad\n")
+    assert "What I asked:" in shown
+    asked = shown.split("What I asked:")[1].split("FAQ sections")[0]
+    assert "ping doesn't work on windows" in asked and "(not helpful)" not in asked
