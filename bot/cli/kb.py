@@ -62,7 +62,9 @@ def add_kb_parser(sub: argparse._SubParsersAction[Any]) -> None:
     search.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-_PATH_HELP = "knowledge directory or file (default: --knowledge, $ZTBOT_KNOWLEDGE or ./knowledge)"
+_PATH_HELP = (
+    "knowledge directory or file (default: --knowledge, $ZTBOT_KNOWLEDGE_DIR or ./knowledge)"
+)
 
 
 def run_kb(args: argparse.Namespace, knowledge: Path | None, out: TextIO | None = None) -> int:

@@ -120,11 +120,17 @@ def rule_roots(outputs: Sequence[ParsedOutput]) -> Iterable[Observation]:
                 "roots_direct": len(direct_roots),
                 "roots": len(roots),
                 # A table counts roots too: say they were left out of "N of M peers".
-                "not_counted": f" (the {len(roots)} roots not counted)" if roots else "",
+                "not_counted": _roots_left_out(len(roots)),
             },
             _evidence(relayed),
             _os(outputs),
         )
+
+
+def _roots_left_out(roots: int) -> str:
+    if roots == 0:
+        return ""
+    return " (the root not counted)" if roots == 1 else f" (the {roots} roots not counted)"
 
 
 def rule_node_state(outputs: Sequence[ParsedOutput]) -> Iterable[Observation]:
