@@ -7,14 +7,16 @@ import os
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Final, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
 from bot.adapters.terminal_input import Cleared
 from bot.adapters.terminal_render import Terminal, render_reply, terminal_for
 from bot.core.models import Incoming, Reply
 from bot.core.render import to_json, to_plain
-from bot.runtime.reload import KnowledgeReloader
-from bot.runtime.service import SupportService
+
+if TYPE_CHECKING:  # types only: `ztbot ask` must not pay for the file watcher at start-up
+    from bot.runtime.reload import KnowledgeReloader
+    from bot.runtime.service import SupportService
 
 COMMUNITY_URL = "https://discuss.zerotier.com"
 _CHAT_HELP = """\

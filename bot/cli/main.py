@@ -259,17 +259,17 @@ def _user() -> str:
 
 def _service(engine: Engine, settings: Settings, path: Path) -> SupportService:
     """The service, with logging to the database when one is configured and reachable."""
-    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
-
-    from bot.base.settings import mask_url  # noqa: PLC0415
-    from bot.runtime.reload import read_sources  # noqa: PLC0415
     from bot.runtime.service import SupportService  # noqa: PLC0415
-    from bot.store import open_store  # noqa: PLC0415
-    from bot.store.privacy import load_or_create_salt  # noqa: PLC0415
 
     salt = settings.secret("user_salt") or ""
     store = None
     if settings.database_url is not None:
+        from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+        from bot.base.settings import mask_url  # noqa: PLC0415
+        from bot.store import open_store  # noqa: PLC0415
+        from bot.store.privacy import load_or_create_salt  # noqa: PLC0415
+
         try:
             salt = salt or load_or_create_salt(settings.data_dir)
             store = open_store(settings.database_url, capacity=settings.buffer_size)
@@ -277,7 +277,12 @@ def _service(engine: Engine, settings: Settings, path: Path) -> SupportService:
             problem = database_problem(exc, mask_url(settings.database_url))
             sys.stderr.write(f"ztbot: not logging this session: {problem}\n")
     service = SupportService(engine, settings, store=store, salt=salt)
-    service.knowledge_loaded("console", read_sources(path) if store is not None else None)
+    sources = None
+    if store is not None:
+        from bot.runtime.reload import read_sources  # noqa: PLC0415  (watchfiles: only then)
+
+        sources = read_sources(path)
+    service.knowledge_loaded("console", sources)
     return service
 
 
