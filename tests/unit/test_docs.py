@@ -33,7 +33,9 @@ def _anchors(path: Path) -> set[str]:
 
 
 def test_readme_fits_on_a_few_screens() -> None:
-    assert len(README.read_text(encoding="utf-8").splitlines()) <= 200
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 200
+    assert "## Contents" in text  # a table of contents, with links checked below
 
 
 def test_readme_keeps_the_two_commands() -> None:
