@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, TextIO
 
 from bot.core.models import Reply
-from bot.core.render import to_markdown, to_plain
+from bot.core.render import markdown_to_plain, to_markdown, to_plain
 
 if TYPE_CHECKING:  # rich loads only when a terminal is there to draw on
     from rich.console import Console
@@ -59,8 +59,6 @@ def terminal_for(out: TextIO, env: dict[str, str] | None = None) -> Terminal:
 def render_text(markdown: str, term: Terminal) -> str:
     """`markdown` (the Markdown replies use) as the text to write on `term`."""
     if not term.styled:
-        from bot.core.render import markdown_to_plain  # noqa: PLC0415
-
         return markdown_to_plain(markdown)
     console = _console(term)
     with console.capture() as captured:
