@@ -48,6 +48,7 @@ from bot.base.settings import Settings
 from bot.core.engine import Engine
 from bot.knowledge import load_knowledge
 from bot.runtime.admin import AdminActions
+from bot.runtime.frontdesk import FrontDesk
 from bot.runtime.ratelimit import RateLimiter
 from bot.runtime.service import SupportService
 from bot.store import open_store
@@ -182,7 +183,11 @@ async def run(count: int, concurrency: int, logging_on: bool) -> None:
     engine = Engine(load_knowledge(DEFAULT_KNOWLEDGE))
     store = open_store(db) if db is not None else None
     service = SupportService(engine, settings, store=store, salt="bench")
-    front = SlackFrontEnd(settings, service, AdminActions(service, None), RateLimiter(0, 60.0))
+    front = SlackFrontEnd(
+        settings,
+        FrontDesk(service, RateLimiter(0, 60.0), settings),
+        AdminActions(service.store, None),
+    )
     await front.start()
     where = "SQLite logging on" if db is not None else "no database (ZTBOT_DATABASE_URL=none)"
     print(

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
 from bot.adapters.terminal_input import Cleared
-from bot.adapters.terminal_render import Terminal, render_reply, terminal_for
+from bot.adapters.terminal_render import Terminal, render_reply, render_text, terminal_for
 from bot.core.models import Incoming, Reply
 from bot.core.render import to_json, to_plain
 
 if TYPE_CHECKING:  # types only: `ztbot ask` must not pay for the file watcher at start-up
+    from bot.runtime.frontdesk import FrontDesk, Outcome
     from bot.runtime.reload import KnowledgeReloader
     from bot.runtime.service import SupportService
 
@@ -83,7 +86,7 @@ def ask(
 ) -> Reply:
     """Answer one question and print it."""
     reply = _handle(service, to_incoming(text, user=user, conversation=_one_shot(user)))
-    version = service.engine.kb.version
+    version = service.knowledge.version
     shown = render_reply(reply, terminal_for(out))
     out.write(json.dumps(to_json(reply, knowledge_version=version)) if as_json else shown)
     out.write("\n")
@@ -100,7 +103,7 @@ def ask_batch(
     """Answer one question per input line, printing one JSON object per line, in order;
     `on_each(1)` after each (a progress bar)."""
     replies = []
-    version = service.engine.kb.version
+    version = service.knowledge.version
     for line in lines:
         text = line.rstrip("\r\n")
         reply = _handle(service, to_incoming(text, user=user, conversation=_one_shot(user)))
@@ -119,9 +122,11 @@ def _history_file() -> Path:
     return Path(base) / "chat_history"
 
 
-def _turn(service: SupportService, text: str, *, user: str, conversation: str) -> Reply:
-    """Hand one chat message to the service: the one place the chat talks to it."""
-    return _handle(service, to_incoming(text, user=user, conversation=conversation))
+def _turn(
+    desk: FrontDesk, runner: asyncio.Runner, text: str, *, user: str, conversation: str
+) -> Outcome:
+    """Hand one chat message to the front desk: the one place the chat talks to it."""
+    return runner.run(desk.message(to_incoming(text, user=user, conversation=conversation)))
 
 
 _COMMANDS: Final = (
@@ -135,21 +140,26 @@ class _Chat:
 
     def __init__(
         self,
-        service: SupportService,
+        desk: FrontDesk,
+        runner: asyncio.Runner,
         *,
         user: str,
         out: TextIO,
         term: Terminal,
         reloader: KnowledgeReloader | None,
     ) -> None:
-        self.service, self.user, self.out, self.term = service, user, out, term
+        self.desk, self.runner, self.service = desk, runner, desk.service
+        self.user, self.out, self.term = user, out, term
         self.reloader = reloader
         # One conversation per terminal user: its context survives a restart until it idles.
         self.conversation = f"console:chat:{user}"
         self.last: Reply | None = None
 
-    def say(self, reply: Reply, *, decline: bool = False) -> None:
-        body = render_decline(reply) if decline else render_reply(reply, self.term)
+    def say(self, reply: Reply) -> None:
+        body = render_decline(reply) if reply.escalation else render_reply(reply, self.term)
+        self.say_text(body)
+
+    def say_text(self, body: str) -> None:
         if self.term.styled:  # the reply on lines of its own, wrapped to the terminal
             self.out.write(f"ztbot>\n{body}\n\n")
         else:
@@ -168,15 +178,26 @@ class _Chat:
         if command:
             self.command(command, text)
             return True
-        self.last = _turn(self.service, text, user=self.user, conversation=self.conversation)
-        self.say(self.last)
+        outcome = _turn(
+            self.desk, self.runner, text, user=self.user, conversation=self.conversation
+        )
+        self.said(outcome)
         return True
+
+    def said(self, outcome: Outcome) -> None:
+        """Print what the desk decided: the reply, and any note for this user."""
+        if outcome.reply is not None:
+            self.last = outcome.reply
+            self.say(outcome.reply)
+        for note in (outcome.private, outcome.notice):
+            if note:
+                self.say_text(render_text(note, self.term))
 
     def command(self, command: str, text: str) -> None:
         if command in {"/help", "/?"}:
             self.note(_CHAT_HELP)
         elif command == "/topics":
-            topics = self.service.engine.kb.topics
+            topics = self.service.knowledge.topics
             self.note("\n".join(f"  {t.id:28} {t.title}" for t in topics))
         elif command == "/show":
             self.show(text.split()[1:])
@@ -207,26 +228,28 @@ class _Chat:
         last = self.last
         if last is None or last.turn_id is None:
             self.note("(nothing to rate yet)")
-        elif good:
-            self.service.solved(last.turn_id, self.user)
-            self.note(_thanks(last))
-        else:
-            # Like the Not helpful button in Slack and Discord: a click, not a question.
-            incoming = to_incoming("", user=self.user, conversation=self.conversation)
-            self.last = self.service.decline(incoming, last.turn_id)
-            self.say(self.last, decline=True)
+            return
+        # Like the buttons in Slack and Discord: a click, not a question.
+        where = to_incoming("", user=self.user, conversation=self.conversation)
+        outcome = self.runner.run(self.desk.feedback(where, last.turn_id, helpful=good))
+        if good and outcome.notice and not _answered(last):
+            # Nothing was answered: "glad that helped" would be odd.
+            outcome = replace(outcome, notice=UNANSWERED_SOLVED)
+        self.said(outcome)
 
 
-def _thanks(reply: Reply) -> str:
-    """The acknowledgement of /good, true to what the last reply was."""
-    if reply.topic is None and not reply.findings:
-        # Nothing was answered: thanking for the answer would be odd.
-        return "(glad it's solved; noted that the FAQ had no answer for this one)"
-    return "(thanks, noted)"
+UNANSWERED_SOLVED: Final = (
+    "Glad it's solved. I had no answer for that one: it is noted for the FAQ."
+)
+
+
+def _answered(reply: Reply) -> bool:
+    """Whether a reply gave an answer (a topic, or findings), not an "I don't know"."""
+    return reply.topic is not None or bool(reply.findings)
 
 
 def chat(
-    service: SupportService,
+    desk: FrontDesk,
     *,
     inp: TextIO,
     out: TextIO,
@@ -238,9 +261,22 @@ def chat(
     In a terminal a message is what is sent with Enter (a paste stays one message); from a
     pipe or file every line is a message of its own.
     """
+    with asyncio.Runner() as runner:
+        return _chat(desk, runner, inp=inp, out=out, user=user, reloader=reloader)
+
+
+def _chat(
+    desk: FrontDesk,
+    runner: asyncio.Runner,
+    *,
+    inp: TextIO,
+    out: TextIO,
+    user: str,
+    reloader: KnowledgeReloader | None,
+) -> int:
     interactive = inp.isatty() and out.isatty()
-    session = _Chat(service, user=user, out=out, term=terminal_for(out), reloader=reloader)
-    read = _prompt_reader(service) if interactive else _line_reader(inp)
+    session = _Chat(desk, runner, user=user, out=out, term=terminal_for(out), reloader=reloader)
+    read = _prompt_reader(desk.service) if interactive else _line_reader(inp)
     if interactive:
         out.write("ztbot: ask a ZeroTier question or paste zerotier-cli output.\n")
         out.write("/help for help, Ctrl-D to leave.\n")
@@ -282,7 +318,7 @@ def _prompt_reader(service: SupportService) -> Callable[[], str | None]:
     )
 
     completer = commands_and_topics(
-        _COMMANDS, lambda: (t.id for t in service.engine.kb.topics), takes_topic=("/show",)
+        _COMMANDS, lambda: (t.id for t in service.knowledge.topics), takes_topic=("/show",)
     )
     session = prompt_session(_history_file(), completer)
     return lambda: read_message(session)

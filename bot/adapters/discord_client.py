@@ -17,9 +17,7 @@ import asyncio
 import contextlib
 import logging
 import re
-import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
@@ -45,22 +43,27 @@ from bot.adapters.discord_incoming import (
     ChannelKind,
     MessageFacts,
     channel_key,
-    in_channel,
     is_addressed,
-    is_text_file,
     jump_url,
-    thread_name,
     to_incoming,
-    wants_attachment,
 )
-from bot.base.errors import ConfigError, UserFacingError
-from bot.base.secrets import mask_secrets
+from bot.base.errors import ConfigError
 from bot.base.settings import Settings
 from bot.core.handover import escalation_markdown
 from bot.core.models import Attachment, Incoming, Reply
 from bot.runtime.admin import AdminActions
-from bot.runtime.ratelimit import RateLimiter
-from bot.runtime.service import SupportService
+from bot.runtime.frontdesk import (
+    HANDOVER_FAILED,
+    HANDOVER_POSTED,
+    MAX_FILES,
+    FrontDesk,
+    HandOver,
+    Outcome,
+    echo,
+    file_verdict,
+    thread_title,
+    wants_feedback,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +126,7 @@ class ZtClient(discord.AutoShardedClient):
         self.frontend = frontend
         self.tree = app_commands.CommandTree(self)
         add_commands(self.tree)
+        _harden(self._connection.parsers)
 
     async def setup_hook(self) -> None:
         """Register the persistent buttons, so clicks on old messages are handled too."""
@@ -132,6 +136,32 @@ class ZtClient(discord.AutoShardedClient):
         """Every message the gateway delivers; the front end decides whether to answer."""
         if self.frontend is not None:
             await self.frontend.on_message(message)
+
+
+def _harden(parsers: dict[str, Callable[[Any], None]]) -> None:
+    """Make one malformed gateway event cost only itself.
+
+    discord.py calls these parsers from its gateway reader; an exception there (a KeyError on
+    a field Discord or a proxy left out) ends the connection for good. Each is wrapped so the
+    event is logged in one line and dropped, and the connection stays up.
+    """
+    for event, parse in list(parsers.items()):
+        if getattr(parse, "__ztbot_safe__", False):
+            continue
+
+        def safe(data: Any, _parse: Callable[[Any], None] = parse, _event: str = event) -> None:
+            try:
+                _parse(data)
+            except Exception as exc:
+                log.warning(
+                    "discord: dropped a malformed %s event (%s: %s)",
+                    _event,
+                    type(exc).__name__,
+                    str(exc)[:200].replace("\n", " "),
+                )
+
+        safe.__ztbot_safe__ = True  # type: ignore[attr-defined]
+        parsers[event] = safe
 
 
 def _frontend(interaction: Inter) -> DiscordFrontEnd:
@@ -187,7 +217,7 @@ class DiagnoseModal(discord.ui.Modal, title="Diagnose zerotier-cli output"):
     """The `/zt diagnose` form: one large box to paste output into."""
 
     output: discord.ui.TextInput[DiagnoseModal] = discord.ui.TextInput(
-        label="Output of zerotier-cli (info, peers, listnetworks)",
+        label="zerotier-cli output (info, peers...)",
         style=discord.TextStyle.paragraph,
         placeholder="200 listnetworks ...",
         max_length=MODAL_TEXT_MAX,
@@ -233,7 +263,7 @@ class SolvedButton(
 
     async def callback(self, interaction: Inter) -> None:
         """Record the vote and mark the conversation resolved."""
-        await _frontend(interaction).click_solved(interaction, self.turn)
+        await _frontend(interaction).click_feedback(interaction, self.turn, helpful=True)
 
 
 class UnhelpfulButton(
@@ -255,7 +285,7 @@ class UnhelpfulButton(
 
     async def callback(self, interaction: Inter) -> None:
         """Decline the answer."""
-        await _frontend(interaction).click_unhelpful(interaction, self.turn)
+        await _frontend(interaction).click_feedback(interaction, self.turn, helpful=False)
 
 
 class PickButton(
@@ -332,9 +362,13 @@ def facts_of(message: discord.Message, bot_id: int) -> MessageFacts:
     elif isinstance(channel, discord.TextChannel):
         kind = "text"
     mentions = {u.id for u in message.mentions} | set(message.raw_mentions)
+    content = message.content
+    if kind == "forum_post" and message.id == channel.id and isinstance(channel, discord.Thread):
+        # A forum post's title is part of the question ("ping fails on windows" + "help pls").
+        content = f"{channel.name}\n{content}"
     return MessageFacts(
         id=message.id,
-        content=message.content,
+        content=content,
         author_id=message.author.id,
         author_is_bot=message.author.bot or message.webhook_id is not None,
         bot_id=bot_id,
@@ -355,16 +389,14 @@ class DiscordFrontEnd:
     def __init__(
         self,
         settings: Settings,
-        service: SupportService,
+        desk: FrontDesk,
         admin: AdminActions,
-        limiter: RateLimiter,
         *,
         client: ZtClient | None = None,
     ) -> None:
         self.settings = settings
-        self.service = service
+        self.desk = desk
         self.admin = admin
-        self.limiter = limiter
         self.client = client or ZtClient(settings)
         self.client.frontend = self
         self._support = frozenset(settings.discord_support_channels)
@@ -373,10 +405,6 @@ class DiscordFrontEnd:
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        self._told: dict[str, float] = {}  # users told they are rate limited, until when
-        # Message ids taken recently: a replay after a reconnect must not open a second thread
-        # (the service also drops redelivered events, across restarts, via the store).
-        self._seen: OrderedDict[int, None] = OrderedDict()
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -444,67 +472,57 @@ class DiscordFrontEnd:
         if self._closing or me is None:
             return
         facts = facts_of(message, me.id)
-        if not is_addressed(facts, self._support) or self._seen_before(message.id):
+        if not is_addressed(facts, self._support):
             return
         async with self._busy():
             try:
                 await self._answer_message(message, facts)
             except discord.HTTPException as exc:
                 _log_http("answering a message", exc)
-            except UserFacingError as exc:
-                with contextlib.suppress(discord.HTTPException):
-                    await message.channel.send(str(exc), allowed_mentions=_NO_MENTIONS)
             except Exception:
                 log.exception("discord: failed to answer message %s", message.id)
                 with contextlib.suppress(discord.HTTPException):
                     await message.channel.send(_APOLOGY, allowed_mentions=_NO_MENTIONS)
 
-    def _seen_before(self, message_id: int) -> bool:
-        """True for a message already taken (a replay after a reconnect); remembers it."""
-        if message_id in self._seen:
-            return True
-        self._seen[message_id] = None
-        while len(self._seen) > SEEN_MESSAGES:
-            self._seen.popitem(last=False)
-        return False
-
     async def _answer_message(self, message: discord.Message, facts: MessageFacts) -> None:
-        key = f"{PLATFORM}:{message.author.id}"
-        if not self.limiter.allow(key):
-            await self._slow_down(message, key)
-            return
         files, skipped = await self._attachments(message)
         incoming = to_incoming(replace(facts, attachments=files), self._support)
         if incoming is None:
+            return
+        addressed = facts.channel_kind == "dm" or facts.bot_id in facts.mentions
+        outcome = await self.desk.message(incoming, addressed=addressed, skipped=skipped)
+        if outcome.private:
+            await message.reply(
+                outcome.private, mention_author=False, allowed_mentions=_NO_MENTIONS
+            )
+        if outcome.reply is None:
             return
         target: discord.abc.Messageable = message.channel
         reference: discord.Message | None = message if facts.channel_kind == "dm" else None
         if incoming.thread == str(message.id) and isinstance(message.channel, discord.TextChannel):
             try:
                 target = await message.create_thread(
-                    name=thread_name(incoming.text), auto_archive_duration=1440
+                    name=thread_title(incoming.text), auto_archive_duration=1440
                 )
             except discord.HTTPException as exc:
                 _log_http("creating a thread", exc)
-                incoming, reference = in_channel(incoming), message
-        reply = await asyncio.to_thread(self.service.handle, incoming)
-        if reply is None:
-            return  # a redelivered message that was already answered
-        await self._send(target, reply, reference=reference, skipped=skipped)
-        if is_secret_leak(reply):
+                reference = message
+        await self._send(target, outcome.reply, reference=reference)
+        if is_secret_leak(outcome.reply):
             await self._remove_secret(message, target)
 
     async def _attachments(
         self, message: discord.Message
     ) -> tuple[tuple[Attachment, ...], list[str]]:
-        """Fetch `.txt` / `.log` attachments within the size limit; name those skipped."""
+        """Fetch the attachments the front desk reads; name those skipped."""
         limit = self.settings.max_attachment_bytes
         files: list[Attachment] = []
         skipped: list[str] = []
-        for attachment in message.attachments:
-            if not is_text_file(attachment.filename):
+        for attachment in message.attachments[:MAX_FILES]:
+            verdict = file_verdict(attachment.filename, attachment.size, limit)
+            if verdict == "not_text":
                 continue
-            if not wants_attachment(attachment.filename, attachment.size, limit):
+            if verdict == "too_big":
                 skipped.append(attachment.filename)
                 continue
             try:
@@ -522,14 +540,8 @@ class DiscordFrontEnd:
         reply: Reply,
         *,
         reference: discord.Message | None = None,
-        skipped: Sequence[str] = (),
     ) -> None:
-        messages = render(reply)
-        if skipped:
-            limit = self.settings.max_attachment_bytes
-            note = f"I skipped {', '.join(skipped)} (over {limit:,} bytes or unreadable)."
-            messages[0] = replace(messages[0], content=clip(note, 2000))
-        for i, out in enumerate(messages):
+        for i, out in enumerate(render(reply, feedback=wants_feedback(reply))):
             kwargs = _send_kwargs(out)
             if i == 0 and reference is not None:
                 kwargs["reference"] = reference
@@ -556,21 +568,6 @@ class DiscordFrontEnd:
             secret_warning(str(message.author.id), deleted), allowed_mentions=_USERS_ONLY
         )
 
-    async def _slow_down(self, message: discord.Message, key: str) -> None:
-        """Tell a rate-limited user once per window when they may ask again."""
-        now = time.monotonic()
-        wait = self.limiter.retry_after(key)
-        log.info("discord: rate limited user %s for %.0f s", message.author.id, wait)
-        if self._told.get(key, 0.0) > now:
-            return
-        self._told[key] = now + wait
-        if len(self._told) > 10_000:
-            self._told = {k: v for k, v in self._told.items() if v > now}
-        await message.reply(
-            f"You're asking faster than I can keep up; please try again in {wait:.0f} s.",
-            mention_author=False,
-        )
-
     # --- slash commands -------------------------------------------------------------------
 
     def _interaction_incoming(self, interaction: Inter, text: str, channel_id: int) -> Incoming:
@@ -590,59 +587,46 @@ class DiscordFrontEnd:
             thread=str(channel_id) if isinstance(channel, discord.Thread) or parent else None,
         )
 
-    async def _limited(self, interaction: Inter) -> bool:
-        key = f"{PLATFORM}:{interaction.user.id}"
-        if self.limiter.allow(key):
-            return False
-        wait = self.limiter.retry_after(key)
-        log.info("discord: rate limited user %s for %.0f s", interaction.user.id, wait)
-        await interaction.response.send_message(
-            f"You're asking faster than I can keep up; please try again in {wait:.0f} s.",
-            ephemeral=True,
-        )
-        return True
-
     async def slash_ask(self, interaction: Inter, question: str) -> None:
         """`/zt ask`: the question is shown in the channel, the answer goes into a thread."""
-        echo = f"{interaction.user.mention} asked: {mask_secrets(question)}"
-        await self._slash(interaction, question, echo)
+        quoted = discord.utils.escape_mentions(discord.utils.escape_markdown(echo(question)))
+        await self._slash(interaction, question, f"{interaction.user.mention} asked: {quoted}")
 
     async def slash_diagnose(self, interaction: Inter, text: str) -> None:
         """The `/zt diagnose` form was submitted: the paste itself is never echoed."""
-        echo = f"{interaction.user.mention} shared zerotier-cli output for a diagnosis."
-        await self._slash(interaction, text, echo, name="Diagnosis")
+        echoed = f"{interaction.user.mention} shared zerotier-cli output for a diagnosis."
+        await self._slash(interaction, text, echoed, name="Diagnosis")
 
     async def slash_help(self, interaction: Inter) -> None:
-        """`/zt help`, shown only to the user who asked."""
+        """`/zt help`, shown only to the user who asked (acknowledged before any work)."""
         async with self._handling(interaction, "/zt help"):
+            await interaction.response.defer(ephemeral=True, thinking=True)
             assert interaction.channel_id is not None
-            incoming = self._interaction_incoming(interaction, "help", interaction.channel_id)
-            reply = await asyncio.to_thread(self.service.handle, incoming)
-            if reply is None:
-                return
-            out = render(reply)[0]
-            kwargs = _send_kwargs(replace(out, buttons=()))
-            await interaction.response.send_message(ephemeral=True, **kwargs)
+            where = self._interaction_incoming(interaction, "help", interaction.channel_id)
+            outcome = await self.desk.help(where)
+            if outcome.reply is not None:
+                for out in render(outcome.reply):
+                    await interaction.followup.send(ephemeral=True, **_send_kwargs(out))
 
-    async def _slash(self, interaction: Inter, text: str, echo: str, name: str = "") -> None:
-        if self._closing or await self._limited(interaction):
+    async def _slash(self, interaction: Inter, text: str, echoed: str, name: str = "") -> None:
+        if self._closing:
             return
         async with self._handling(interaction, "a slash command"):
-            await self._slash_answer(interaction, text, echo, name or thread_name(text))
+            await self._slash_answer(interaction, text, echoed, name or thread_title(text))
 
-    async def _slash_answer(self, interaction: Inter, text: str, echo: str, name: str) -> None:
+    async def _slash_answer(self, interaction: Inter, text: str, echoed: str, name: str) -> None:
         channel = interaction.channel
         assert interaction.channel_id is not None
+        incoming = self._interaction_incoming(interaction, text, interaction.channel_id)
+        target: discord.abc.Messageable | None = None
         if isinstance(channel, discord.TextChannel):
             # Answer the interaction at once with the question, then open a thread on it:
             # the thread's id is the message's id, and the thread is the conversation.
             sent = await interaction.response.send_message(
-                clip(echo, 2000), allowed_mentions=_NO_MENTIONS
+                clip(echoed, 2000), allowed_mentions=_NO_MENTIONS
             )
             message_id = sent.message_id
             assert message_id is not None
-            target: discord.abc.Messageable = channel
-            incoming = self._interaction_incoming(interaction, text, channel.id)
             try:
                 target = await channel.create_thread(
                     name=name, message=discord.Object(message_id), auto_archive_duration=1440
@@ -654,19 +638,26 @@ class DiscordFrontEnd:
                 )
             except discord.HTTPException as exc:
                 _log_http("creating a thread", exc)
-            reply = await asyncio.to_thread(self.service.handle, incoming)
-            if reply is not None:
-                await self._send(target, reply)
+        else:
+            # In a thread, a forum post or a DM the answer goes right there.
+            await interaction.response.defer(thinking=True)
+        outcome = await self.desk.message(incoming)
+        if outcome.private:
+            await interaction.followup.send(outcome.private, ephemeral=True)
+        if outcome.reply is None:
             return
-        # In a thread, a forum post or a DM the answer goes right there.
-        await interaction.response.defer(thinking=True)
-        incoming = self._interaction_incoming(interaction, text, interaction.channel_id)
-        reply = await asyncio.to_thread(self.service.handle, incoming)
-        if reply is not None:
-            await self._followup(interaction, reply)
+        if target is not None:
+            try:
+                await self._send(target, outcome.reply)
+                return
+            except discord.Forbidden as exc:
+                # The bot may not post in the thread: an interaction follow-up needs no
+                # channel permission, so the user still gets the answer.
+                _log_http("posting the answer", exc)
+        await self._followup(interaction, outcome.reply)
 
     async def _followup(self, interaction: Inter, reply: Reply) -> None:
-        for out in render(reply):
+        for out in render(reply, feedback=wants_feedback(reply)):
             await interaction.followup.send(**_send_kwargs(out))
 
     @contextlib.asynccontextmanager
@@ -677,8 +668,6 @@ class DiscordFrontEnd:
                 yield
             except discord.HTTPException as exc:
                 _log_http(doing, exc)
-            except UserFacingError as exc:
-                await self._tell(interaction, str(exc))
             except Exception:
                 log.exception("discord: %s failed (interaction %s)", doing, interaction.id)
                 await self._tell(interaction, _APOLOGY)
@@ -701,6 +690,11 @@ class DiscordFrontEnd:
         role = self.settings.discord_admin_role
         roles = getattr(interaction.user, "roles", ())
         return role is not None and any(str(r.id) == role or r.name == role for r in roles)
+
+    def is_moderator(self, interaction: Inter) -> bool:
+        """May press Solved / Not helpful on anyone's question: admins and message managers."""
+        perms = interaction.permissions
+        return self.is_admin(interaction) or perms.manage_messages or perms.manage_threads
 
     async def slash_admin(self, interaction: Inter, command: str) -> None:
         """`/zt-admin reload|report`, for admins only; the answer is shown only to them."""
@@ -726,19 +720,53 @@ class DiscordFrontEnd:
 
     # --- buttons --------------------------------------------------------------------------
 
-    async def click_solved(self, interaction: Inter, turn: str) -> None:
-        """Solved: thank the user, record it, and mark the thread or post resolved."""
-        async with self._handling(interaction, "the Solved button"):
-            await asyncio.to_thread(self.service.solved, turn, str(interaction.user.id))
-            log.info("discord: turn %s marked solved by %s", turn, interaction.user.id)
-            await interaction.response.send_message(
-                f"✅ Marked as solved by {interaction.user.mention}. Glad it works!",
+    async def click_feedback(self, interaction: Inter, turn: str, *, helpful: bool) -> None:
+        """Solved / Not helpful on one of the bot's replies."""
+        async with self._handling(interaction, "a feedback button"):
+            # Acknowledge first (a silent update of the clicked message): answers can take time.
+            await interaction.response.defer()
+            assert interaction.channel_id is not None
+            where = self._interaction_incoming(interaction, "", interaction.channel_id)
+            outcome = await self.desk.feedback(
+                where, turn, helpful=helpful, moderator=self.is_moderator(interaction)
+            )
+            await self._deliver_click(interaction, outcome)
+
+    async def click_pick(self, interaction: Inter, turn: str, n: int) -> None:
+        """A "did you mean" button: choice n of the reply that offered it."""
+        if self._closing:
+            return
+        async with self._handling(interaction, "a choice button"):
+            await interaction.response.defer()
+            assert interaction.channel_id is not None
+            where = self._interaction_incoming(interaction, "", interaction.channel_id)
+            await self._deliver_click(interaction, await self.desk.pick(where, turn, n))
+
+    async def _deliver_click(self, interaction: Inter, outcome: Outcome) -> None:
+        """Do what the front desk decided about a click (already acknowledged)."""
+        if outcome.private:
+            await interaction.followup.send(outcome.private, ephemeral=True)
+        if outcome.close is not None:
+            # The clicked reply's buttons are spent: remove them so nobody votes twice.
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.edit_original_response(view=None)
+        if outcome.reply is not None:
+            await self._followup(interaction, outcome.reply)
+        if outcome.notice:
+            await interaction.followup.send(
+                f"✅ {outcome.notice}" if outcome.resolved else outcome.notice,
                 allowed_mentions=_NO_MENTIONS,
             )
+        if outcome.resolved:
             try:
                 await self._mark_resolved(interaction)
             except discord.HTTPException as exc:
                 _log_http("marking the conversation solved", exc)
+        if outcome.handover is not None:
+            posted = await self._escalate(interaction, outcome.handover)
+            await interaction.followup.send(
+                HANDOVER_POSTED if posted else HANDOVER_FAILED, allowed_mentions=_NO_MENTIONS
+            )
 
     async def _mark_resolved(self, interaction: Inter) -> None:
         """The native "resolved": a forum tag, else a ✅ title (threads are also archived)."""
@@ -761,28 +789,15 @@ class DiscordFrontEnd:
         elif interaction.message is not None:
             await interaction.message.add_reaction("✅")
 
-    async def click_unhelpful(self, interaction: Inter, turn: str) -> None:
-        """Not helpful: offer the next topics, the second time hand over to people."""
-        async with self._handling(interaction, "the Not helpful button"):
-            await interaction.response.defer(thinking=True)
-            assert interaction.channel_id is not None
-            incoming = self._interaction_incoming(interaction, "", interaction.channel_id)
-            reply = await asyncio.to_thread(self.service.decline, incoming, turn)
-            if reply.kind == "escalate" and reply.escalation is not None:
-                alerted = await self._escalate(interaction, reply)
-                text = f"{reply.body}\n\n{alerted}"
-                for part in text_messages(text):
-                    await interaction.followup.send(part, allowed_mentions=_NO_MENTIONS)
-                return
-            await self._followup(interaction, reply)
-
-    async def _escalate(self, interaction: Inter, reply: Reply) -> str:
-        """Post the hand-over summary; returns what to tell the user about who was alerted."""
-        assert reply.escalation is not None and interaction.channel_id is not None
-        role = _snowflake(self.settings.discord_escalation_role)
-        where = _snowflake(self.settings.discord_escalation_channel)
+    async def _escalate(self, interaction: Inter, handover: HandOver) -> bool:
+        """Post the hand-over summary where the support people are; False when it failed."""
+        assert interaction.channel_id is not None
+        role = _snowflake(handover.group)
+        where = _snowflake(handover.channel)
         link = jump_url(interaction.guild_id, interaction.channel_id)
-        summary = escalation_markdown(reply.escalation, who=interaction.user.mention, link=link)
+        summary = escalation_markdown(
+            handover.escalation, who=f"<@{handover.escalation.user}>", link=link
+        )
         mentions = discord.AllowedMentions(
             everyone=False, users=False, roles=[discord.Object(role)] if role else False
         )
@@ -792,30 +807,16 @@ class DiscordFrontEnd:
                 target = self.client.get_channel(where) or await self.client.fetch_channel(where)
             if not isinstance(target, discord.abc.Messageable):
                 raise TypeError(f"cannot post in {type(target).__name__}")
-            for part in escalation_text(reply.escalation, summary, str(role) if role else None):
+            for part in escalation_text(handover.escalation, summary, str(role) if role else None):
                 await target.send(part, allowed_mentions=mentions)
         except (discord.HTTPException, TypeError) as exc:
             if isinstance(exc, discord.HTTPException):
                 _log_http("posting the hand-over", exc)
             else:
                 log.warning("discord: hand-over not posted: %s", exc)
-            return "I couldn't alert the support team automatically; please ask a moderator."
+            return False
         log.info("discord: escalated conversation of user %s", interaction.user.id)
-        who = f"<@&{role}>" if role else "the support team"
-        return f"I've alerted {who}" + (f" in <#{where}>." if where else ".")
-
-    async def click_pick(self, interaction: Inter, turn: str, n: int) -> None:
-        """A "did you mean" button: answer as if the user typed its number."""
-        if self._closing or await self._limited(interaction):
-            return
-        async with self._handling(interaction, "a choice button"):
-            await interaction.response.defer(thinking=True)
-            assert interaction.channel_id is not None
-            incoming = self._interaction_incoming(interaction, str(n), interaction.channel_id)
-            reply = await asyncio.to_thread(self.service.handle, incoming)
-            log.info("discord: choice %d of turn %s picked", n, turn)
-            if reply is not None:
-                await self._followup(interaction, reply)
+        return True
 
 
 def _snowflake(value: str | None) -> int | None:

@@ -40,7 +40,7 @@ COLOURS: Final = {
 ERROR_COLOUR: Final = 0xED4245
 _ICON: Final = {"error": "🔴", "warning": "🟡", "info": "🔵"}
 _FENCE_LINE: Final = re.compile(r"^\s*```")
-_FEEDBACK_KINDS: Final = frozenset({"answer", "diagnosis"})
+_SOLVABLE_KINDS: Final = frozenset({"answer", "diagnosis"})  # "Solved" makes sense on these
 _MORE: Final = "…"
 _FENCE_ROOM: Final = 40  # room kept in a piece to reopen and close a cut code fence
 
@@ -137,8 +137,9 @@ def embed_size(embed: dict[str, Any]) -> int:
     return total
 
 
-def render(reply: Reply) -> list[Outgoing]:
-    """The reply as one or more messages; the buttons go on the last one."""
+def render(reply: Reply, *, feedback: bool = False) -> list[Outgoing]:
+    """The reply as one or more messages; the buttons go on the last one (Solved / Not helpful
+    only when `feedback`: the front desk decides which replies can be judged)."""
     colour = COLOURS.get(reply.kind, COLOURS["answer"])
     if any(f.severity == "error" for f in reply.findings):
         colour = ERROR_COLOUR
@@ -148,6 +149,8 @@ def render(reply: Reply) -> list[Outgoing]:
         embed: dict[str, Any] = {"type": "rich", "description": chunk, "color": colour}
         if i == 0 and reply.heading:
             embed["title"] = clip(reply.heading, TITLE_MAX)
+            if reply.link is not None:
+                embed["url"] = reply.link.url  # the title opens the FAQ section
         embeds.append(embed)
     footer = _footer(reply)
     fields = _finding_fields(reply)
@@ -160,14 +163,14 @@ def render(reply: Reply) -> list[Outgoing]:
     if footer:
         embeds[-1]["footer"] = {"text": clip(footer, FOOTER_BUDGET)}
     messages = [Outgoing(embeds=tuple(group)) for group in _pack(embeds)]
-    buttons = tuple(buttons_for(reply))
+    buttons = tuple(buttons_for(reply, feedback=feedback))
     last = messages[-1]
     messages[-1] = Outgoing(content=last.content, embeds=last.embeds, buttons=buttons)
     return messages
 
 
-def buttons_for(reply: Reply) -> list[Button]:
-    """ "Did you mean" picks, then Solved / Not helpful where feedback makes sense."""
+def buttons_for(reply: Reply, *, feedback: bool = True) -> list[Button]:
+    """ "Did you mean" picks, then Solved / Not helpful when `feedback`."""
     if reply.turn_id is None:
         return []
     out: list[Button] = []
@@ -181,9 +184,11 @@ def buttons_for(reply: Reply) -> list[Button]:
             )
         )
     row = (len(out) + BUTTONS_PER_ROW - 1) // BUTTONS_PER_ROW
-    if reply.kind in _FEEDBACK_KINDS:
+    if not feedback:
+        return out
+    if reply.kind in _SOLVABLE_KINDS:
         out.append(Button(solved_id(reply.turn_id), "Solved", "success", "✅", row))
-    if reply.kind in _FEEDBACK_KINDS or reply.choices or reply.kind == "abstain":
+    if reply.kind in _SOLVABLE_KINDS or reply.choices or reply.kind == "abstain":
         label = "None of these" if reply.choices else "Not helpful"
         out.append(Button(unhelpful_id(reply.turn_id), label, "secondary", "👎", row))
     return out
@@ -226,7 +231,9 @@ def _footer(reply: Reply) -> str | None:
     parts = []
     if reply.note:
         parts.append(reply.note)
-    if reply.topic is not None and reply.kind in _FEEDBACK_KINDS:
+    if reply.link is not None and not reply.heading:
+        parts.append(f"From the FAQ: {reply.link.title} ({reply.link.url})")
+    elif reply.topic is not None and reply.kind in _SOLVABLE_KINDS:
         parts.append(f"FAQ: {reply.topic}" + (f" › {reply.section}" if reply.section else ""))
     return "\n".join(parts) or None
 

@@ -17,6 +17,7 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import aiohttp
@@ -26,7 +27,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -41,14 +41,11 @@ from bot.adapters.slack_blocks import (
     ACTION_SOLVED,
     SlackMessage,
     escape,
-    faq_link,
-    help_message,
     parse_choice_value,
     render,
     render_escalation,
     render_markdown,
     resolved_blocks,
-    section,
 )
 from bot.adapters.slack_incoming import (
     PLATFORM,
@@ -58,6 +55,7 @@ from bot.adapters.slack_incoming import (
     action_value,
     conversation_key,
     file_ref,
+    is_dm,
     is_long_paste,
     parse_command,
     should_answer,
@@ -66,12 +64,21 @@ from bot.adapters.slack_incoming import (
     thread_of,
     to_incoming,
 )
-from bot.base.errors import ConfigError, UserFacingError
+from bot.base.errors import ConfigError
 from bot.base.settings import Settings
 from bot.core.models import Attachment, Incoming, Reply
 from bot.runtime.admin import AdminActions
-from bot.runtime.ratelimit import RateLimiter
-from bot.runtime.service import SupportService
+from bot.runtime.frontdesk import (
+    HANDOVER_FAILED,
+    HANDOVER_POSTED,
+    MAX_FILES,
+    FrontDesk,
+    HandOver,
+    Outcome,
+    echo,
+    file_verdict,
+    wants_feedback,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +103,8 @@ def _bolt_logger() -> logging.Logger:
 
 _RELEASE: Final = "zt_release"  # the request's release function in the Bolt context
 _MEMORY: Final = 10_000  # threads and event ids remembered
-_MAX_FILES: Final = 3  # files read per message
 _ADMIN_CACHE_S: Final = 60.0  # how long a user group's member list is trusted
 _STOP_WAIT_S: Final = 10.0
-_APOLOGY: Final = "Sorry, something went wrong on my side. Please try again in a moment."
 # Errors that retrying will not fix: say what to do instead.
 _HINTS: Final = {
     "channel_not_found": "the channel does not exist or the app cannot see it",
@@ -111,6 +116,16 @@ _HINTS: Final = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where to answer in Slack: a channel and thread, or privately through a response URL."""
+
+    channel: str
+    thread: str
+    user: str  # who acted (for private notes)
+    respond: AsyncRespond | None = None  # set for private answers (`/zt` where the app can't post)
+
+
 class SlackFrontEnd:
     """ztbot in Slack: a Bolt AsyncApp over Socket Mode or HTTP."""
 
@@ -119,9 +134,8 @@ class SlackFrontEnd:
     def __init__(
         self,
         settings: Settings,
-        service: SupportService,
+        desk: FrontDesk,
         admin: AdminActions,
-        limiter: RateLimiter,
         *,
         client: AsyncWebClient | None = None,
     ) -> None:
@@ -129,9 +143,8 @@ class SlackFrontEnd:
         if token is None:
             raise ConfigError("SLACK_BOT_TOKEN is not set")
         self.settings = settings
-        self.service = service
+        self.desk = desk
         self.admin = admin
-        self.limiter = limiter
         self.socket_mode = settings.slack_socket_mode
         if self.socket_mode and settings.secret("slack_app_token") is None:
             raise ConfigError("Socket Mode needs SLACK_APP_TOKEN (or set SLACK_MODE=http)")
@@ -162,7 +175,6 @@ class SlackFrontEnd:
         self._inflight = 0
         self._changed = asyncio.Condition()
         self._threads: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._events: OrderedDict[str, None] = OrderedDict()
         self._admins: dict[str, tuple[float, frozenset[str]]] = {}
         self._http: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
@@ -309,8 +321,8 @@ class SlackFrontEnd:
         app.event("app_mention")(self._on_event)
         app.event("message")(self._on_event)
         app.command("/zt")(self._on_command)
-        app.action(ACTION_SOLVED)(self._on_solved)
-        app.action(ACTION_NOT_HELPFUL)(self._on_not_helpful)
+        app.action(ACTION_SOLVED)(self._on_feedback)
+        app.action(ACTION_NOT_HELPFUL)(self._on_feedback)
         app.action(_choice_pattern())(self._on_choice)
         # Last, so they only see what nothing above took: acknowledged and ignored.
         anything = re.compile(".*")
@@ -326,9 +338,7 @@ class SlackFrontEnd:
     async def _on_error(self, error: Exception) -> None:
         log.error("slack: unhandled %s in a listener: %s", type(error).__name__, error)
 
-    async def _on_event(
-        self, body: dict[str, Any], request: AsyncBoltRequest, context: AsyncBoltContext
-    ) -> None:
+    async def _on_event(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         """Mentions, DMs, support channel messages and thread follow-ups (already acked)."""
         event = body.get("event") or {}
         async with self._work("event", context):
@@ -341,37 +351,20 @@ class SlackFrontEnd:
             ) and not await self._resumed_thread(event, team):
                 return
             event_id = body.get("event_id")
-            if event_id and not self._first_delivery(str(event_id), request):
-                return
             await self._answer_message(event, team, str(event_id) if event_id else None)
 
     async def _resumed_thread(self, event: Mapping[str, Any], team: str) -> bool:
         """A reply in a thread the bot answered before this process started (the thread's
-        conversation is in the database), so follow-ups survive restarts and replicas."""
+        conversation is known to the service), so follow-ups survive restarts and replicas."""
         thread = event.get("thread_ts")
-        store = self.service.store
-        if thread is None or store is None:
+        if thread is None:
             return False
         if not should_answer(event, me=self.me, support_channels=(), bot_threads=_ANY_THREAD):
             return False
         channel = str(event.get("channel") or "")
-        key = conversation_key(team, channel, str(thread))
-        data, _seen = await asyncio.to_thread(store.context_of, key)  # None if the DB is down
-        if data is None:
+        if not await self.desk.knows(conversation_key(team, channel, str(thread))):
             return False
         _remember(self._threads, (channel, str(thread)))
-        return True
-
-    def _first_delivery(self, event_id: str, request: AsyncBoltRequest) -> bool:
-        """False for a retry of an event this process already took (answered or in progress).
-
-        The service also refuses event ids it has logged, which covers restarts and replicas.
-        """
-        if event_id in self._events:
-            retry = (request.headers.get("x-slack-retry-num") or ["0"])[0]
-            log.info("slack: event %s delivered again (retry %s) ignored", event_id, retry)
-            return False
-        _remember(self._events, event_id)
         return True
 
     async def _answer_message(
@@ -380,8 +373,6 @@ class SlackFrontEnd:
         channel = str(event.get("channel") or "")
         user = str(event.get("user") or "")
         thread = thread_of(event)
-        if not await self._within_limit(team, user, channel, thread):
-            return
         files = text_files(event)
         working = is_long_paste(str(event.get("text") or ""), len(files))
         ts = str(event.get("ts") or "")
@@ -391,34 +382,21 @@ class SlackFrontEnd:
                 self.client.reactions_add(channel=channel, timestamp=ts, name="eyes"),
             )
         try:
-            attachments = await self._fetch_files(files, channel, user, thread)
+            attachments, skipped = await self._fetch_files(files)
             incoming = to_incoming(
                 event, team=team, event_id=event_id, me=self.me, attachments=attachments
             )
             if incoming is None:
                 return
-            await self._handle_and_post(incoming, channel, thread)
+            addressed = event.get("type") == "app_mention" or is_dm(event)
+            outcome = await self.desk.message(incoming, addressed=addressed, skipped=skipped)
+            await self._deliver(outcome, Place(channel, thread, user))
         finally:
             if working:
                 await self._safe(
                     "reactions.remove",
                     self.client.reactions_remove(channel=channel, timestamp=ts, name="eyes"),
                 )
-
-    async def _handle_and_post(self, incoming: Incoming, channel: str, thread: str) -> None:
-        """Ask the service and post its reply in the thread (an apology if it fails)."""
-        try:
-            reply = await asyncio.to_thread(self.service.handle, incoming)
-        except UserFacingError as exc:
-            await self._post(channel, thread, render_markdown(str(exc)))
-            return
-        except Exception:
-            log.exception("slack: the service failed on a message")
-            await self._post(channel, thread, render_markdown(_APOLOGY))
-            return
-        if reply is None:  # a redelivered event already answered (maybe by another replica)
-            return
-        await self._post_reply(channel, thread, reply)
 
     async def _on_command(
         self,
@@ -433,67 +411,47 @@ class SlackFrontEnd:
             command = parse_command(str(body.get("text") or ""))
             user = str(body.get("user_id") or "")
             channel = str(body.get("channel_id") or "")
-            team = team_of(body)
+            place = Place(channel, "", user, respond if body.get("response_url") else None)
+            where = self._incoming(team_of(body), place, f"cmd-{user}", "")
             if command.kind == "help":
-                titles = [t.title for t in self.service.engine.kb.topics]
-                await _respond(respond, help_message(titles))
+                await self._deliver(await self.desk.help(where), place)
             elif command.kind == "admin":
-                await self._admin(respond, user, command.text)
+                await self._admin(place, user, command.text)
             else:
-                await self._ask(respond, team, user, channel, command.text)
+                await self._ask(where, place, command.text)
 
-    async def _ask(
-        self, respond: AsyncRespond, team: str, user: str, channel: str, question: str
-    ) -> None:
+    async def _ask(self, where: Incoming, place: Place, question: str) -> None:
         """Post the question in the channel and answer it in a thread under it."""
-        if not self.limiter.allow(f"{PLATFORM}:{team}:{user}"):
-            await _respond(respond, render_markdown(self._slow_down(team, user)))
-            return
         posted = await self._safe(
             "chat.postMessage",
             self.client.chat_postMessage(
-                channel=channel,
-                text=f"<@{user}> asked: {escape(question)}",
+                channel=place.channel,
+                text=f"<@{place.user}> asked: {escape(echo(question))}",
                 unfurl_links=False,
             ),
         )
         thread = str(posted.get("ts")) if posted else None
-        dm = channel.startswith("D")
-        incoming = Incoming(
-            text=question,
-            platform=PLATFORM,
-            user=user,
-            conversation=conversation_key(team, channel, thread or f"cmd-{user}", is_dm=dm),
-            workspace=team or None,
-            channel=channel,
-            thread=thread,
-        )
+        team = where.workspace or ""
         if thread is not None:
-            await self._handle_and_post(incoming, channel, thread)
-            return
-        # The app cannot post here (a private channel it is not in, a group DM): answer
-        # privately through the command's response URL instead.
-        try:
-            reply = await asyncio.to_thread(self.service.handle, incoming)
-        except UserFacingError as exc:
-            await _respond(respond, render_markdown(str(exc)))
-            return
-        if reply is not None:
-            await _respond(respond, self._render(reply))
+            place = Place(place.channel, thread, place.user)
+            where = self._incoming(team, place, thread, question)
+        else:
+            # The app cannot post here (a private channel it is not in, a group DM): the
+            # answer goes privately through the command's response URL instead.
+            where = replace(where, text=question)
+        await self._deliver(await self.desk.message(where), place)
 
-    async def _admin(self, respond: AsyncRespond, user: str, command: str) -> None:
+    async def _admin(self, place: Place, user: str, command: str) -> None:
         if not await self._is_admin(user):
             log.warning("slack: refused admin command %r from %s", command.split()[:1], user)
-            await _respond(
-                respond,
-                render_markdown(
-                    "Sorry, admin commands are only for the bot's admins. "
-                    "Ask one of them if the knowledge needs reloading or a report."
-                ),
+            await self._tell(
+                place,
+                "Sorry, admin commands are only for the bot's admins. "
+                "Ask one of them if the knowledge needs reloading or a report.",
             )
             return
         text = await asyncio.to_thread(self.admin.run, command, f"slack:{user}")
-        await _respond(respond, render_markdown(text))
+        await self._tell(place, text)
 
     async def _is_admin(self, user: str) -> bool:
         """A configured admin user id, or a member of the configured admin user group."""
@@ -513,185 +471,197 @@ class SlackFrontEnd:
                 self._admins[group] = cached
         return user in cached[1]
 
-    async def _on_solved(
-        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    async def _on_feedback(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
-        """Solved: positive feedback, a ✅ on the question, buttons replaced by a note."""
+        """Solved / Not helpful on one of the bot's replies."""
         await ack()
-        async with self._work("solved", context):
-            turn = action_value(body)
-            user = str((body.get("user") or {}).get("id") or "")
-            channel, thread, ts = action_place(body)
-            if turn:  # a button without a turn (an edited message) still closes the thread
-                await asyncio.to_thread(self.service.solved, turn, user)
-            await self._safe(
-                "reactions.add",
-                self.client.reactions_add(
-                    channel=channel, timestamp=thread, name="white_check_mark"
-                ),
+        async with self._work("feedback", context):
+            place, where = self._clicked(body, respond)
+            helpful = (body.get("actions") or [{}])[0].get("action_id") == ACTION_SOLVED
+            outcome = await self.desk.feedback(
+                where,
+                action_value(body),
+                helpful=helpful,
+                moderator=await self._is_admin(place.user),
             )
-            await self._close_buttons(body, channel, ts, f":white_check_mark: Solved (<@{user}>)")
-            await self._post(
-                channel, thread, render_markdown("Glad that helped! I've marked this as solved.")
-            )
-
-    async def _on_not_helpful(
-        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
-        """Not helpful: the next topics, or the hand-over to people the second time."""
-        await ack()
-        async with self._work("not helpful", context):
-            turn = action_value(body) or None
-            incoming = self._action_incoming(body, "")
-            channel, thread, ts = action_place(body)
-            reply = await asyncio.to_thread(self.service.decline, incoming, turn)
-            await self._close_buttons(
-                body, channel, ts, f"Marked not helpful by <@{incoming.user}>"
-            )
-            await self._post_reply(channel, thread, reply)
-            if reply.escalation is not None:
-                await self._escalate(reply, incoming.user, channel, thread)
+            await self._deliver(outcome, place, clicked=body)
 
     async def _on_choice(
-        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
-        """A "did you mean" button: answer as if the user had typed that topic."""
+        """A "did you mean" button: choice n of the reply that offered it."""
         await ack()
         async with self._work("choice", context):
-            _turn, number, title = parse_choice_value(action_value(body))
-            # The title (not the number) picks the topic, so an older offer still works.
-            incoming = self._action_incoming(body, title or str(number))
-            channel, thread, _ts = action_place(body)
-            team = incoming.workspace or ""
-            if not await self._within_limit(team, incoming.user, channel, thread):
-                return
-            await self._handle_and_post(incoming, channel, thread)
+            place, where = self._clicked(body, respond)
+            turn, number, title = parse_choice_value(action_value(body))
+            if turn is None:  # a button from before offers were kept: its title is the question
+                outcome = await self.desk.message(replace(where, text=title))
+            else:
+                outcome = await self.desk.pick(where, turn, number)
+            await self._deliver(outcome, place)
 
-    def _action_incoming(self, body: Mapping[str, Any], text: str) -> Incoming:
-        team = team_of(body)
+    def _clicked(self, body: Mapping[str, Any], respond: AsyncRespond) -> tuple[Place, Incoming]:
+        """Where a button was pressed and by whom; private answers reply through response_url."""
         user = str((body.get("user") or {}).get("id") or "")
         channel, thread, _ts = action_place(body)
+        private = bool((body.get("container") or {}).get("is_ephemeral"))
+        place = Place(
+            channel, thread, user, respond if private and body.get("response_url") else None
+        )
+        return place, self._incoming(team_of(body), place, thread, "")
+
+    def _incoming(self, team: str, place: Place, thread: str, text: str) -> Incoming:
         return Incoming(
             text=text,
             platform=PLATFORM,
-            user=user,
-            conversation=conversation_key(team, channel, thread, is_dm=channel.startswith("D")),
+            user=place.user,
+            conversation=conversation_key(
+                team, place.channel, thread, is_dm=place.channel.startswith("D")
+            ),
             workspace=team or None,
-            channel=channel,
-            thread=thread,
+            channel=place.channel,
+            thread=thread or None,
         )
 
-    # --- escalation -------------------------------------------------------------------------
+    # --- outcomes ---------------------------------------------------------------------------
 
-    async def _escalate(self, reply: Reply, user: str, channel: str, thread: str) -> None:
+    async def _deliver(
+        self, outcome: Outcome, place: Place, *, clicked: Mapping[str, Any] | None = None
+    ) -> None:
+        """Do what the front desk decided, in Slack."""
+        if outcome.private:
+            await self._tell(place, outcome.private)
+        if clicked is not None and outcome.close is not None:
+            verdict = ":white_check_mark: Solved" if outcome.close == "solved" else "Not helpful"
+            who = f" (<@{outcome.by}>)" if outcome.by else ""
+            await self._close_buttons(clicked, place, f"{verdict}{who}")
+        if outcome.resolved and place.thread:
+            await self._safe(
+                "reactions.add",
+                self.client.reactions_add(
+                    channel=place.channel, timestamp=place.thread, name="white_check_mark"
+                ),
+            )
+        if outcome.reply is not None:
+            await self._post_reply(place, outcome.reply)
+        if outcome.notice:
+            await self._say(place, render_markdown(outcome.notice))
+        if outcome.handover is not None:
+            await self._escalate(outcome.handover, place)
+
+    async def _escalate(self, handover: HandOver, place: Place) -> None:
         """Post the hand-over summary where the support people are, and tell the user."""
-        assert reply.escalation is not None
         link = None
-        perma = await self._safe(
-            "chat.getPermalink", self.client.chat_getPermalink(channel=channel, message_ts=thread)
+        if place.respond is None and place.thread:
+            perma = await self._safe(
+                "chat.getPermalink",
+                self.client.chat_getPermalink(channel=place.channel, message_ts=place.thread),
+            )
+            if perma is not None:
+                link = str(perma.get("permalink") or "") or None
+        summary = render_escalation(
+            handover.escalation, user=handover.escalation.user, link=link, group=handover.group
         )
-        if perma is not None:
-            link = str(perma.get("permalink") or "") or None
-        group = self.settings.slack_escalation_group
-        target = self.settings.slack_escalation_channel
-        summary = render_escalation(reply.escalation, user=user, link=link, group=group)
-        if target:
+        if handover.channel:
             posted = await self._safe(
                 "chat.postMessage",
                 self.client.chat_postMessage(
-                    channel=target, unfurl_links=False, **summary.kwargs()
+                    channel=handover.channel, unfurl_links=False, **summary.kwargs()
                 ),
             )
-        else:  # no support channel configured: the summary goes in the thread itself
-            posted = await self._post(channel, thread, summary)
-        who = f"<!subteam^{group}>" if group else "the support team"
-        where = f" in <#{target}>" if target else ""
+        else:  # no support channel configured: the summary goes in the conversation itself
+            posted = await self._say(place, summary)
         if posted is None:
-            log.warning("slack: escalation for %s could not be posted", reply.turn_id)
-            note = f"I couldn't reach {who} automatically; please ask in the support channel."
-        else:
-            note = f"I've alerted {who}{where} with a summary; someone will follow up here."
-        await self._post(channel, thread, SlackMessage(text=note, blocks=(section(note),)))
+            log.warning("slack: a hand-over could not be posted")
+        await self._say(place, render_markdown(HANDOVER_POSTED if posted else HANDOVER_FAILED))
 
     # --- Slack calls ------------------------------------------------------------------------
 
-    def _render(self, reply: Reply) -> SlackMessage:
-        kb = self.service.engine.kb
-        return render(reply, faq=faq_link(kb, reply.topic, reply.section, self.settings.faq_url))
+    async def _post_reply(self, place: Place, reply: Reply) -> None:
+        message = render(reply, feedback=wants_feedback(reply))
+        if await self._say(place, message) is not None and place.respond is None:
+            _remember(self._threads, (place.channel, place.thread))
 
-    async def _post_reply(self, channel: str, thread: str, reply: Reply) -> None:
-        if await self._post(channel, thread, self._render(reply)) is not None:
-            _remember(self._threads, (channel, thread))
+    async def _say(self, place: Place, message: SlackMessage) -> Any:
+        """Post in the conversation: its thread, or privately through a command's response URL.
 
-    async def _post(self, channel: str, thread: str, message: SlackMessage) -> Any:
-        """chat.postMessage in a thread; None (logged) when Slack refuses."""
+        Returns something truthy when it was posted, None (logged) when Slack refused.
+        """
+        if place.respond is not None:
+            return await _respond(place.respond, message)
         return await self._safe(
             "chat.postMessage",
             self.client.chat_postMessage(
-                channel=channel, thread_ts=thread, unfurl_links=False, **message.kwargs()
+                channel=place.channel,
+                thread_ts=place.thread or None,
+                unfurl_links=False,
+                **message.kwargs(),
             ),
         )
 
-    async def _close_buttons(
-        self, body: Mapping[str, Any], channel: str, ts: str, note: str
-    ) -> None:
+    async def _tell(self, place: Place, markdown: str) -> None:
+        """Say something to the person who acted only."""
+        message = render_markdown(markdown)
+        if place.respond is not None:
+            await _respond(place.respond, message)
+            return
+        await self._safe(
+            "chat.postEphemeral",
+            self.client.chat_postEphemeral(
+                channel=place.channel,
+                user=place.user,
+                thread_ts=place.thread or None,
+                **message.kwargs(),
+            ),
+        )
+
+    async def _close_buttons(self, body: Mapping[str, Any], place: Place, note: str) -> None:
         """Replace a reply's buttons by a note so nobody votes twice on it."""
         message = body.get("message") or {}
+        _channel, _thread, ts = action_place(body)
         if not message.get("blocks") or not ts:
             return
         await self._safe(
             "chat.update",
             self.client.chat_update(
-                channel=channel,
+                channel=place.channel,
                 ts=ts,
                 text=str(message.get("text") or ""),
                 blocks=resolved_blocks(message["blocks"], note),
             ),
         )
 
-    async def _within_limit(self, team: str, user: str, channel: str, thread: str) -> bool:
-        """Count a message against the user's rate limit; over it, say so privately."""
-        if self.limiter.allow(f"{PLATFORM}:{team}:{user}"):
-            return True
-        log.info("slack: rate limited %s:%s", team, user)
-        await self._safe(
-            "chat.postEphemeral",
-            self.client.chat_postEphemeral(
-                channel=channel, user=user, thread_ts=thread, text=self._slow_down(team, user)
-            ),
-        )
-        return False
-
-    def _slow_down(self, team: str, user: str) -> str:
-        wait = max(1, round(self.limiter.retry_after(f"{PLATFORM}:{team}:{user}")))
-        return (
-            f"You're sending messages faster than I can answer. Please wait {wait} s and try again."
-        )
-
-    async def _fetch_files(
-        self, files: list[FileRef], channel: str, user: str, thread: str
-    ) -> list[Attachment]:
-        """Read text uploads with the bot token, skipping those over the size limit."""
+    async def _fetch_files(self, files: list[FileRef]) -> tuple[list[Attachment], list[str]]:
+        """Read the text uploads the front desk accepts; name those skipped."""
         out: list[Attachment] = []
+        skipped: list[str] = []
         limit = self.settings.max_attachment_bytes
-        for ref in files[:_MAX_FILES]:
+        for ref in files[:MAX_FILES]:
             if ref.needs_info:
                 info = await self._safe("files.info", self.client.files_info(file=ref.id))
                 found = file_ref(info.get("file") or {}) if info else None
                 if found is None:
                     continue
                 ref = found
-            if ref.size is not None and ref.size > limit:
-                await self._too_big(ref, channel, user, thread)
+            verdict = file_verdict(ref.name, ref.size, limit)
+            if verdict == "not_text":
                 continue
-            data = await self._download(ref, limit)
-            if data is None:
-                continue
-            if len(data) > limit:
-                await self._too_big(ref, channel, user, thread)
+            data = await self._download(ref, limit) if verdict == "read" else None
+            if data is None or len(data) > limit:
+                log.info("slack: file %s skipped (unreadable or over %d bytes)", ref.id, limit)
+                skipped.append(ref.name)
                 continue
             out.append(Attachment(name=ref.name, text=data.decode("utf-8", errors="replace")))
-        return out
+        return out, skipped
 
     async def _download(self, ref: FileRef, limit: int) -> bytes | None:
         if ref.url is None or self._http is None:
@@ -715,18 +685,6 @@ class SlackFrontEnd:
             log.warning("slack: could not read file %s: %s", ref.id, type(exc).__name__)
             return None
 
-    async def _too_big(self, ref: FileRef, channel: str, user: str, thread: str) -> None:
-        limit = self.settings.max_attachment_bytes
-        log.info("slack: file %s skipped (over %d bytes)", ref.id, limit)
-        text = (
-            f"The file {escape(ref.name)} is larger than {limit:,} bytes, so I didn't read it. "
-            "Paste the relevant part in a code block instead."
-        )
-        await self._safe(
-            "chat.postEphemeral",
-            self.client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread, text=text),
-        )
-
     async def _safe(self, method: str, call: Awaitable[Any]) -> Any:
         """Await a Web API call; Slack errors and network failures are logged, never raised."""
         try:
@@ -740,12 +698,14 @@ class SlackFrontEnd:
         return None
 
 
-async def _respond(respond: AsyncRespond, message: SlackMessage) -> None:
-    """Answer a slash command privately through its response URL."""
+async def _respond(respond: AsyncRespond, message: SlackMessage) -> bool | None:
+    """Answer privately through a command's or a private message's response URL."""
     try:
         await respond(response_type="ephemeral", replace_original=False, **message.kwargs())
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("slack: response_url failed: %s", type(exc).__name__)
+        return None
+    return True
 
 
 def _error(exc: SlackApiError) -> str:

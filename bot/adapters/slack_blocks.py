@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -18,7 +18,6 @@ from bot.core.handover import escalation_markdown
 from bot.core.models import Escalation, Reply
 from bot.core.render import markdown_to_plain, to_markdown
 from bot.diagnosis.findings import SECRET_EXPOSED
-from bot.knowledge.model import KnowledgeBase
 
 MAX_BLOCKS: Final = 50
 MAX_SECTION: Final = 3000
@@ -35,8 +34,6 @@ ACTION_CHOICE_PREFIX: Final = "zt_choice_"
 FEEDBACK_BLOCK: Final = "zt_feedback"
 CHOICES_BLOCK: Final = "zt_choices"
 
-# Replies that can be judged: the others (greetings, help, hand-over) get no feedback buttons.
-_FEEDBACK_KINDS: Final = frozenset({"answer", "diagnosis", "clarify", "abstain"})
 _SEVERITY_ICON: Final = {
     "error": ":red_circle:",
     "warning": ":warning:",
@@ -49,7 +46,6 @@ _INLINE_CODE: Final = re.compile(r"(`[^`\n]+`)")
 _LINK: Final = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
 _BOLD: Final = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _ITALIC: Final = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
-_SLUG_DROP: Final = re.compile(r"[^\w\s-]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +58,6 @@ class SlackMessage:
     def kwargs(self) -> dict[str, Any]:
         """As keyword arguments for the Web API client."""
         return {"text": self.text, "blocks": list(self.blocks)}
-
-
-@dataclass(frozen=True, slots=True)
-class FaqLink:
-    """Where a topic (and section) lives in the published FAQ."""
-
-    title: str
-    url: str
 
 
 # --- Markdown -> mrkdwn -----------------------------------------------------------------------
@@ -206,25 +194,6 @@ def button(label: str, action_id: str, value: str, style: str | None = None) -> 
     return out
 
 
-def slug(title: str) -> str:
-    """A heading's anchor as documentation sites build it: 'High Latency & Relaying' ->
-    'high-latency--relaying'."""
-    return _SLUG_DROP.sub("", title.strip().lower()).replace(" ", "-")
-
-
-def faq_link(
-    kb: KnowledgeBase, topic_id: str | None, section_id: str | None, base_url: str | None
-) -> FaqLink | None:
-    """The published FAQ heading for a topic (and section), or None without a base URL."""
-    if not base_url or topic_id is None or topic_id not in kb.by_id:
-        return None
-    topic = kb.by_id[topic_id]
-    part = topic.section(section_id)
-    title = topic.title if part is None else f"{topic.title} › {part.title}"
-    anchor = slug(topic.title if part is None else part.title)
-    return FaqLink(title=title, url=f"{base_url.split('#')[0]}#{anchor}")
-
-
 def choice_value(turn_id: str | None, number: int, title: str) -> str:
     """A "did you mean" button's value: the turn it answers, its number and its title."""
     return json.dumps({"turn": turn_id, "n": number, "title": title}, separators=(",", ":"))
@@ -239,8 +208,10 @@ def parse_choice_value(value: str) -> tuple[str | None, int, str]:
         return None, 0, ""
 
 
-def render(reply: Reply, *, faq: FaqLink | None = None) -> SlackMessage:
-    """A Reply as Block Kit: warning, heading, answer, evidence, FAQ link, choices, feedback."""
+def render(reply: Reply, *, feedback: bool = False) -> SlackMessage:
+    """A Reply as Block Kit: warning, heading, answer, evidence, FAQ link, choices, and the
+    Solved / Not helpful buttons when `feedback` (the front desk decides which replies)."""
+    faq = reply.link
     top: list[dict[str, Any]] = []
     secret = reply.secret_finding()
     if secret is not None:
@@ -278,7 +249,7 @@ def render(reply: Reply, *, faq: FaqLink | None = None) -> SlackMessage:
                 ],
             }
         )
-    if reply.kind in _FEEDBACK_KINDS and reply.turn_id:
+    if feedback and reply.turn_id:
         tail.append(feedback_actions(reply.turn_id))
 
     room = MAX_BLOCKS - len(top) - len(tail)
@@ -287,9 +258,11 @@ def render(reply: Reply, *, faq: FaqLink | None = None) -> SlackMessage:
         more = f"<{faq.url}|the FAQ>" if faq is not None else "the FAQ"
         cut = context(f"_The answer is longer than Slack allows; see {more}._")
         body = [*body[: room - 1], cut]
-    text = _trim(markdown_to_plain(to_markdown(reply)), MAX_FALLBACK) or "…"
+    # The fallback text is what notifications show, and Slack reads markup in it too: a
+    # pasted "<!here>" must not ping a channel.
+    text = _trim(escape(markdown_to_plain(to_markdown(reply))), MAX_FALLBACK) or "…"
     if secret is not None:
-        text = _trim(f"⚠ {secret.summary} {text}", MAX_FALLBACK)
+        text = _trim(f"⚠ {escape(secret.summary)} {text}", MAX_FALLBACK)
     return SlackMessage(text=text, blocks=(*top, *body, *tail))
 
 
@@ -321,7 +294,7 @@ def render_markdown(markdown: str) -> SlackMessage:
     """A short bot message (notes, admin output) as sections."""
     chunks = split_text(to_mrkdwn(markdown))[:MAX_BLOCKS]
     return SlackMessage(
-        text=_trim(markdown_to_plain(markdown), MAX_FALLBACK) or "…",
+        text=_trim(escape(markdown_to_plain(markdown)), MAX_FALLBACK) or "…",
         blocks=tuple(section(c) for c in chunks),
     )
 
@@ -346,23 +319,3 @@ def resolved_blocks(blocks: Iterable[Mapping[str, Any]], note: str) -> list[dict
     out = [dict(b) for b in blocks if b.get("type") != "actions"]
     out.append(context(note))
     return out[:MAX_BLOCKS]
-
-
-def help_message(topics: Sequence[str]) -> SlackMessage:
-    """What `/zt help` shows."""
-    lines = [
-        "*ztbot* answers ZeroTier questions from the Troubleshooting & FAQ and reads pasted "
-        "`zerotier-cli` output.",
-        "• Mention me in a channel, send me a direct message, or use `/zt <question>` "
-        "(for example `/zt ping doesn't work on windows`).",
-        "• Paste `zerotier-cli info`, `peers` or `listnetworks` output in a code block, or "
-        "upload it as a `.txt` / `.log` file.",
-        "• I answer in a thread; follow-ups in that thread use the conversation so far.",
-        "• *Solved* and *Not helpful* tell me how it went; *Not helpful* twice brings in a person.",
-    ]
-    text = "\n".join(lines)
-    blocks = [section(text)]
-    if topics:
-        listing = "\n".join(f"• {escape(t)}" for t in topics)
-        blocks += [section(c) for c in split_text(f"*Topics I know*\n{listing}")]
-    return SlackMessage(text=markdown_to_plain(text), blocks=tuple(blocks[:MAX_BLOCKS]))

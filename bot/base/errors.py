@@ -2,8 +2,10 @@
 
 ZtbotError
  ├── KnowledgeError      the knowledge YAML is unreadable or invalid (carries file:line messages)
- ├── ConfigError         a setting is missing or wrong
- └── UserFacingError     a known failure whose text is safe to show to a chat user
+ └── ConfigError         a setting is missing or wrong
+
+What a chat user should be told (a rate limit, a button that is not theirs) is not an error:
+the front desk returns it as a private note in its `Outcome`.
 """
 
 from __future__ import annotations
@@ -23,11 +25,3 @@ class KnowledgeError(ZtbotError):
 
 class ConfigError(ZtbotError):
     """A setting is missing or has a wrong value."""
-
-
-class UserFacingError(ZtbotError):
-    """A known failure whose `reason` is safe to show to the user."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(reason)

@@ -8,22 +8,29 @@ so they never appear in reprs, logs or ``ztbot config show``.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings.sources.utils import parse_env_vars
 
 from bot.base.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 StoreText = Literal["full", "redacted", "none"]
 LogFormat = Literal["text", "json"]
@@ -54,9 +61,42 @@ def default_data_dir(environ: Mapping[str, str]) -> Path:
     return Path(base) / "ztbot"
 
 
-def _env(name: str, field: str) -> Any:
-    """Read from `name` in the environment; `field` also works in the config file and in code."""
-    return AliasChoices(field, name)
+def _env(name: str, field: str, *deprecated: str) -> Any:
+    """Read from `name` in the environment; `field` also works in the config file and in code;
+    `deprecated` names are still read, after `name`."""
+    return AliasChoices(field, name, *deprecated)
+
+
+# Old names still read, with a warning: old name -> the name to use.
+DEPRECATED: Final = {"ZTBOT_KNOWLEDGE": "ZTBOT_KNOWLEDGE_DIR"}
+# The default knowledge directories, in order: the working directory's, then the package's.
+_KNOWLEDGE_DIRS: Final = (Path("knowledge"), Path(__file__).resolve().parents[2] / "knowledge")
+
+# The environment being read: os.environ, or the mapping given to `Settings.from_env`.
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("ztbot_environ", default=None)
+
+
+def _environ() -> Mapping[str, str]:
+    reading = _ENVIRON.get()
+    return os.environ if reading is None else reading
+
+
+@contextmanager
+def _reading(environ: Mapping[str, str]) -> Iterator[None]:
+    token = _ENVIRON.set(environ)
+    try:
+        yield
+    finally:
+        _ENVIRON.reset(token)
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """The environment source, reading the mapping being read instead of os.environ."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(
+            _environ(), self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
 
 
 class Settings(BaseSettings):
@@ -77,7 +117,7 @@ class Settings(BaseSettings):
         "", validation_alias=_env("ZTBOT_DATABASE_URL", "database_url")
     )
     knowledge_dir: Path | None = Field(
-        None, validation_alias=_env("ZTBOT_KNOWLEDGE_DIR", "knowledge_dir")
+        None, validation_alias=_env("ZTBOT_KNOWLEDGE_DIR", "knowledge_dir", "ZTBOT_KNOWLEDGE")
     )
     store_text: StoreText = Field("full", validation_alias=_env("ZTBOT_STORE_TEXT", "store_text"))
     user_salt: SecretStr | None = Field(None, validation_alias=_env("ZTBOT_USER_SALT", "user_salt"))
@@ -218,7 +258,7 @@ class Settings(BaseSettings):
     def model_post_init(self, __context: Any) -> None:
         """Fill the defaults that depend on other values (the data dir, the database path)."""
         if self.data_dir == Path():
-            object.__setattr__(self, "data_dir", default_data_dir(os.environ))
+            object.__setattr__(self, "data_dir", default_data_dir(_environ()))
         if self.database_url == "":
             url = f"sqlite:///{self.data_dir / 'ztbot.db'}"
             object.__setattr__(self, "database_url", url)
@@ -233,8 +273,8 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Arguments, then the environment, then the ZTBOT_CONFIG file (TOML)."""
-        path = os.environ.get("ZTBOT_CONFIG")
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _environ().get("ZTBOT_CONFIG")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, _MappingEnvSource(settings_cls)]
         if path:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(path)))
         return tuple(sources)
@@ -242,18 +282,34 @@ class Settings(BaseSettings):
     # --- construction ---------------------------------------------------------------------
 
     @classmethod
-    def from_env(cls) -> Settings:
-        """Read the environment (and ZTBOT_CONFIG); a wrong value raises a one-line ConfigError."""
-        path = os.environ.get("ZTBOT_CONFIG")
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read `environ` (default: the process environment) and the ZTBOT_CONFIG file it
+        names; a wrong value raises a one-line ConfigError."""
+        environ = os.environ if environ is None else environ
+        path = environ.get("ZTBOT_CONFIG")
         # pydantic-settings skips a missing file silently; a typo in the path must not.
         if path and not Path(path).is_file():
             raise ConfigError(f"ZTBOT_CONFIG: no such file: {path}")
+        for old, new in DEPRECATED.items():
+            if environ.get(old):
+                log.warning(
+                    "%s is deprecated: use %s (it is read when %s is not set)", old, new, new
+                )
         try:
-            return cls()
+            with _reading(environ):
+                return cls()
         except ValidationError as exc:
             raise ConfigError(_one_line(exc)) from None
         except (OSError, ValueError) as exc:  # an unreadable or malformed config file
             raise ConfigError(f"ZTBOT_CONFIG: {exc}") from None
+
+    @property
+    def knowledge_path(self) -> Path:
+        """The knowledge to answer from: ZTBOT_KNOWLEDGE_DIR, else ./knowledge, else the one
+        shipped with ztbot."""
+        if self.knowledge_dir is not None:
+            return self.knowledge_dir
+        return next((d for d in _KNOWLEDGE_DIRS if d.is_dir()), _KNOWLEDGE_DIRS[0])
 
     # --- views for the front ends ---------------------------------------------------------
 
@@ -312,7 +368,7 @@ def _names() -> dict[str, str]:
     for field, info in Settings.model_fields.items():
         alias = info.validation_alias
         assert isinstance(alias, AliasChoices)
-        names[field] = str(alias.choices[-1])
+        names[field] = str(alias.choices[1])
     return names
 
 

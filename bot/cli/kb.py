@@ -70,10 +70,11 @@ _PATH_HELP = (
 def run_kb(args: argparse.Namespace, knowledge: Path | None, out: TextIO | None = None) -> int:
     """Run one `ztbot kb` action; returns the exit code."""
     from bot.base.errors import KnowledgeError  # noqa: PLC0415
-    from bot.knowledge.loader import default_knowledge_path, load_knowledge  # noqa: PLC0415
+    from bot.base.settings import Settings  # noqa: PLC0415
+    from bot.knowledge.loader import load_knowledge  # noqa: PLC0415
 
     stream = out or sys.stdout
-    root = getattr(args, "path", None) or knowledge or default_knowledge_path()
+    root = getattr(args, "path", None) or knowledge or Settings().knowledge_path
     if args.kb_command == "check":
         return _check(root, strict=args.strict, out=stream)
     try:

@@ -8,10 +8,11 @@ that uses them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,9 @@ from bot.cli.kb import add_kb_parser
 if TYPE_CHECKING:
     from bot.base.settings import Settings
     from bot.core.engine import Engine
+    from bot.runtime.assemble import Runtime
     from bot.runtime.service import SupportService
+    from bot.store import Store
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
 MAX_INPUT_BYTES = 1_000_000  # a paste larger than this is not a terminal paste any more
@@ -157,8 +160,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"ztbot: {exc}\n")
         return EXIT_USAGE
-    if args.knowledge is None:  # ZTBOT_KNOWLEDGE_DIR (or the config file) when no --knowledge
-        args.knowledge = settings.knowledge_dir
+    if args.knowledge is None:  # ZTBOT_KNOWLEDGE_DIR, the config file, else ./knowledge
+        args.knowledge = settings.knowledge_path
     if args.command == "config":
         return _config_show(settings)
     if args.command == "serve":
@@ -175,7 +178,6 @@ def _main(argv: Sequence[str] | None) -> int:
         return _report(args, settings)
     from bot.core.engine import Engine  # noqa: PLC0415
     from bot.knowledge import load_knowledge  # noqa: PLC0415
-    from bot.knowledge.loader import default_knowledge_path  # noqa: PLC0415
 
     try:
         engine = Engine(load_knowledge(args.knowledge))
@@ -185,12 +187,22 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     if args.command == "diagnose":
         return _diagnose(engine, args)
-    path = args.knowledge or default_knowledge_path()
-    service = _service(engine, settings, path)
-    try:
-        if args.command == "chat":
-            return _chat(service, path)
+    store, salt = _store(settings)
+    if args.command == "chat":
+        runtime = _runtime(engine, settings, args.knowledge, store, salt)
+        with _saving(runtime.service):
+            return _chat(runtime)
+    # One question: no reloading, replicas or desk to start (start-up time).
+    service = _ask_service(engine, settings, args.knowledge, store, salt)
+    with _saving(service):
         return _ask(service, args)
+
+
+@contextlib.contextmanager
+def _saving(service: SupportService) -> Iterator[None]:
+    """On the way out, write the buffered turns; say so when the database would not take them."""
+    try:
+        yield
     finally:
         if not service.close(timeout=10.0):
             left = service.store.writer.pending if service.store else 0
@@ -225,27 +237,19 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         logging.getLogger().removeHandler(handler)
 
 
-def _chat(service: SupportService, path: Path) -> int:
+def _chat(runtime: Runtime) -> int:
     """A chat that follows knowledge edits: file watching, SIGHUP, /reload, other replicas."""
     from bot.adapters import console  # noqa: PLC0415
-    from bot.runtime.gate import release_gate  # noqa: PLC0415
-    from bot.runtime.reload import KnowledgeReloader, install_sighup  # noqa: PLC0415
-    from bot.runtime.replicas import ReplicaSync  # noqa: PLC0415
+    from bot.runtime.reload import install_sighup  # noqa: PLC0415
 
-    reloader = KnowledgeReloader(
-        path, service.engine, gate=release_gate, on_swap=service.swap_engine
-    )
-    reloader.start_watching()
-    install_sighup(reloader)
-    sync = ReplicaSync(service.store, reloader) if service.store is not None else None
-    if sync is not None:
-        sync.start()
+    runtime.start()
+    install_sighup(runtime.reloader)
     try:
-        return console.chat(service, inp=sys.stdin, out=sys.stdout, user=_user(), reloader=reloader)
+        return console.chat(
+            runtime.desk, inp=sys.stdin, out=sys.stdout, user=_user(), reloader=runtime.reloader
+        )
     finally:
-        reloader.stop()
-        if sync is not None:
-            sync.stop()
+        runtime.stop()
 
 
 def _user() -> str:
@@ -257,25 +261,43 @@ def _user() -> str:
         return "console"
 
 
-def _service(engine: Engine, settings: Settings, path: Path) -> SupportService:
-    """The service, with logging to the database when one is configured and reachable."""
+def _store(settings: Settings) -> tuple[Store | None, str]:
+    """The store when logging is on and the database opens, and the user-id salt."""
+    salt = settings.secret("user_salt") or ""
+    if settings.database_url is None:
+        return None, salt
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    from bot.base.settings import mask_url  # noqa: PLC0415
+    from bot.store import open_store  # noqa: PLC0415
+    from bot.store.privacy import load_or_create_salt  # noqa: PLC0415
+
+    try:
+        salt = salt or load_or_create_salt(settings.data_dir)
+        return open_store(settings.database_url, capacity=settings.buffer_size), salt
+    except (SQLAlchemyError, OSError) as exc:
+        problem = database_problem(exc, mask_url(settings.database_url))
+        sys.stderr.write(f"ztbot: not logging this session: {problem}\n")
+        return None, salt
+
+
+def _runtime(
+    engine: Engine, settings: Settings, path: Path, store: Store | None, salt: str
+) -> Runtime:
+    """The runtime `ztbot chat` runs on: the service, reloading, replicas, the desk."""
+    from bot.runtime.assemble import assemble  # noqa: PLC0415
+
+    return assemble(
+        settings, engine, path, store=store, salt=salt, loaded_by="console", shared=False
+    )
+
+
+def _ask_service(
+    engine: Engine, settings: Settings, path: Path, store: Store | None, salt: str
+) -> SupportService:
+    """Just the service: `ztbot ask` answers and exits, so it loads no file watcher."""
     from bot.runtime.service import SupportService  # noqa: PLC0415
 
-    salt = settings.secret("user_salt") or ""
-    store = None
-    if settings.database_url is not None:
-        from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
-
-        from bot.base.settings import mask_url  # noqa: PLC0415
-        from bot.store import open_store  # noqa: PLC0415
-        from bot.store.privacy import load_or_create_salt  # noqa: PLC0415
-
-        try:
-            salt = salt or load_or_create_salt(settings.data_dir)
-            store = open_store(settings.database_url, capacity=settings.buffer_size)
-        except (SQLAlchemyError, OSError) as exc:
-            problem = database_problem(exc, mask_url(settings.database_url))
-            sys.stderr.write(f"ztbot: not logging this session: {problem}\n")
     service = SupportService(engine, settings, store=store, salt=salt)
     sources = None
     if store is not None:

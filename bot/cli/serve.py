@@ -27,14 +27,12 @@ from bot.base.settings import Settings, mask_url
 from bot.cli.errors import one_line
 from bot.core.engine import Engine
 from bot.knowledge import load_knowledge
-from bot.knowledge.loader import default_knowledge_path
 from bot.runtime.admin import AdminActions
-from bot.runtime.gate import release_gate
+from bot.runtime.assemble import Runtime, assemble
+from bot.runtime.frontdesk import FrontDesk
 from bot.runtime.health import HealthServer, readiness
 from bot.runtime.metrics import Metrics
-from bot.runtime.ratelimit import RateLimiter
-from bot.runtime.reload import KnowledgeReloader, read_sources
-from bot.runtime.replicas import ReplicaSync
+from bot.runtime.reload import KnowledgeReloader
 from bot.runtime.service import SupportService
 from bot.store import Store, open_store_or_buffer
 from bot.store.privacy import load_or_create_salt
@@ -67,7 +65,7 @@ class FrontEnd(Protocol):
     def ready(self) -> bool: ...
 
 
-FrontEndFactory = Callable[[Settings, SupportService, AdminActions, RateLimiter], FrontEnd]
+FrontEndFactory = Callable[[Settings, FrontDesk, AdminActions], FrontEnd]
 
 
 @dataclass
@@ -179,7 +177,7 @@ async def serve(
         chosen = front_end_factories(settings)
     stop = stop if stop is not None else asyncio.Event()
 
-    path = knowledge or settings.knowledge_dir or default_knowledge_path()
+    path = knowledge or settings.knowledge_path
     try:
         engine = Engine(await asyncio.to_thread(load_knowledge, path))
     except KnowledgeError as exc:
@@ -193,15 +191,14 @@ async def serve(
         err.write(f"ztbot: database {url} unavailable: {exc.__class__.__name__}: {exc}\n")
         return EXIT_FAILED
 
-    service = SupportService(engine, settings, store=store, salt=salt)
+    runtime = assemble(
+        settings, engine, path, store=store, salt=salt, loaded_by="serve", shared=True
+    )
+    service, reloader = runtime.service, runtime.reloader
     metrics = Metrics()
     metrics.install(service)
-    service.knowledge_loaded("serve", read_sources(path) if store is not None else None)
-    reloader = KnowledgeReloader(path, engine, gate=release_gate, on_swap=service.swap_engine)
-    admin = AdminActions(service, reloader)
-    limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
     try:
-        front_ends = [factory(settings, service, admin, limiter) for factory in chosen]
+        front_ends = [factory(settings, runtime.desk, runtime.admin) for factory in chosen]
     except ConfigError as exc:  # settings that only make sense together, checked by the adapter
         err.write(f"ztbot: error: {exc}\n")
         service.close(FLUSH_TIMEOUT_S)
@@ -216,7 +213,6 @@ async def serve(
             metrics=metrics,
         )
     running = Running(service, metrics, front_ends, health, reloader, stop)
-    sync = ReplicaSync(store, reloader) if store is not None else None
 
     loop = asyncio.get_running_loop()
     signals = _install_signals(loop, stop, reloader) if handle_signals else []
@@ -225,9 +221,7 @@ async def serve(
     try:
         if health is not None:
             await health.start()
-        reloader.start_watching()
-        if sync is not None:
-            sync.start()
+        runtime.start()
         for fe in front_ends:
             # Stopped on the way out even when its start fails or is cut short: a half-open
             # client still holds sessions and sockets to close.
@@ -265,7 +259,7 @@ async def serve(
             await stop.wait()
             log.info("stopping: finishing in-flight replies")
     finally:
-        await _shutdown(started, health, reloader, sync)
+        await _shutdown(started, health, runtime)
         for sig in signals:
             loop.remove_signal_handler(sig)
         flushed = await asyncio.to_thread(service.close, FLUSH_TIMEOUT_S)
@@ -332,10 +326,7 @@ def _install_signals(
 
 
 async def _shutdown(
-    front_ends: list[FrontEnd],
-    health: HealthServer | None,
-    reloader: KnowledgeReloader,
-    sync: ReplicaSync | None,
+    front_ends: list[FrontEnd], health: HealthServer | None, runtime: Runtime
 ) -> None:
     """Stop the front ends together (each bounded), then the watchers and the listener."""
 
@@ -348,9 +339,7 @@ async def _shutdown(
             log.exception("error while stopping the %s front end", fe.name)
 
     await asyncio.gather(*(stop_one(fe) for fe in front_ends))
-    await asyncio.to_thread(reloader.stop)
-    if sync is not None:
-        await asyncio.to_thread(sync.stop)
+    await asyncio.to_thread(runtime.stop)
     if health is not None:
         with contextlib.suppress(OSError):
             await health.stop()

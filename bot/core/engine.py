@@ -66,7 +66,8 @@ class Engine:
         ctx = context or Context()
         text = incoming.text.strip()
         folded = fold(text)
-        if not folded or _HELP.match(folded):
+        # An upload with no comment is a paste to read, not an empty message.
+        if (not folded and not incoming.attachments) or _HELP.match(folded):
             return self._help(ctx)
         if _SMALLTALK.match(folded):
             return self._smalltalk(folded, ctx)
@@ -84,6 +85,15 @@ class Engine:
         if follow_up is not None:
             return follow_up
         return self._from_match(result, ctx, text)
+
+    def choose(self, choice: Choice, context: Context, text: str = "") -> Reply:
+        """The answer for a choice the user picked from an offer (a button, a number)."""
+        topic = self.kb.by_id.get(choice.topic)
+        if topic is None:  # the knowledge changed since the offer was made
+            return self.respond(Incoming(choice.title), context)
+        os_names = detect_os(text) or ((context.os,) if context.os else ())
+        section = topic.section(choice.section) or best_section(topic, os_names, fold(text))
+        return self._answer(topic, section, os_names, 1.0, self._ranked(context), context, text)
 
     def answer_topic(
         self, topic_id: str, section_id: str | None = None, *, os_name: OsName | None = None

@@ -62,14 +62,21 @@ def to_escalation(kb: KnowledgeBase, ctx: Context, incoming: Incoming) -> Escala
     )
 
 
+def quoted(text: str) -> str:
+    """The user's words as inert Markdown: a code span, so no link, mention or emphasis in them
+    comes alive when the summary is posted (and nothing can pass for the summary's own link)."""
+    flat = " ".join(text.replace("`", "'").split())
+    return f"`{flat}`" if flat else ""
+
+
 def escalation_markdown(esc: Escalation, *, who: str, link: str | None = None) -> str:
     """The hand-over message (Markdown); `who` is the platform's mention of the user."""
     lines = [f"**Support needed** for {who}" + (f": {link}" if link else "")]
     lines += ["", "**They asked**"]
-    lines += [f"• {a}" for a in esc.asked] or ["• (nothing recorded)"]
+    lines += [f"• {quoted(a)}" for a in esc.asked] or ["• (nothing recorded)"]
     if esc.found:
         lines += ["", "**Diagnosis found**"]
-        lines += [f"• {f}" for f in esc.found]
+        lines += [f"• {quoted(f)}" for f in esc.found]
     lines += ["", "**FAQ sections already shown**"]
     lines += [f"• {s}" for s in esc.shown] or ["• none"]
     return "\n".join(lines)

@@ -46,6 +46,14 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Offer:
+    """The choices one reply offered, kept so a button of that reply picks from them."""
+
+    turn: str
+    choices: tuple[Choice, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """What the engine remembers of a conversation between two messages."""
 
@@ -62,6 +70,12 @@ class Context:
     found: tuple[str, ...] = ()  # problem findings as "code: summary"
     sections: tuple[str, ...] = ()  # "topic" or "topic/section" ids already shown
     declined: int = 0
+    # Kept by the front desk: who asked, whether people took over, which offers are open and
+    # which replies were already judged (so a second click does nothing).
+    asker: str = ""
+    handed_over: bool = False
+    offers: tuple[Offer, ...] = ()
+    judged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +88,14 @@ class Escalation:
     platform: str
     user: str
     conversation: str
+
+
+@dataclass(frozen=True, slots=True)
+class FaqLink:
+    """Where a topic (and section) lives in the published FAQ."""
+
+    title: str
+    url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +117,7 @@ class Reply:
     context: Context = field(default_factory=Context)
     turn_id: str | None = None  # set by the service once the turn is logged
     escalation: Escalation | None = None  # set when the adapter should alert the support team
+    link: FaqLink | None = None  # the published FAQ page of `topic`, when one is configured
 
     def secret_finding(self) -> Finding | None:
         """The finding that says the user's message exposed a secret, if it did."""

@@ -1,13 +1,25 @@
-"""Conversation context <-> JSON, so the engine's follow-ups survive a restart."""
+"""Conversation context <-> JSON, generically: every field of `Context`, nested or not.
+
+The codec walks the dataclass's own type hints, so a field added to `Context` (or to a type it
+holds) is stored and restored without touching this module. Anything malformed (an older
+format, a hand edit, a value of the wrong type) gives a fresh `Context` rather than an error:
+a lost follow-up is better than a failed answer.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
 from dataclasses import asdict
-from typing import Any
+from functools import cache
+from typing import Any, Literal, Union, get_args, get_origin
 
-from bot.base.oses import OS_NAMES
-from bot.core.models import Choice, Context
-from bot.diagnosis.ends import NodeView, PeerLink
+from bot.core.models import Context
+
+
+class _Malformed(ValueError):
+    """A stored value that does not fit its field's type."""
 
 
 def context_to_json(ctx: Context) -> dict[str, Any]:
@@ -16,48 +28,72 @@ def context_to_json(ctx: Context) -> dict[str, Any]:
 
 
 def context_from_json(data: object) -> Context:
-    """Rebuild a Context; anything malformed (an older format, hand edits) gives a fresh one."""
-    if not isinstance(data, dict):
-        return Context()
+    """Rebuild a Context; anything malformed gives a fresh one."""
     try:
-        os_name = data.get("os")
-        return Context(
-            topic=_opt_str(data.get("topic")),
-            section=_opt_str(data.get("section")),
-            os=os_name if os_name in OS_NAMES else None,
-            shown=tuple(str(t) for t in data.get("shown") or ()),
-            ranked=tuple(str(t) for t in data.get("ranked") or ()),
-            choices=tuple(
-                Choice(
-                    str(c["topic"]),
-                    _opt_str(c.get("section")),
-                    str(c["title"]),
-                    float(c.get("score", 0)),
-                )
-                for c in data.get("choices") or ()
-            ),
-            nodes=tuple(
-                NodeView(
-                    address=str(n["address"]),
-                    version=_opt_str(n.get("version")),
-                    status=_opt_str(n.get("status")),
-                    roots_direct=n.get("roots_direct"),
-                    links=tuple(
-                        PeerLink(
-                            str(p["address"]),
-                            str(p["link"]),
-                            p.get("latency_ms"),
-                            _opt_str(p.get("version")),
-                        )
-                        for p in n.get("links") or ()
-                    ),
-                )
-                for n in data.get("nodes") or ()
-            ),
-        )
-    except (KeyError, TypeError, ValueError, AttributeError):
+        value = _decode(Context, data)
+    except (_Malformed, TypeError, ValueError):
         return Context()
+    assert isinstance(value, Context)
+    return value
 
 
-def _opt_str(value: object) -> str | None:
-    return None if value is None else str(value)
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _decode(kind: Any, data: object) -> object:
+    """`data` (parsed JSON) as a value of the type `kind`."""
+    origin = get_origin(kind)
+    if origin in (Union, types.UnionType):
+        options = get_args(kind)
+        if data is None and type(None) in options:
+            return None
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _decode(option, data)
+            except _Malformed:
+                continue
+        raise _Malformed(kind)
+    if origin is Literal:
+        if data in get_args(kind):
+            return data
+        raise _Malformed(kind)
+    if origin is tuple:
+        if not isinstance(data, list | tuple):
+            raise _Malformed(kind)
+        item, *rest = get_args(kind)
+        if rest and rest != [Ellipsis]:
+            raise _Malformed(kind)  # fixed-length tuples are not used in Context
+        return tuple(_decode(item, x) for x in data)
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        if not isinstance(data, dict):
+            raise _Malformed(kind)
+        hints = _hints(kind)
+        fields = {
+            f.name: _decode(hints[f.name], data[f.name])
+            for f in dataclasses.fields(kind)
+            if f.name in data
+        }
+        return kind(**fields)
+    return _scalar(kind, data)
+
+
+def _scalar(kind: Any, data: object) -> object:
+    if kind is bool:
+        if isinstance(data, bool):
+            return data
+    elif kind is int:
+        if isinstance(data, int) and not isinstance(data, bool):
+            return data
+    elif kind is float:
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            return float(data)
+    elif kind is str:
+        if isinstance(data, str):
+            return data
+    elif kind is Any or kind is object:
+        return data
+    raise _Malformed(kind)

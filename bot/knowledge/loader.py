@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,6 @@ Severity = Literal["error", "warning"]
 # Words a schema error in the loader: the error itself and where it is (`loc`).
 Explain = Callable[[ErrorDetails, Loc], str]
 
-# Where a packaged install looks when no path is given: ./knowledge, then the repository copy.
-_DEFAULT_DIRS = (Path("knowledge"), Path(__file__).resolve().parents[2] / "knowledge")
 TESTS_FILE = "tests.yaml"  # reserved for admin test cases; not part of the knowledge base
 
 
@@ -67,14 +64,6 @@ class ParsedFile:
     text: str = ""
 
 
-def default_knowledge_path() -> Path:
-    """Return `$ZTBOT_KNOWLEDGE`, else the first existing default knowledge directory."""
-    env = os.environ.get("ZTBOT_KNOWLEDGE")
-    if env:
-        return Path(env)
-    return next((d for d in _DEFAULT_DIRS if d.is_dir()), _DEFAULT_DIRS[0])
-
-
 def knowledge_files(path: Path) -> list[Path]:
     """Return the YAML files that make up the knowledge base at `path` (a file or a directory)."""
     if path.is_dir():
@@ -82,9 +71,9 @@ def knowledge_files(path: Path) -> list[Path]:
     return [path]
 
 
-def load_knowledge(path: Path | str | None = None) -> KnowledgeBase:
+def load_knowledge(path: Path | str) -> KnowledgeBase:
     """Load and validate the knowledge base; raise KnowledgeError listing every problem found."""
-    root = Path(path) if path is not None else default_knowledge_path()
+    root = Path(path)
     if not root.exists():
         raise KnowledgeError([f"{display_path(root)}: no such file or directory"])
     files = [f for f in knowledge_files(root) if f.name != TESTS_FILE]

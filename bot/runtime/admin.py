@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.base.settings import parse_duration
 from bot.reports.usage import build_report, render_report
 from bot.runtime.reload import KnowledgeReloader
-from bot.runtime.service import SupportService
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +21,8 @@ ADMIN_HELP = "Admin commands: `admin reload` (load the knowledge files again), `
 class AdminActions:
     """What `/zt admin ...` does; each returns text for the admin (Markdown-safe)."""
 
-    def __init__(self, service: SupportService, reloader: KnowledgeReloader | None) -> None:
-        self.service = service
+    def __init__(self, store: Store | None, reloader: KnowledgeReloader | None) -> None:
+        self.store = store
         self.reloader = reloader
 
     def run(self, command: str, by: str) -> str:
@@ -44,7 +44,7 @@ class AdminActions:
 
     def report(self, since: str = "7d") -> str:
         """The usage report for the last `since` (e.g. 7d), as a code block."""
-        store = self.service.store
+        store = self.store
         if store is None:
             return "No database is configured, so there is nothing to report."
         try:

@@ -15,9 +15,10 @@ from typing import Final, Protocol, TypeVar
 from bot.base.settings import Settings, StoreText
 from bot.core.engine import Engine
 from bot.core.handover import to_escalation, with_case
-from bot.core.models import Context, Incoming, Reply
+from bot.core.models import Choice, Context, Incoming, Offer, Reply
 from bot.core.render import to_plain
 from bot.core.state import context_from_json, context_to_json
+from bot.knowledge.model import KnowledgeBase
 from bot.store import Store
 from bot.store.privacy import hash_user, stored_text
 from bot.store.records import ConversationRef, FeedbackRecord, KnowledgeRecord, TurnRecord
@@ -25,6 +26,7 @@ from bot.store.records import ConversationRef, FeedbackRecord, KnowledgeRecord, 
 log = logging.getLogger(__name__)
 
 _MEMORY: Final = 10_000  # conversations and event ids remembered in memory
+_OFFERS: Final = 5  # "did you mean" offers (and judged replies) remembered per conversation
 
 
 def conversation_key(incoming: Incoming) -> str:
@@ -43,28 +45,53 @@ class SupportService:
         store: Store | None = None,
         salt: str = "",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        shared: bool = False,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.store = store
         self._salt = salt
         self._clock = clock
+        # Shared: other processes (replicas, a restart) may serve the same conversations, so
+        # the stored context is compared with the one remembered here before each turn.
+        self._shared = shared
         self._contexts: OrderedDict[str, tuple[Context, datetime]] = OrderedDict()
         self._events: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._turns: OrderedDict[str, str] = OrderedDict()  # turn id -> conversation key
         # Adapters call in from worker threads; retries of one event can arrive concurrently.
         self._lock = threading.Lock()
         self.turn_listeners: list[TurnListener] = []
         self.feedback_listeners: list[Callable[[bool], None]] = []
 
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        """The knowledge base being answered from now (it changes on reload)."""
+        return self.engine.kb
+
     def handle(self, incoming: Incoming) -> Reply | None:
         """The reply to `incoming`, or None for a redelivered event that was already answered."""
-        if incoming.event_id is not None and not self._claim(incoming):
-            log.info("redelivered event %s ignored", incoming.event_id)
+        if not self.claim(incoming):
             return None
+        return self.answer(incoming)
+
+    def claim(self, incoming: Incoming) -> bool:
+        """Claim the message's event id; False for a redelivery already taken or answered."""
+        if incoming.event_id is None or self._claim(incoming):
+            return True
+        log.info("redelivered event %s ignored", incoming.event_id)
+        return False
+
+    def answer(self, incoming: Incoming, choice: Choice | None = None) -> Reply:
+        """The reply to `incoming` (already claimed), or to `choice` picked from an offer,
+        logged as a turn."""
         key = conversation_key(incoming)
         now = self._clock()
         started = time.perf_counter()
-        reply = self.engine.respond(incoming, self._context(key, now))
+        ctx = self._context(key, now)
+        if choice is None:
+            reply = self.engine.respond(incoming, ctx)
+        else:
+            reply = self.engine.choose(choice, ctx, incoming.text)
         reply = replace(reply, context=with_case(reply.context, incoming.text, reply))
         return self._finish(incoming, reply, key, now, started)
 
@@ -80,6 +107,8 @@ class SupportService:
         started = time.perf_counter()
         ctx = self._context(key, now)
         ctx = replace(ctx, declined=ctx.declined + 1)
+        if turn_id is not None:
+            ctx = replace(ctx, judged=_judged(ctx.judged, turn_id))
         reply = self.engine.next_best(ctx) if ctx.declined == 1 else None
         if reply is None or not reply.choices:
             reply = Reply(
@@ -89,7 +118,7 @@ class SupportService:
                     "asked, what I found and the FAQ sections you have already seen."
                 ),
                 escalation=to_escalation(self.engine.kb, ctx, incoming),
-                context=replace(ctx, choices=()),
+                context=replace(ctx, choices=(), handed_over=True),
             )
         else:
             reply = replace(reply, context=replace(reply.context, declined=ctx.declined))
@@ -98,6 +127,36 @@ class SupportService:
     def solved(self, turn_id: str, user: str) -> None:
         """ "Solved": positive feedback on the turn."""
         self.feedback(turn_id, user, helpful=True)
+        key = self.conversation_of(turn_id)
+        if key is not None:
+            with self._lock:
+                cached = self._contexts.get(key)
+                if cached is not None:
+                    ctx, seen = cached
+                    _remember(
+                        self._contexts,
+                        key,
+                        (replace(ctx, judged=_judged(ctx.judged, turn_id)), seen),
+                    )
+
+    def state(self, key: str) -> Context:
+        """The conversation's context as the next turn will see it (fresh when idle)."""
+        return self._context(key, self._clock())
+
+    def known(self, key: str) -> bool:
+        """Whether the conversation was served before (here, by a replica, before a restart)."""
+        with self._lock:
+            if key in self._contexts:
+                return True
+        return self.store is not None and self.store.context_of(key)[0] is not None
+
+    def conversation_of(self, turn_id: str) -> str | None:
+        """The conversation a turn belongs to: remembered here, else looked up in the store."""
+        with self._lock:
+            key = self._turns.get(turn_id)
+        if key is None and self.store is not None:
+            key = self.store.conversation_of_turn(turn_id)
+        return key
 
     def feedback(self, turn_id: str, user: str, *, helpful: bool) -> None:
         """Record helpful / not helpful for a turn (a user's later vote replaces the earlier)."""
@@ -141,9 +200,12 @@ class SupportService:
         """Give the reply its turn id, remember the context, log the turn, tell the listeners."""
         latency_ms = (time.perf_counter() - started) * 1000
         turn_id = uuid.uuid4().hex
-        reply = replace(reply, turn_id=turn_id)
+        reply = replace(
+            reply, turn_id=turn_id, context=_kept(reply.context, incoming, turn_id, reply)
+        )
         with self._lock:
             _remember(self._contexts, key, (reply.context, now))
+            _remember(self._turns, turn_id, key)
         if self.store is not None:
             self.store.submit(self._turn_record(incoming, reply, key, now, latency_ms))
         for listener in self.turn_listeners:
@@ -188,16 +250,18 @@ class SupportService:
 
     def _context(self, key: str, now: datetime) -> Context:
         idle = self.settings.context_idle_s
-        cached = self._contexts.get(key)
-        if cached is not None:
-            ctx, seen = cached
-        elif self.store is not None:
+        with self._lock:
+            cached = self._contexts.get(key)
+        found: tuple[Context, datetime] | None = cached
+        if self.store is not None and (cached is None or self._shared):
             data, last = self.store.context_of(key)
-            if data is None or last is None:
-                return Context()
-            ctx, seen = context_from_json(data), last
-        else:
+            # The newer of the two wins: another replica may have served the conversation
+            # since, while turns written here may still wait in the write buffer.
+            if data is not None and last is not None and (cached is None or last > cached[1]):
+                found = (context_from_json(data), last)
+        if found is None:
             return Context()
+        ctx, seen = found
         if (now - seen).total_seconds() > idle:
             return Context()
         return ctx
@@ -241,6 +305,19 @@ class SupportService:
 
     def _user_hash(self, user: str) -> str | None:
         return hash_user(user, self._salt) if user else None
+
+
+def _kept(ctx: Context, incoming: Incoming, turn_id: str, reply: Reply) -> Context:
+    """The context after this turn: who asked first, and the offer this reply makes."""
+    asker = ctx.asker or incoming.user
+    offers = ctx.offers
+    if reply.choices:
+        offers = (*offers, Offer(turn_id, reply.choices))[-_OFFERS:]
+    return replace(ctx, asker=asker, offers=offers)
+
+
+def _judged(judged: tuple[str, ...], turn_id: str) -> tuple[str, ...]:
+    return judged if turn_id in judged else (*judged, turn_id)[-_OFFERS:]
 
 
 def _private(ctx: Context, mode: StoreText) -> Context:

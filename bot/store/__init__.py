@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from bot.store import db
 from bot.store.records import Record
 from bot.store.repository import (
+    conversation_of_turn,
     knowledge_loaded_at,
     load_context,
     newest_knowledge,
@@ -72,6 +73,16 @@ class Store:
                 return load_context(session, key)
         except SQLAlchemyError:
             return None, None
+
+    def conversation_of_turn(self, turn_id: str) -> str | None:
+        """The conversation key of a stored turn; None when unknown or the DB is down."""
+        if not self.writer.healthy:
+            return None
+        try:
+            with self._sessions() as session:
+                return conversation_of_turn(session, turn_id)
+        except SQLAlchemyError:
+            return None
 
     def answered(self, platform: str, event_id: str) -> bool | None:
         """Whether this event already has a stored turn; None when the DB cannot say."""

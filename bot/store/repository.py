@@ -156,6 +156,15 @@ def turn_for_event(session: Session, platform: str, event_id: str) -> str | None
     ).first()
 
 
+def conversation_of_turn(session: Session, turn_id: str) -> str | None:
+    """The key of the conversation a turn belongs to, if the turn is stored."""
+    return session.scalars(
+        select(Conversation.key)
+        .join(Turn, Turn.conversation_id == Conversation.id)
+        .where(Turn.id == turn_id)
+    ).first()
+
+
 def load_context(session: Session, key: str) -> tuple[dict[str, Any] | None, datetime | None]:
     """A conversation's stored context and when it was last active."""
     row = session.execute(

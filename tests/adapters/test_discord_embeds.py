@@ -27,6 +27,7 @@ from bot.adapters.discord_embeds import (
 )
 from bot.core.models import Choice, Reply
 from bot.diagnosis.findings import Finding
+from bot.runtime.frontdesk import wants_feedback
 
 TURN = "0123456789abcdef0123456789abcdef"
 
@@ -53,7 +54,7 @@ def test_answer_renders_one_embed_with_feedback_buttons() -> None:
         note="Steps for macOS are available too.",
         turn_id=TURN,
     )
-    [message] = render(reply)
+    [message] = render(reply, feedback=wants_feedback(reply))
     assert message.content is None
     assert message.embeds == (
         {
@@ -82,7 +83,7 @@ def test_diagnosis_title_is_the_lead_finding_and_others_are_fields() -> None:
         findings=(lead, other),
         turn_id=TURN,
     )
-    [message] = render(reply)
+    [message] = render(reply, feedback=wants_feedback(reply))
     [embed] = message.embeds
     assert embed["title"] == "Network is NOT_FOUND"
     assert embed["color"] == 0xED4245
@@ -98,7 +99,7 @@ def test_choices_become_numbered_buttons_and_none_of_these() -> None:
         choices=(Choice("a", None, "Ping is not working"), Choice("b", None, long_title)),
         turn_id=TURN,
     )
-    [message] = render(reply)
+    [message] = render(reply, feedback=wants_feedback(reply))
     assert [b.custom_id for b in message.buttons] == [
         f"ztbot:pick:{TURN}:1",
         f"ztbot:pick:{TURN}:2",
@@ -123,7 +124,8 @@ def test_choices_become_numbered_buttons_and_none_of_these() -> None:
 )
 def test_which_kinds_get_buttons(kind: str, ids: list[str]) -> None:
     """Feedback buttons only where feedback means something."""
-    [message] = render(Reply(kind=kind, body="x", turn_id=TURN))  # type: ignore[arg-type]
+    reply = Reply(kind=kind, body="x", turn_id=TURN)  # type: ignore[arg-type]
+    [message] = render(reply, feedback=wants_feedback(reply))
     assert [b.custom_id.split(":")[1] for b in message.buttons] == ids
 
 
@@ -135,7 +137,7 @@ def test_no_turn_no_buttons() -> None:
 def test_long_body_is_split_into_embeds_and_messages_within_limits() -> None:
     """A 20,000-character answer: every embed and message fits, code fences stay balanced."""
     body = "\n\n".join(f"Step {i}\n```\n" + "line\n" * 40 + "```" for i in range(60))
-    messages = render(Reply(kind="answer", body=body, heading="Long", turn_id=TURN))
+    messages = render(Reply(kind="answer", body=body, heading="Long", turn_id=TURN), feedback=True)
     assert len(messages) > 1
     _assert_fits(messages)
     for message in messages:

@@ -12,13 +12,18 @@ from bot.base.errors import ConfigError
 from bot.base.settings import Settings
 from bot.core.engine import Engine
 from bot.runtime.admin import AdminActions
+from bot.runtime.frontdesk import FrontDesk
 from bot.runtime.ratelimit import RateLimiter
 from bot.runtime.service import SupportService
 
 
 def _build(settings: Settings, engine: Engine) -> SlackFrontEnd:
     service = SupportService(engine, settings)
-    return SlackFrontEnd(settings, service, AdminActions(service, None), RateLimiter(5, 60))
+    return SlackFrontEnd(
+        settings,
+        FrontDesk(service, RateLimiter(5, 60), settings),
+        AdminActions(service.store, None),
+    )
 
 
 def test_no_token_unused_warning_when_the_token_is_in_the_environment(

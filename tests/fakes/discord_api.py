@@ -313,6 +313,44 @@ def feed(client: Any, event: str, data: dict[str, Any]) -> None:
     client._connection.parsers[event](data)
 
 
+# Discord's documented limits for what an interaction callback may carry.
+_LIMITS = {
+    "modal title": 45,
+    "text input label": 45,
+    "text input placeholder": 100,
+    "custom_id": 100,
+    "button label": 80,
+    "content": 2000,
+}
+
+
+def limit_problems(callback: dict[str, Any]) -> list[str]:
+    """Where an interaction callback breaks Discord's limits (empty when it fits)."""
+    data = callback.get("data") or {}
+    found: list[str] = []
+
+    def check(what: str, value: object) -> None:
+        if isinstance(value, str) and len(value) > _LIMITS[what]:
+            found.append(f"{what} is {len(value)} characters (limit {_LIMITS[what]})")
+
+    check("content", data.get("content"))
+    if callback.get("type") == 9:
+        check("modal title", data.get("title"))
+        check("custom_id", data.get("custom_id"))
+    for row in data.get("components") or ():
+        inner = row.get("components") or ([row["component"]] if "component" in row else [])
+        for component in inner:
+            check("custom_id", component.get("custom_id"))
+            if component.get("type") == 4:
+                check("text input label", component.get("label"))
+                check("text input placeholder", component.get("placeholder"))
+            if component.get("type") == 2:
+                check("button label", component.get("label"))
+        if row.get("type") == 18:  # a label wrapping a component (newer modals)
+            check("text input label", row.get("label"))
+    return found
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
     # discord.py parses a body as JSON only when Content-Type is exactly application/json.
     return web.Response(
@@ -329,6 +367,7 @@ class DiscordApi:
         self.fetched: list[str] = []  # attachment files downloaded
         self.channels: dict[str, dict[str, Any]] = {}  # for GET /channels/{id}
         self.failures: list[tuple[str, re.Pattern[str], int, int]] = []
+        self.rejected: list[list[str]] = []  # callbacks refused for breaking Discord's limits
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -476,6 +515,12 @@ class DiscordApi:
             )
         if parts[0] == "interactions" and parts[-1] == "callback":
             kind = (body or {}).get("type")
+            problems = limit_problems(body or {})
+            if problems:
+                self.rejected.append(problems)
+                return _json(
+                    {"message": "Invalid Form Body", "code": 50035, "errors": problems}, 400
+                )
             response_id = str(snowflake())
             out: dict[str, Any] = {
                 "interaction": {

@@ -19,7 +19,9 @@ from sqlalchemy import create_engine, text
 from bot.adapters.discord_client import DiscordFrontEnd, ZtClient, configure_endpoints
 from bot.base.settings import Settings
 from bot.core.engine import Engine
+from bot.core.models import Incoming
 from bot.runtime.admin import AdminActions
+from bot.runtime.frontdesk import FrontDesk
 from bot.runtime.ratelimit import RateLimiter
 from bot.runtime.service import SupportService
 from bot.store import open_store
@@ -98,7 +100,9 @@ async def _make_bot(api: DiscordApi, tmp_path: Path, engine: Engine, **extra: An
     db = tmp_path / "t.db"
     service = SupportService(engine, settings, store=open_store(f"sqlite:///{db}"), salt="s")
     limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
-    frontend = DiscordFrontEnd(settings, service, AdminActions(service, None), limiter)
+    frontend = DiscordFrontEnd(
+        settings, FrontDesk(service, limiter, settings), AdminActions(service.store, None)
+    )
     configure_endpoints(settings)
     await frontend.client.login(TOKEN)
     return Bot(api, frontend, service, db)
@@ -217,7 +221,12 @@ async def test_not_helpful_button_records_feedback_and_offers_next_topics(bot: B
     [ack] = await bot.api.wait_for(
         "POST", rf"/interactions/{click['id']}/{click['token']}/callback"
     )
-    assert ack.json["type"] == 5  # "thinking", answered by a follow-up
+    assert ack.json["type"] == 6  # acknowledged at once; the answer comes as a follow-up
+    # The clicked reply's buttons are spent: removed, so nobody votes twice.
+    [spent] = await bot.api.wait_for(
+        "PATCH", rf"/webhooks/{APP_ID}/{click['token']}/messages/@original"
+    )
+    assert spent.json["components"] == []
     [follow] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{click['token']}")
     [embed] = follow.json["embeds"]
     assert embed["description"].startswith(
@@ -308,9 +317,14 @@ async def test_slash_help_is_ephemeral(bot: Bot) -> None:
     cmd = fake.slash(["zt", "help"], **_in(fake.text_channel(GENERAL, GUILD)))
     bot.feed("INTERACTION_CREATE", cmd)
     [ack] = await bot.api.wait_for("POST", rf"/interactions/{cmd['id']}/{cmd['token']}/callback")
-    assert ack.json["type"] == 4
+    assert ack.json["type"] == 5  # acknowledged before any work (a slow database can't delay it)
     assert ack.json["data"]["flags"] == 64
-    assert ack.json["data"]["embeds"][0]["description"]
+    [shown] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{cmd['token']}")
+    assert shown.json["flags"] == 64
+    assert "Topics I know" in shown.json["embeds"][0]["description"]
+    assert "<question>" not in str(shown.json)
+    [(kind,)] = bot.rows("SELECT kind FROM turns")  # help goes through the engine, logged
+    assert kind == "help"
 
 
 async def test_admin_command_refused_without_manage_server(
@@ -402,7 +416,9 @@ async def test_forum_post_answered_and_solved_applies_the_tag(bot: Bot) -> None:
     [ack] = await bot.api.wait_for(
         "POST", rf"/interactions/{click['id']}/{click['token']}/callback"
     )
-    assert ack.json["data"]["content"] == f"✅ Marked as solved by <@{USER['id']}>. Glad it works!"
+    assert ack.json["type"] == 6
+    [thanks] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{click['token']}")
+    assert thanks.json["content"] == "✅ Glad that helped! I've marked this as solved."
     [patch] = await bot.api.wait_for("PATCH", rf"/channels/{post['id']}")
     assert patch.json == {"applied_tags": [str(SOLVED_TAG)]}
     turn_id = solved.rsplit(":", 1)[1]
@@ -437,8 +453,11 @@ async def test_second_not_helpful_escalates_with_secrets_masked(bot: Bot) -> Non
     assert "[redacted" in content
     assert "**FAQ sections already shown**" in content
     assert post.json["allowed_mentions"] == {"parse": [], "roles": [ROLE], "replied_user": True}
-    [told] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{second['token']}")
-    assert told.json["content"].endswith(f"I've alerted <@&{ROLE}> in <#{ESCALATION}>.")
+    told = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{second['token']}", count=2)
+    assert told[-1].json["content"] == (
+        "I've alerted the support team with a summary; someone will follow up here."
+    )
+    assert "<@&" not in str([t.json for t in told])  # the role is pinged once, by the summary
 
 
 # --- safety ----------------------------------------------------------------------------------
@@ -483,7 +502,7 @@ async def test_rate_limited_user_is_told_once(
         second, third = _mention("and on linux?"), _mention("hello?")
         b.feed("MESSAGE_CREATE", second)
         [told] = await api.wait_for("POST", rf"/channels/{GENERAL}/messages")
-        assert told.json["content"].startswith("You're asking faster than I can keep up")
+        assert told.json["content"].startswith("You're sending messages faster than I can")
         assert told.json["message_reference"]["message_id"] == int(second["id"])
         b.feed("MESSAGE_CREATE", third)
         other = fake.user(800000000000000009, "bob")
@@ -557,7 +576,7 @@ async def test_thread_creation_forbidden_falls_back_to_a_reply(
     assert (
         "creating a thread failed: forbidden (missing permission) 403 (code 50013)" in caplog.text
     )
-    assert bot.rows("SELECT key FROM conversations") == [(f"discord:{GUILD}:{GENERAL}",)]
+    assert bot.rows("SELECT key FROM conversations") == [(f"discord:{GUILD}:{msg['id']}",)]
 
 
 async def test_reply_not_found_is_logged_and_the_bot_keeps_going(
@@ -599,7 +618,9 @@ async def test_log_attachment_is_fetched_and_diagnosed(bot: Bot) -> None:
     [sent] = await bot.api.wait_for("POST", rf"/channels/{msg['id']}/messages")
     assert bot.api.fetched == ["out.log"]
     assert "NOT_FOUND" in sent.json["embeds"][0]["title"]
-    assert sent.json["content"] == "I skipped huge.txt (over 1,000,000 bytes or unreadable)."
+    assert (
+        "I didn't read huge.txt: over 1,000,000 bytes" in sent.json["embeds"][-1]["footer"]["text"]
+    )
 
 
 # --- restarts, sync, the real gateway ----------------------------------------------------------
@@ -659,7 +680,10 @@ async def test_start_connects_through_the_configured_gateway(
     client = ZtClient(settings, guild_ready_timeout=0.05)
     limiter = RateLimiter(10, 60)
     frontend = DiscordFrontEnd(
-        settings, service, AdminActions(service, None), limiter, client=client
+        settings,
+        FrontDesk(service, limiter, settings),
+        AdminActions(service.store, None),
+        client=client,
     )
     try:
         await frontend.start()
@@ -689,7 +713,10 @@ async def test_reconnect_resumes_and_a_replayed_message_is_not_answered_twice(
     client = ZtClient(settings, guild_ready_timeout=0.05)
     limiter = RateLimiter(10, 60)
     frontend = DiscordFrontEnd(
-        settings, service, AdminActions(service, None), limiter, client=client
+        settings,
+        FrontDesk(service, limiter, settings),
+        AdminActions(service.store, None),
+        client=client,
     )
     try:
         await frontend.start()
@@ -738,9 +765,9 @@ async def test_hand_over_forbidden_still_answers_the_user(
     [offer] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{first['token']}")
     second = fake.button(_custom_ids(offer)[-1], _as_message(offer, int(made["id"])), **_in(made))
     bot.feed("INTERACTION_CREATE", second)
-    [request] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{second['token']}")
-    assert request.json["content"].endswith(
-        "I couldn't alert the support team automatically; please ask a moderator."
+    said = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{second['token']}", count=2)
+    assert said[-1].json["content"] == (
+        "I couldn't alert the support team automatically; please ask in the support channel."
     )
     assert "posting the hand-over failed: forbidden (missing permission) 403" in caplog.text
 
@@ -799,8 +826,8 @@ async def test_solved_without_manage_threads_still_thanks_the_user(
     bot.feed("INTERACTION_CREATE", click)
     await bot.api.wait_for("PATCH", rf"/channels/{post['id']}")
     await bot.frontend.stop()  # lets the click's handler finish
-    [ack] = bot.api.matching("POST", rf"/interactions/{click['id']}/{click['token']}/callback")
-    assert ack.json["data"]["content"].startswith("✅ Marked as solved")
+    [thanks] = bot.api.matching("POST", rf"/webhooks/{APP_ID}/{click['token']}")
+    assert thanks.json["content"].startswith("✅ Glad that helped")
     assert bot.rows("SELECT helpful FROM feedback") == [(True,)]
     assert "marking the conversation solved failed: forbidden (missing permission) 403" in (
         caplog.text
@@ -817,7 +844,10 @@ async def test_configured_shards_identify_without_asking_discord(
     client = ZtClient(settings, guild_ready_timeout=0.05)
     limiter = RateLimiter(10, 60)
     frontend = DiscordFrontEnd(
-        settings, service, AdminActions(service, None), limiter, client=client
+        settings,
+        FrontDesk(service, limiter, settings),
+        AdminActions(service.store, None),
+        client=client,
     )
     try:
         await frontend.start()
@@ -839,3 +869,95 @@ def test_shard_ids_need_a_shard_count(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, database_url=None, discord_shard_ids=(0,))
     with pytest.raises(ConfigError, match="DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT"):
         ZtClient(settings)
+
+
+# --- the front desk's defects, through discord.py's own parsing ---------------------------------
+
+
+async def test_the_diagnose_form_fits_discords_limits(bot: Bot) -> None:
+    """/zt diagnose opens: the modal stays within Discord's limits (a 46-character label is a
+    400 and "interaction failed")."""
+    cmd = fake.slash(["zt", "diagnose"], **_in(fake.text_channel(GENERAL, GUILD)))
+    bot.feed("INTERACTION_CREATE", cmd)
+    [ack] = await bot.api.wait_for("POST", rf"/interactions/{cmd['id']}/{cmd['token']}/callback")
+    assert ack.json["type"] == 9
+    assert bot.api.rejected == []
+    assert fake.limit_problems(ack.json) == []
+
+
+async def test_a_malformed_gateway_event_costs_only_itself(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A MESSAGE_CREATE missing its author is dropped with one clear line; the next is answered."""
+    broken = _mention("how do I update zerotier")
+    del broken["author"]
+    with caplog.at_level(logging.WARNING, "bot.adapters.discord_client"):
+        bot.feed("MESSAGE_CREATE", broken)
+    assert "dropped a malformed MESSAGE_CREATE event (" in caplog.text
+    await _ask_in_thread(bot, "how do I update zerotier")
+
+
+async def test_an_old_pick_answers_from_its_own_offer_after_a_restart(
+    api: DiscordApi, tmp_path: Path, engine: Engine
+) -> None:
+    """A "did you mean" button pressed after a restart picks from the offer it was part of."""
+    first = await _make_bot(api, tmp_path, engine)
+    first.feed("GUILD_CREATE", _guild())
+    _, sent, made = await _ask_in_thread(first, "ports")
+    ids = _custom_ids(sent)
+    assert ids[1].startswith("ztbot:pick:")
+    await first.close()
+    wanted = engine.respond(Incoming("ports")).choices[1].title
+
+    second = await _make_bot(api, tmp_path, engine)
+    try:
+        second.feed("GUILD_CREATE", _guild())
+        click = fake.button(ids[1], _as_message(sent, int(made["id"])), **_in(made))
+        second.feed("INTERACTION_CREATE", click)
+        [answer] = await api.wait_for("POST", rf"/webhooks/{APP_ID}/{click['token']}")
+        assert answer.json["embeds"][0]["title"].startswith(wanted)
+    finally:
+        await second.close()
+
+
+async def test_slash_ask_where_the_bot_may_not_post_answers_through_the_interaction(
+    bot: Bot,
+) -> None:
+    """/zt ask in a channel whose thread the bot may not post in: the answer still arrives, as
+    an interaction follow-up (which needs no channel permission)."""
+    bot.api.fail("POST", r"/channels/\d+/messages", 403, 50013)
+    general = fake.text_channel(GENERAL, GUILD)
+    cmd = fake.slash(["zt", "ask"], {"question": "how do I update zerotier"}, **_in(general))
+    bot.feed("INTERACTION_CREATE", cmd)
+    [follow] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{cmd['token']}")
+    assert follow.json["embeds"][0]["title"] == "How do I Update Zerotier?"
+
+
+async def test_a_forum_posts_title_is_part_of_the_question(bot: Bot) -> None:
+    """ "ping doesn't work on windows" as the title and "help please" as the body: answered."""
+    post = fake.thread(
+        fake.snowflake(), GUILD, FORUM, int(USER["id"]), "ping doesn't work on windows"
+    )
+    bot.feed("THREAD_CREATE", {**post, "newly_created": True})
+    starter = fake.message(
+        channel_id=int(post["id"]),
+        message_id=int(post["id"]),
+        guild_id=GUILD,
+        author=USER,
+        content="help please",
+    )
+    bot.feed("MESSAGE_CREATE", starter)
+    [sent] = await bot.api.wait_for("POST", rf"/channels/{post['id']}/messages")
+    assert sent.json["embeds"][0]["title"] == "Ping is not working › Windows"
+
+
+async def test_the_slash_echo_is_inert_and_masked(bot: Bot) -> None:
+    """The public echo of /zt ask shows the user's Markdown as text and masks secrets."""
+    general = fake.text_channel(GENERAL, GUILD)
+    question = "see [my log](https://evil.example) authtoken.secret: abcdefghijklmnopqrstuv12"
+    cmd = fake.slash(["zt", "ask"], {"question": question}, **_in(general))
+    bot.feed("INTERACTION_CREATE", cmd)
+    [ack] = await bot.api.wait_for("POST", rf"/interactions/{cmd['id']}/{cmd['token']}/callback")
+    content = ack.json["data"]["content"]
+    assert "abcdefghijklmnopqrstuv12" not in content
+    assert "\\[my log]" in content  # an escaped bracket: no masked link

@@ -20,6 +20,7 @@ from bot.adapters.slack_app import SlackFrontEnd
 from bot.base.settings import Settings
 from bot.core.engine import Engine
 from bot.runtime.admin import AdminActions
+from bot.runtime.frontdesk import FrontDesk
 from bot.runtime.ratelimit import RateLimiter
 from bot.runtime.service import SupportService
 from bot.store import open_store
@@ -132,7 +133,9 @@ async def make_bot(api: SlackApi, engine: Engine, tmp_path: Path) -> AsyncIterat
         settings = Settings(**values)
         service = SupportService(engine, settings, store=open_store(db), salt="s")
         limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
-        front = SlackFrontEnd(settings, service, AdminActions(service, None), limiter)
+        front = SlackFrontEnd(
+            settings, FrontDesk(service, limiter, settings), AdminActions(service.store, None)
+        )
         await front.start()
         harness = Harness(front, api, service, db)
         made.append(harness)
@@ -436,10 +439,8 @@ async def test_file_stub_is_looked_up_and_oversized_files_are_skipped(make_bot, 
     await bot.settle()
     assert [c.args["file"] for c in api.of("files.info")] == ["F0BIG"]
     assert api.of("GET file") == []
-    note = api.of("chat.postEphemeral")[0].args
-    assert note["user"] == "U0BOB"
-    assert "big.txt is larger than 100 bytes" in note["text"]
-    assert len(api.of("chat.postMessage")) == 1  # the question itself is still answered
+    [answer] = api.of("chat.postMessage")  # the question itself is still answered
+    assert "I didn't read big.txt: over 100 bytes" in json.dumps(answer.args["blocks"])
 
 
 async def test_secret_in_a_paste_gets_a_rotate_warning_first(make_bot, api):
@@ -630,7 +631,12 @@ async def test_not_helpful_offers_next_topics_then_escalates_with_a_summary(make
     assert [c.args["message_ts"] for c in api.of("chat.getPermalink")] == ["1700000000.000100"]
     told = api.of("chat.postMessage")[-1].args
     assert told["thread_ts"] == "1700000000.000100"
-    assert "<!subteam^S0SUPPORT> in <#C0ESCALATE>" in told["text"]
+    assert (
+        told["text"] == "I've alerted the support team with a summary; someone will follow up here."
+    )
+    # The support group is pinged once, by the summary, not again in the user's thread.
+    pings = [c for c in api.of("chat.postMessage") if "subteam" in json.dumps(c.args)]
+    assert pings == escalations
     assert bot.rows("SELECT helpful FROM feedback") == [(False,), (False,)]
 
 
@@ -639,9 +645,9 @@ async def test_escalation_without_a_support_channel_goes_in_the_thread(make_bot,
     bot = await make_bot(slack_escalation_channel=None, slack_escalation_group=None)
     await bot.event(mention("my peers show RELAY"), "Ev1")
     await bot.settle()
-    reply = posted(api.of("chat.postMessage")[0])
-    turn_id = reply["blocks"][-1]["elements"][1]["value"]
-    for _ in range(2):
+    for n in range(2):
+        reply = posted(api.of("chat.postMessage")[n])
+        turn_id = reply["blocks"][-1]["elements"][1]["value"]
         await bot.action(pressed("zt_not_helpful", turn_id, reply))
         await bot.settle()
     summaries = [
@@ -683,7 +689,8 @@ async def test_per_user_rate_limit_sends_a_private_note(make_bot, api):
     assert len(api.of("chat.postMessage")) == 2
     (note,) = api.of("chat.postEphemeral")
     assert note.args["user"] == "U0ALICE"
-    assert note.args["thread_ts"] == "1.2"
+    answered = {c.args["thread_ts"] for c in api.of("chat.postMessage")}
+    assert note.args["thread_ts"] in {"1.0", "1.1", "1.2"} - answered  # events run concurrently
     assert "faster than I can answer" in note.args["text"]
 
 
@@ -711,3 +718,151 @@ async def test_web_api_errors_are_logged_not_raised(make_bot, api, caplog, error
     await bot.settle()
     assert len(api.of("chat.postMessage")) == 2
     assert bot.front.ready
+
+
+# --- the front desk's defects, through the real Bolt app ------------------------------------
+
+
+async def test_a_pasted_mention_never_reaches_the_notification_text(make_bot, api):
+    """A network named <!here> in a paste is escaped in `text` too, not only in the blocks."""
+    bot = await make_bot()
+    paste = (
+        "```\n200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n"
+        "200 listnetworks 8056c2e21c000001 <!here> 0a:1b:2c:3d:4e:5f NOT_FOUND PRIVATE zt0 -\n```"
+    )
+    await bot.event(mention(f"my network fails <!channel>\n{paste}"), "Ev1")
+    await bot.settle()
+    for call in api.calls:
+        if call.method.startswith("chat."):
+            assert "<!here>" not in call.args.get("text", "")
+            assert "<!channel>" not in call.args.get("text", "")
+            assert "<!here>" not in json.dumps(call.args.get("blocks") or [])
+
+
+async def test_an_upload_with_no_comment_is_diagnosed_not_answered_with_help(make_bot, api):
+    """A file shared with no words gets a diagnosis; nothing empty lands in the report."""
+    bot = await make_bot()
+    data = (
+        b"200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n"
+        b"200 listnetworks 8056c2e21c000001  0a:1b:2c:3d:4e:5f NOT_FOUND PRIVATE zt0 -\n"
+    )
+    file = api.add_file(FakeFile("F0LOG", "out.log", data))
+    event = {
+        "type": "message",
+        "subtype": "file_share",
+        "channel_type": "im",
+        "user": "U0BOB",
+        "text": "",
+        "ts": "1.1",
+        "channel": "D0BOB",
+        "files": [file],
+    }
+    await bot.event(event, "Ev1")
+    await bot.settle()
+    [answer] = api.of("chat.postMessage")
+    assert "NOT_FOUND" in all_text(answer.args["blocks"])
+    assert bot.rows("SELECT kind, has_output FROM turns") == [("diagnosis", True)]
+
+
+async def test_buttons_on_a_private_answer_answer_privately(make_bot, api):
+    """/zt where the app cannot post: the private answer's Not helpful offers the next topics
+    privately, for the same conversation (no empty hand-over, no permalink to nowhere)."""
+    bot = await make_bot()
+    api.fail("chat.postMessage", "not_in_channel")
+    await bot.command("ping doesn't work on windows", channel="G0PRIVATE")
+    await bot.settle()
+    (private,) = api.of("response_url:cmd")
+    blocks = private.args["blocks"]
+    turn = next(
+        e["value"]
+        for b in blocks
+        for e in b.get("elements", [])
+        if e.get("action_id") == "zt_not_helpful"
+    )
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": "U0ALICE"},
+        "channel": {"id": "G0PRIVATE"},
+        "container": {
+            "type": "message",
+            "message_ts": "9.9",
+            "channel_id": "G0PRIVATE",
+            "is_ephemeral": True,
+        },
+        "response_url": api.response_url("btn"),
+        "actions": [{"action_id": "zt_not_helpful", "value": turn, "type": "button"}],
+    }
+    await bot.action(payload)
+    await bot.settle()
+    (offer,) = api.of("response_url:btn")
+    assert "Could it be one of these instead?" in all_text(offer.args["blocks"])
+    assert api.of("chat.getPermalink") == []
+    assert [k for (k,) in bot.rows("SELECT kind FROM turns ORDER BY created_at")] == [
+        "answer",
+        "clarify",
+    ]
+
+
+async def test_only_the_asker_may_press_solved_and_a_double_click_counts_once(make_bot, api):
+    """Someone else's Solved gets a private note; the asker's double click is processed once."""
+    bot = await make_bot()
+    await bot.event(mention("how do I update zerotier on linux"), "Ev1")
+    await bot.settle()
+    reply = posted(api.of("chat.postMessage")[0])
+    turn_id = reply["blocks"][-1]["elements"][0]["value"]
+    await bot.action(pressed("zt_solved", turn_id, reply, user="U0MALLORY"))
+    await bot.settle()
+    (note,) = api.of("chat.postEphemeral")
+    assert note.args["user"] == "U0MALLORY" and "Only the person who asked" in note.args["text"]
+    assert api.of("reactions.add") == [] and api.of("chat.update") == []
+    for _ in range(2):
+        await bot.action(pressed("zt_solved", turn_id, reply))
+        await bot.settle()
+    assert len(api.of("reactions.add")) == 1
+    thanks = [c for c in api.of("chat.postMessage") if "marked this as solved" in c.args["text"]]
+    assert len(thanks) == 1
+    assert bot.rows("SELECT helpful FROM feedback") == [(True,)]
+
+
+async def test_after_a_hand_over_the_bot_does_not_answer_the_helpers(make_bot, api):
+    """Once people are alerted, their messages in the thread get no bot answer, and the user's
+    Markdown in the summary stays inert (no live link that passes for the summary's own)."""
+    bot = await make_bot()
+    await bot.event(mention("ping fails [open the thread](https://evil.example) on windows"), "Ev1")
+    await bot.settle()
+    for n in range(2):
+        reply = posted(api.of("chat.postMessage")[n])
+        turn_id = reply["blocks"][-1]["elements"][1]["value"]
+        await bot.action(pressed("zt_not_helpful", turn_id, reply))
+        await bot.settle()
+    (summary,) = [c for c in api.of("chat.postMessage") if c.args["channel"] == "C0ESCALATE"]
+    assert "<https://evil.example|" not in all_text(summary.args["blocks"])
+    before = len(api.of("chat.postMessage"))
+    helper = {
+        "type": "message",
+        "channel_type": "channel",
+        "user": "U0HELPER",
+        "text": "have you tried restarting the service?",
+        "ts": "1700000000.000500",
+        "thread_ts": "1700000000.000100",
+        "channel": "C0SUPPORT",
+    }
+    await bot.event(helper, "Ev9")
+    await bot.settle()
+    assert len(api.of("chat.postMessage")) == before
+
+
+async def test_slash_echo_masks_secrets_and_help_shows_no_raw_placeholder(make_bot, api):
+    """/zt repeats the question in public with secrets masked; /zt help has no <question>."""
+    bot = await make_bot()
+    await bot.command("zerotier-cli fails, my authtoken.secret: abcdefghijklmnopqrstuvwx")
+    await bot.command("help")
+    await bot.settle()
+    question = api.of("chat.postMessage")[0]
+    assert "abcdefghijklmnopqrstuvwx" not in question.args["text"]
+    (help_,) = [
+        c for c in api.of("response_url:cmd") if "Topics I know" in all_text(c.args["blocks"])
+    ]
+    assert "&lt;question&gt;" not in all_text(help_.args["blocks"])
+    assert "<question>" not in all_text(help_.args["blocks"])

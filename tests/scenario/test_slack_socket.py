@@ -16,6 +16,7 @@ from bot.adapters.slack_app import SlackFrontEnd
 from bot.base.settings import Settings
 from bot.core.engine import Engine
 from bot.runtime.admin import AdminActions
+from bot.runtime.frontdesk import FrontDesk
 from bot.runtime.ratelimit import RateLimiter
 from bot.runtime.service import SupportService
 from bot.store import open_store
@@ -43,7 +44,9 @@ async def front(api: SlackApi, engine: Engine, tmp_path: Path) -> AsyncIterator[
     assert settings.slack_socket_mode  # the default when an app token is set
     service = SupportService(engine, settings, store=open_store(settings.database_url), salt="s")
     limiter = RateLimiter(settings.rate_limit, settings.rate_window_s)
-    bot = SlackFrontEnd(settings, service, AdminActions(service, None), limiter)
+    bot = SlackFrontEnd(
+        settings, FrontDesk(service, limiter, settings), AdminActions(service.store, None)
+    )
     await bot.start()
     yield bot
     await bot.stop()

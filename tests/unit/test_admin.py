@@ -25,7 +25,7 @@ def test_reload_swaps_a_valid_edit_and_refuses_a_broken_one(tmp_path: Path) -> N
     engine = Engine(load_knowledge(kdir))
     service = SupportService(engine, Settings(data_dir=tmp_path, database_url=None))
     reloader = KnowledgeReloader(kdir, engine, gate=release_gate, on_swap=service.swap_engine)
-    admin = AdminActions(service, reloader)
+    admin = AdminActions(service.store, reloader)
     assert admin.run("reload", "U1").startswith("knowledge unchanged")
     faq = kdir / "faq.yaml"
     faq.write_text(faq.read_text().replace("Windows does block pings", "Windows blocks pings"))
@@ -46,15 +46,15 @@ def test_report_reads_the_database(engine: Engine, tmp_path: Path) -> None:
     service.handle(Incoming("what ports does zerotier use", platform="slack"))
     service.handle(Incoming("how do I bake bread", platform="slack"))
     assert store.writer.flush()
-    text = AdminActions(service, None).run("report 1d", "U1")
+    text = AdminActions(service.store, None).run("report 1d", "U1")
     assert text.startswith("```\nztbot report") and "bake bread" in text
     assert "Turns                   2" in text
-    assert AdminActions(service, None).run("report soon", "U1").startswith("not a duration")
+    assert AdminActions(service.store, None).run("report soon", "U1").startswith("not a duration")
     service.close()
     bare = SupportService(engine, Settings(data_dir=tmp_path, database_url=None))
-    assert "No database" in AdminActions(bare, None).run("report", "U1")
+    assert "No database" in AdminActions(bare.store, None).run("report", "U1")
     assert (
-        AdminActions(bare, None).run("reload", "U1")
+        AdminActions(bare.store, None).run("reload", "U1")
         == "Reloading is not available in this process."
     )
-    assert AdminActions(bare, None).run("dance", "U1") == ADMIN_HELP
+    assert AdminActions(bare.store, None).run("dance", "U1") == ADMIN_HELP

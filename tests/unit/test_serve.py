@@ -22,8 +22,7 @@ from bot.cli.main import main
 from bot.cli.serve import Running, serve
 from bot.core.models import Incoming
 from bot.runtime.admin import AdminActions
-from bot.runtime.ratelimit import RateLimiter
-from bot.runtime.service import SupportService
+from bot.runtime.frontdesk import FrontDesk
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 
@@ -37,13 +36,11 @@ class FakeFrontEnd:
     def __init__(
         self,
         settings: Settings,
-        service: SupportService,
+        desk: FrontDesk,
         admin: AdminActions,
-        limiter: RateLimiter,
     ) -> None:
-        self.service = service
+        self.desk = desk
         self.admin = admin
-        self.limiter = limiter
         self.connected = False
         self.stopped = False
         self.inflight: set[asyncio.Task[None]] = set()
@@ -62,12 +59,11 @@ class FakeFrontEnd:
         self.inflight.add(task)
 
     async def _answer(self, text: str, n: int) -> None:
-        reply = await asyncio.to_thread(
-            self.service.handle,
-            Incoming(text, platform="fake", user="U1", conversation=f"c{n}", event_id=f"E{n}"),
+        outcome = await self.desk.message(
+            Incoming(text, platform="fake", user="U1", conversation=f"c{n}", event_id=f"E{n}")
         )
-        assert reply is not None
-        self.replies.append(reply.kind)
+        assert outcome.reply is not None
+        self.replies.append(outcome.reply.kind)
 
     async def stop(self) -> None:
         self.connected = False
@@ -135,7 +131,7 @@ async def test_serves_until_stopped_then_flushes_every_turn(tmp_path: Path) -> N
     )
     running = await asyncio.wait_for(started.get(), 30)
     fe = FakeFrontEnd.instances[0]
-    assert fe.limiter.limit == 3 and fe.admin.reloader is running.reloader
+    assert fe.desk.limiter.limit == 3 and fe.admin.reloader is running.reloader
     base = f"http://127.0.0.1:{running.health_port}"
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{base}/readyz") as r:

@@ -11,8 +11,9 @@ from bot.base.settings import ENV_NAMES, Settings
 from bot.cli.main import main
 
 
-def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Durations, id lists, shard ids, 'off' and 'none' are read from their variables."""
+def test_environment_values_are_parsed() -> None:
+    """Durations, id lists, shard ids, 'off' and 'none' are read from their variables (from a
+    mapping: the process environment is not touched)."""
     env = {
         "ZTBOT_RATE_WINDOW": "2m",
         "ZTBOT_CONTEXT_IDLE": "1h",
@@ -28,9 +29,7 @@ def test_environment_values_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
         "ZTBOT_EMPTY_IS_IGNORED": "",
         "ZTBOT_RATE_LIMIT": "",  # empty means default
     }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    s = Settings.from_env()
+    s = Settings.from_env(env)
     assert s.rate_window_s == 120 and s.context_idle_s == 3600
     assert s.slack_support_channels == ("C1", "C2", "C3")
     assert s.discord_shard_ids == (0, 2) and s.discord_shard_count == 4
@@ -161,3 +160,27 @@ def test_bad_setting_stops_every_command_at_start(
     assert out == ""
     assert err.startswith("ztbot: ZTBOT_HTTP_PORT: Input should be a valid integer")
     assert err.count("\n") == 1
+
+
+def test_the_knowledge_directory_has_one_variable_and_a_deprecated_alias(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ZTBOT_KNOWLEDGE_DIR names it; the old ZTBOT_KNOWLEDGE still works, with a warning, and
+    loses to the new name; with neither, ./knowledge or the shipped copy."""
+    new, old = tmp_path / "new", tmp_path / "old"
+    assert Settings.from_env({"ZTBOT_KNOWLEDGE_DIR": str(new)}).knowledge_path == new
+    with caplog.at_level("WARNING", "bot.base.settings"):
+        assert Settings.from_env({"ZTBOT_KNOWLEDGE": str(old)}).knowledge_path == old
+    assert "ZTBOT_KNOWLEDGE is deprecated: use ZTBOT_KNOWLEDGE_DIR" in caplog.text
+    both = {"ZTBOT_KNOWLEDGE": str(old), "ZTBOT_KNOWLEDGE_DIR": str(new)}
+    assert Settings.from_env(both).knowledge_path == new
+    assert Settings.from_env({}).knowledge_path.name == "knowledge"
+    assert ENV_NAMES["knowledge_dir"] == "ZTBOT_KNOWLEDGE_DIR"
+
+
+def test_from_env_reads_only_the_mapping_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A variable in the process environment does not leak into settings read from a mapping."""
+    monkeypatch.setenv("ZTBOT_RATE_LIMIT", "99")
+    assert Settings.from_env({"ZTBOT_RATE_LIMIT": "5"}).rate_limit == 5
+    assert Settings.from_env({}).rate_limit == 10
+    assert Settings.from_env().rate_limit == 99

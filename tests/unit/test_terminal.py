@@ -11,6 +11,8 @@ from bot.adapters import console
 from bot.adapters.terminal_render import Terminal, render_text, terminal_for
 from bot.base.settings import Settings
 from bot.core.engine import Engine
+from bot.runtime.frontdesk import FrontDesk
+from bot.runtime.ratelimit import RateLimiter
 from bot.runtime.service import SupportService
 
 
@@ -76,18 +78,20 @@ def test_colour_codes_only_when_colour_is_on() -> None:
 
 
 def _chat(engine: Engine, script: str) -> str:
-    service = SupportService(engine, Settings(database_url=None), store=None, salt="s")
+    settings = Settings(database_url=None)
+    service = SupportService(engine, settings, store=None, salt="s")
+    desk = FrontDesk(service, RateLimiter(0, 60.0), settings)
     out = io.StringIO()
-    console.chat(service, inp=io.StringIO(script), out=out, user="t")
+    console.chat(desk, inp=io.StringIO(script), out=out, user="t")
     service.close(timeout=5)
     return out.getvalue()
 
 
 def test_good_after_no_answer_is_not_thanked_for_the_answer(engine: Engine) -> None:
     shown = _chat(engine, "qwzx plorb frabjous\n/good\n")
-    assert "(thanks, noted)" not in shown
-    assert "the FAQ had no answer" in shown
-    assert "(thanks, noted)" in _chat(engine, "ping doesn't work on windows\n/good\n")
+    assert "Glad that helped" not in shown and "(thanks, noted)" not in shown
+    assert "I had no answer for that one" in shown
+    assert "Glad that helped" in _chat(engine, "ping doesn't work on windows\n/good\n")
 
 
 def test_show_and_unknown_topic(engine: Engine) -> None:

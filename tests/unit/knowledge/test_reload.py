@@ -170,20 +170,21 @@ def test_chat_reload_command_reports_refusal_and_success(kdir: Path, tmp_path: P
     import io
 
     from bot.adapters import console
+    from bot.runtime.frontdesk import FrontDesk
+    from bot.runtime.ratelimit import RateLimiter
 
     engine = Engine(load_knowledge(kdir))
     service = SupportService(engine, Settings(data_dir=tmp_path, database_url=None))
     reloader = KnowledgeReloader(kdir, engine, on_swap=service.swap_engine)
+    desk = FrontDesk(service, RateLimiter(0, 60), service.settings)
     _edit(kdir / "faq.yaml", "see_also: [router-configuration]", "see_also: [router-config]")
     out = io.StringIO()
-    console.chat(service, inp=io.StringIO("/reload\n"), out=out, reloader=reloader)
+    console.chat(desk, inp=io.StringIO("/reload\n"), out=out, reloader=reloader)
     assert "NOT reloaded" in out.getvalue() and "faq.yaml:" in out.getvalue()
     _edit(kdir / "faq.yaml", "see_also: [router-config]", "see_also: [router-configuration]")
     _edit(kdir / "faq.yaml", OLD, NEW)
     out = io.StringIO()
-    console.chat(
-        service, inp=io.StringIO("/reload\n" + QUESTION + "\n"), out=out, reloader=reloader
-    )
+    console.chat(desk, inp=io.StringIO("/reload\n" + QUESTION + "\n"), out=out, reloader=reloader)
     assert "knowledge reloaded: version" in out.getvalue()
     assert NEW in out.getvalue()
 

@@ -1,0 +1,293 @@
+"""The front desk: the conversation policy every chat platform shares.
+
+An adapter turns a platform event into an `Incoming` (or a click on one of the bot's buttons)
+and hands it here; the desk decides what happens and returns an `Outcome` that the adapter
+renders with its SDK. Everything that is the same on every platform lives here, once:
+
+- redelivered events are dropped (the service's claim, which also sees the store);
+- the per-user rate limit, with one private notice per window;
+- which attachments are read (extensions, size, count);
+- the user's words the bot repeats (an echo of the question, a thread title) have secrets masked;
+- which replies carry Solved / Not helpful buttons, and who may press them (the asker,
+  moderators and admins); a second click on the same reply does nothing;
+- "did you mean" picks by the turn that offered them, so an old button picks from its own offer;
+- help goes through the engine and is logged like any turn;
+- FAQ links on every reply that has a topic;
+- the hand-over: who is alerted and where, what the summary holds, and the bot staying quiet
+  in a conversation people have taken over, unless the asker calls on it again.
+
+The service is synchronous, so each answer runs in a worker thread, with a deadline: one huge
+or hostile message cannot hold up other users' events, health checks or acknowledgements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
+from typing import Final, Literal, TypeVar
+
+from bot.base.secrets import mask_secrets
+from bot.base.settings import Settings
+from bot.core.links import faq_link
+from bot.core.models import Choice, Escalation, Incoming, Reply
+from bot.runtime.ratelimit import RateLimiter
+from bot.runtime.service import SupportService, conversation_key
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_FILES: Final = 3  # files read per message
+TEXT_SUFFIXES: Final = frozenset({".txt", ".log", ".text", ".out", ".json", ".conf"})
+DEADLINE_S: Final = 20.0  # one answer's time limit (platforms drop replies after ~3 s to 15 min)
+TITLE_MAX: Final = 100  # thread titles: Discord's limit, and plenty elsewhere
+FEEDBACK_KINDS: Final = frozenset({"answer", "diagnosis", "clarify", "abstain"})
+
+TOO_MUCH: Final = (
+    "That was too much for me to read in time. Please paste less: the output of one command "
+    "(`zerotier-cli info`, `peers` or `listnetworks`) and a sentence on what is wrong."
+)
+SOLVED: Final = "Glad that helped! I've marked this as solved."
+HANDOVER_POSTED: Final = (
+    "I've alerted the support team with a summary; someone will follow up here."
+)
+HANDOVER_FAILED: Final = (
+    "I couldn't alert the support team automatically; please ask in the support channel."
+)
+NOT_YOURS: Final = (
+    "Only the person who asked (or a moderator) can mark this answer. If you have the same "
+    "problem, ask me yourself and I'll answer you in your own thread."
+)
+ALREADY: Final = "This answer was already marked; thanks."
+OLD_OFFER: Final = (
+    "That choice belongs to an older answer I no longer have. Please ask again in your own words."
+)
+
+FileVerdict = Literal["read", "too_big", "not_text"]
+
+
+@dataclass(frozen=True, slots=True)
+class HandOver:
+    """A summary to post where the support people are, pinging their group once."""
+
+    escalation: Escalation
+    channel: str | None  # None: post it in the conversation itself
+    group: str | None  # the platform's id of the group or role to alert
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the adapter does after the desk looked at an event. Empty: do nothing."""
+
+    reply: Reply | None = None  # post it where the conversation is
+    private: str | None = None  # tell only the person who acted (Markdown)
+    notice: str | None = None  # a short public note after the reply
+    close: Literal["solved", "not_helpful"] | None = None  # the clicked message's buttons end
+    by: str = ""  # who clicked, for the note that replaces the buttons
+    resolved: bool = False  # mark the conversation solved (a tag, a reaction, a title)
+    handover: HandOver | None = None
+
+    @property
+    def silent(self) -> bool:
+        """True when there is nothing to say or do."""
+        return self == _NOTHING
+
+
+_NOTHING: Final = Outcome()
+
+
+def file_verdict(name: str, size: int | None, limit: int) -> FileVerdict:
+    """Whether an attachment is read as pasted output: text files within the size limit."""
+    suffix = PurePosixPath(name.lower()).suffix
+    if suffix not in TEXT_SUFFIXES:
+        return "not_text"
+    if size is not None and size > limit:
+        return "too_big"
+    return "read"
+
+
+def skipped_note(names: Sequence[str], limit: int) -> str | None:
+    """The line telling the user which files were not read, if any."""
+    if not names:
+        return None
+    return (
+        f"I didn't read {', '.join(mask_secrets(n) for n in names)}: over {limit:,} bytes or "
+        "not readable. Paste the relevant part in a code block instead."
+    )
+
+
+def echo(question: str) -> str:
+    """The user's question as the bot may repeat it in public (secrets masked)."""
+    return mask_secrets(" ".join(question.split()))
+
+
+def thread_title(text: str, fallback: str = "ZeroTier help") -> str:
+    """A thread title from the first line of prose in `text`, secrets masked."""
+    prose = []
+    fenced = False
+    for line in text[:4000].splitlines():
+        if line.strip().startswith("```"):
+            fenced = not fenced
+            continue
+        if not fenced and line.strip():
+            prose.append(line.strip())
+            break
+    name = " ".join(mask_secrets(" ".join(prose)).split()).replace("`", "") or fallback
+    return name if len(name) <= TITLE_MAX else name[: TITLE_MAX - 1] + "…"
+
+
+def wants_feedback(reply: Reply) -> bool:
+    """Replies that can be judged carry Solved / Not helpful; greetings, help, hand-over not."""
+    return reply.kind in FEEDBACK_KINDS and reply.turn_id is not None
+
+
+class FrontDesk:
+    """The conversation policy shared by Slack, Discord and the terminal."""
+
+    def __init__(
+        self,
+        service: SupportService,
+        limiter: RateLimiter,
+        settings: Settings,
+        *,
+        deadline_s: float = DEADLINE_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.service = service
+        self.limiter = limiter
+        self.settings = settings
+        self.deadline_s = deadline_s
+        self._clock = clock
+        self._told: dict[str, float] = {}  # rate-limited users told, until when
+
+    # --- messages ---------------------------------------------------------------------------
+
+    async def message(
+        self, incoming: Incoming, *, addressed: bool = True, skipped: Sequence[str] = ()
+    ) -> Outcome:
+        """A message for the bot: a question, a paste, an upload, a follow-up in a thread.
+
+        `addressed` says the user called on the bot (a mention, a DM, a slash command): after a
+        hand-over only that, from the asker, gets an answer.
+        """
+        if not await self._run(self.service.claim, incoming):
+            return _NOTHING
+        key = conversation_key(incoming)
+        ctx = await self._run(self.service.state, key)
+        if ctx.handed_over and not (addressed and incoming.user == ctx.asker):
+            log.info("conversation handed over to people; the bot stays quiet")
+            return _NOTHING
+        limited = self._limited(incoming)
+        if limited is not None:
+            return limited
+        reply = await self._answer(incoming)
+        note = skipped_note(skipped, self.settings.max_attachment_bytes)
+        if note:
+            reply = replace(reply, note=f"{note} {reply.note}" if reply.note else note)
+        return Outcome(reply=reply)
+
+    async def knows(self, key: str) -> bool:
+        """Whether conversation `key` was served before: a thread reply there is a follow-up."""
+        return await self._run(self.service.known, key)
+
+    async def help(self, where: Incoming) -> Outcome:
+        """What the bot can do: the engine's help, logged like any turn."""
+        return Outcome(reply=await self._answer(replace(where, text="help", attachments=())))
+
+    async def pick(self, where: Incoming, turn: str, n: int) -> Outcome:
+        """A "did you mean" button: choice `n` of the offer made by reply `turn`."""
+        key = await self._run(self.service.conversation_of, turn) or conversation_key(where)
+        ctx = await self._run(self.service.state, key)
+        offer = next((o for o in ctx.offers if o.turn == turn), None)
+        if offer is None:
+            return Outcome(private=OLD_OFFER)
+        if not 1 <= n <= len(offer.choices):
+            return Outcome(private=f"Pick a number from 1 to {len(offer.choices)}.")
+        limited = self._limited(where)
+        if limited is not None:
+            return limited
+        choice = offer.choices[n - 1]
+        incoming = replace(where, text=choice.title, conversation=key, attachments=())
+        return Outcome(reply=await self._answer(incoming, choice))
+
+    async def feedback(
+        self, where: Incoming, turn: str, *, helpful: bool, moderator: bool = False
+    ) -> Outcome:
+        """Solved / Not helpful on reply `turn`, pressed by `where.user`."""
+        key = await self._run(self.service.conversation_of, turn) or conversation_key(where)
+        ctx = await self._run(self.service.state, key)
+        if ctx.asker and where.user != ctx.asker and not moderator:
+            return Outcome(private=NOT_YOURS)
+        if turn in ctx.judged:
+            return Outcome(private=ALREADY, close="solved" if helpful else "not_helpful")
+        if helpful:
+            await self._run(self.service.solved, turn, where.user)
+            log.info("turn %s marked solved", turn)
+            return Outcome(notice=SOLVED, close="solved", by=where.user, resolved=True)
+        incoming = replace(where, text="", conversation=key, attachments=())
+        reply = await self._run(self.service.decline, incoming, turn)
+        reply = self._linked(reply)
+        handover = None
+        if reply.escalation is not None:
+            channel, group = self._target(where.platform)
+            handover = HandOver(
+                replace(reply.escalation, user=ctx.asker or where.user), channel, group
+            )
+        return Outcome(reply=reply, close="not_helpful", by=where.user, handover=handover)
+
+    # --- internals --------------------------------------------------------------------------
+
+    async def _answer(self, incoming: Incoming, choice: Choice | None = None) -> Reply:
+        try:
+            reply = await asyncio.wait_for(
+                asyncio.to_thread(self.service.answer, incoming, choice), self.deadline_s
+            )
+        except TimeoutError:
+            log.warning(
+                "answer took over %.0f s (%d characters); told the user to paste less",
+                self.deadline_s,
+                len(incoming.text) + sum(len(a.text) for a in incoming.attachments),
+            )
+            return Reply(kind="abstain", body=TOO_MUCH)
+        return self._linked(reply)
+
+    def _linked(self, reply: Reply) -> Reply:
+        kb = self.service.knowledge
+        link = faq_link(kb, reply.topic, reply.section, self.settings.faq_url)
+        return reply if link is None else replace(reply, link=link)
+
+    async def _run(self, fn: Callable[..., T], *args: object) -> T:
+        """A quick service call (a state or event look-up) off the event loop."""
+        return await asyncio.to_thread(fn, *args)
+
+    def _limited(self, incoming: Incoming) -> Outcome | None:
+        """None when the user may send this; else a private notice, once per window."""
+        key = f"{incoming.platform}:{incoming.workspace or ''}:{incoming.user}"
+        if self.limiter.allow(key):
+            return None
+        now = self._clock()
+        wait = max(1, round(self.limiter.retry_after(key)))
+        log.info("rate limited %s for %d s", incoming.platform, wait)
+        if self._told.get(key, 0.0) > now:
+            return _NOTHING
+        self._told[key] = now + wait
+        if len(self._told) > 10_000:
+            self._told = {k: v for k, v in self._told.items() if v > now}
+        return Outcome(
+            private=(
+                "You're sending messages faster than I can answer. "
+                f"Please wait {wait} s and try again."
+            )
+        )
+
+    def _target(self, platform: str) -> tuple[str | None, str | None]:
+        """Where a platform's hand-overs go and whom they alert (its settings)."""
+        channel = getattr(self.settings, f"{platform}_escalation_channel", None)
+        group = getattr(self.settings, f"{platform}_escalation_group", None) or getattr(
+            self.settings, f"{platform}_escalation_role", None
+        )
+        return (str(channel) if channel else None), (str(group) if group else None)
