@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -25,6 +26,14 @@ import discord
 import yarl
 from discord import app_commands
 
+from bot.adapters.discord_actions import (
+    USERS_ONLY,
+    fetch_attachments,
+    log_http,
+    mark_resolved,
+    post_handover,
+    remove_secret,
+)
 from bot.adapters.discord_embeds import (
     PICK_TEMPLATE,
     SOLVED_TEMPLATE,
@@ -32,10 +41,8 @@ from bot.adapters.discord_embeds import (
     Button,
     Outgoing,
     clip,
-    escalation_text,
     is_secret_leak,
     render,
-    secret_warning,
     text_messages,
 )
 from bot.adapters.discord_incoming import (
@@ -44,23 +51,18 @@ from bot.adapters.discord_incoming import (
     MessageFacts,
     channel_key,
     is_addressed,
-    jump_url,
     to_incoming,
 )
 from bot.base.errors import ConfigError
 from bot.base.settings import Settings
-from bot.core.handover import escalation_markdown
-from bot.core.models import Attachment, Incoming, Reply
-from bot.runtime.admin import AdminActions
+from bot.core.models import Incoming, Reply
+from bot.runtime.admin import AdminActions, ReportFile
 from bot.runtime.frontdesk import (
     HANDOVER_FAILED,
     HANDOVER_POSTED,
-    MAX_FILES,
     FrontDesk,
-    HandOver,
     Outcome,
     echo,
-    file_verdict,
     thread_title,
     wants_feedback,
 )
@@ -79,7 +81,6 @@ _STYLES: Final = {
     "danger": discord.ButtonStyle.danger,
 }
 _NO_MENTIONS: Final = discord.AllowedMentions.none()
-_USERS_ONLY: Final = discord.AllowedMentions(everyone=False, roles=False, users=True)
 _APOLOGY: Final = "Sorry, something went wrong on my side. Please try again in a minute."
 
 
@@ -118,7 +119,7 @@ class ZtClient(discord.AutoShardedClient):
             # None: this process runs every shard (discord.py's default).
             shard_ids=list(settings.discord_shard_ids) or None,  # type: ignore[arg-type]
             shard_count=settings.discord_shard_count,
-            allowed_mentions=_USERS_ONLY,
+            allowed_mentions=USERS_ONLY,
             # Guild data comes with each GUILD_CREATE; no member chunking is needed.
             chunk_guilds_at_startup=False,
             **options,
@@ -205,9 +206,13 @@ def add_commands(tree: app_commands.CommandTree[Any]) -> None:
         await _frontend(interaction).slash_admin(interaction, "reload")
 
     @admin.command(name="report", description="What users asked and what went unanswered")
-    @app_commands.describe(since="how far back, e.g. 7d, 24h (default 7d)")
-    async def report(interaction: Inter, since: str = "7d") -> None:
-        await _frontend(interaction).slash_admin(interaction, f"report {since}")
+    @app_commands.describe(
+        since="how far back, e.g. 7d, 24h (default 7d)",
+        html="a page with charts, sent as a file (default: text)",
+    )
+    async def report(interaction: Inter, since: str = "7d", html: bool = False) -> None:
+        command = f"report html {since}" if html else f"report {since}"
+        await _frontend(interaction).slash_admin(interaction, command)
 
     tree.add_command(zt)
     tree.add_command(admin)
@@ -333,7 +338,7 @@ def to_view(buttons: Sequence[Button]) -> discord.ui.View | None:
 
 
 def _send_kwargs(out: Outgoing) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"allowed_mentions": _USERS_ONLY}
+    kwargs: dict[str, Any] = {"allowed_mentions": USERS_ONLY}
     if out.content:
         kwargs["content"] = out.content
     if out.embeds:
@@ -478,14 +483,14 @@ class DiscordFrontEnd:
             try:
                 await self._answer_message(message, facts)
             except discord.HTTPException as exc:
-                _log_http("answering a message", exc)
+                log_http("answering a message", exc)
             except Exception:
                 log.exception("discord: failed to answer message %s", message.id)
                 with contextlib.suppress(discord.HTTPException):
                     await message.channel.send(_APOLOGY, allowed_mentions=_NO_MENTIONS)
 
     async def _answer_message(self, message: discord.Message, facts: MessageFacts) -> None:
-        files, skipped = await self._attachments(message)
+        files, skipped = await fetch_attachments(message, self.settings.max_attachment_bytes)
         incoming = to_incoming(replace(facts, attachments=files), self._support)
         if incoming is None:
             return
@@ -505,34 +510,11 @@ class DiscordFrontEnd:
                     name=thread_title(incoming.text), auto_archive_duration=1440
                 )
             except discord.HTTPException as exc:
-                _log_http("creating a thread", exc)
+                log_http("creating a thread", exc)
                 reference = message
         await self._send(target, outcome.reply, reference=reference)
         if is_secret_leak(outcome.reply):
-            await self._remove_secret(message, target)
-
-    async def _attachments(
-        self, message: discord.Message
-    ) -> tuple[tuple[Attachment, ...], list[str]]:
-        """Fetch the attachments the front desk reads; name those skipped."""
-        limit = self.settings.max_attachment_bytes
-        files: list[Attachment] = []
-        skipped: list[str] = []
-        for attachment in message.attachments[:MAX_FILES]:
-            verdict = file_verdict(attachment.filename, attachment.size, limit)
-            if verdict == "not_text":
-                continue
-            if verdict == "too_big":
-                skipped.append(attachment.filename)
-                continue
-            try:
-                data = await attachment.read()
-            except (discord.HTTPException, discord.NotFound) as exc:
-                _log_http("fetching an attachment", exc)
-                skipped.append(attachment.filename)
-                continue
-            files.append(Attachment(attachment.filename, data[:limit].decode("utf-8", "replace")))
-        return tuple(files), skipped
+            await remove_secret(message, target)
 
     async def _send(
         self,
@@ -547,26 +529,6 @@ class DiscordFrontEnd:
                 kwargs["reference"] = reference
                 kwargs["mention_author"] = False
             await target.send(**kwargs)
-
-    async def _remove_secret(
-        self, message: discord.Message, target: discord.abc.Messageable
-    ) -> None:
-        """Delete a message holding a secret when allowed, and tell the user to rotate it."""
-        deleted = False
-        guild = message.guild
-        if guild is not None:
-            me = guild.me
-            allowed = me is None or message.channel.permissions_for(me).manage_messages
-            if allowed:
-                try:
-                    await message.delete()
-                    deleted = True
-                    log.info("discord: deleted message %s holding a secret", message.id)
-                except discord.HTTPException as exc:
-                    _log_http("deleting a message with a secret", exc)
-        await target.send(
-            secret_warning(str(message.author.id), deleted), allowed_mentions=_USERS_ONLY
-        )
 
     # --- slash commands -------------------------------------------------------------------
 
@@ -637,7 +599,7 @@ class DiscordFrontEnd:
                     thread=str(message_id),
                 )
             except discord.HTTPException as exc:
-                _log_http("creating a thread", exc)
+                log_http("creating a thread", exc)
         else:
             # In a thread, a forum post or a DM the answer goes right there.
             await interaction.response.defer(thinking=True)
@@ -653,7 +615,7 @@ class DiscordFrontEnd:
             except discord.Forbidden as exc:
                 # The bot may not post in the thread: an interaction follow-up needs no
                 # channel permission, so the user still gets the answer.
-                _log_http("posting the answer", exc)
+                log_http("posting the answer", exc)
         await self._followup(interaction, outcome.reply)
 
     async def _followup(self, interaction: Inter, reply: Reply) -> None:
@@ -667,7 +629,7 @@ class DiscordFrontEnd:
             try:
                 yield
             except discord.HTTPException as exc:
-                _log_http(doing, exc)
+                log_http(doing, exc)
             except Exception:
                 log.exception("discord: %s failed (interaction %s)", doing, interaction.id)
                 await self._tell(interaction, _APOLOGY)
@@ -714,8 +676,16 @@ class DiscordFrontEnd:
                 return
             await interaction.response.defer(ephemeral=True, thinking=True)
             by = f"{PLATFORM}:{interaction.user.id}"
-            text = await asyncio.to_thread(self.admin.run, command, by)
-            for part in text_messages(text):
+            result = await asyncio.to_thread(self.admin.run_any, command, by)
+            if isinstance(result, ReportFile):
+                page = discord.File(io.BytesIO(result.content), filename=result.filename)
+                await interaction.followup.send(
+                    "The ztbot report, as a page with charts (open it in a browser).",
+                    file=page,
+                    ephemeral=True,
+                )
+                return
+            for part in text_messages(result):
                 await interaction.followup.send(part, ephemeral=True)
 
     # --- buttons --------------------------------------------------------------------------
@@ -759,86 +729,14 @@ class DiscordFrontEnd:
             )
         if outcome.resolved:
             try:
-                await self._mark_resolved(interaction)
+                await mark_resolved(interaction, self.settings.discord_solved_tag)
             except discord.HTTPException as exc:
-                _log_http("marking the conversation solved", exc)
+                log_http("marking the conversation solved", exc)
         if outcome.handover is not None:
-            posted = await self._escalate(interaction, outcome.handover)
+            posted = await post_handover(self.client, interaction, outcome.handover)
             await interaction.followup.send(
                 HANDOVER_POSTED if posted else HANDOVER_FAILED, allowed_mentions=_NO_MENTIONS
             )
-
-    async def _mark_resolved(self, interaction: Inter) -> None:
-        """The native "resolved": a forum tag, else a ✅ title (threads are also archived)."""
-        channel = interaction.channel
-        if isinstance(channel, discord.Thread):
-            parent = channel.parent
-            if isinstance(parent, discord.ForumChannel):
-                wanted = self.settings.discord_solved_tag.casefold()
-                tag = next((t for t in parent.available_tags if t.name.casefold() == wanted), None)
-                if tag is not None:
-                    if tag not in channel.applied_tags:
-                        await channel.add_tags(tag, reason="ztbot: solved")
-                    return
-            name = (
-                channel.name if channel.name.startswith("✅") else clip(f"✅ {channel.name}", 100)
-            )
-            # A forum post stays open so others find it; a help thread is archived.
-            archived = not isinstance(parent, discord.ForumChannel)
-            await channel.edit(name=name, archived=archived, reason="ztbot: solved")
-        elif interaction.message is not None:
-            await interaction.message.add_reaction("✅")
-
-    async def _escalate(self, interaction: Inter, handover: HandOver) -> bool:
-        """Post the hand-over summary where the support people are; False when it failed."""
-        assert interaction.channel_id is not None
-        role = _snowflake(handover.group)
-        where = _snowflake(handover.channel)
-        link = jump_url(interaction.guild_id, interaction.channel_id)
-        summary = escalation_markdown(
-            handover.escalation, who=f"<@{handover.escalation.user}>", link=link
-        )
-        mentions = discord.AllowedMentions(
-            everyone=False, users=False, roles=[discord.Object(role)] if role else False
-        )
-        try:
-            target: Any = interaction.channel
-            if where is not None:
-                target = self.client.get_channel(where) or await self.client.fetch_channel(where)
-            if not isinstance(target, discord.abc.Messageable):
-                raise TypeError(f"cannot post in {type(target).__name__}")
-            for part in escalation_text(handover.escalation, summary, str(role) if role else None):
-                await target.send(part, allowed_mentions=mentions)
-        except (discord.HTTPException, TypeError) as exc:
-            if isinstance(exc, discord.HTTPException):
-                _log_http("posting the hand-over", exc)
-            else:
-                log.warning("discord: hand-over not posted: %s", exc)
-            return False
-        log.info("discord: escalated conversation of user %s", interaction.user.id)
-        return True
-
-
-def _snowflake(value: str | None) -> int | None:
-    """A configured Discord id as an int; None when unset or not an id."""
-    if value is None:
-        return None
-    if not value.strip().isdigit():
-        log.warning("discord: %r is not a Discord id; ignored", value)
-        return None
-    return int(value)
-
-
-def _log_http(doing: str, exc: discord.HTTPException) -> None:
-    """One clear line for a Discord REST error (never the token or the message text)."""
-    kind = (
-        "forbidden (missing permission)"
-        if isinstance(exc, discord.Forbidden)
-        else "not found"
-        if isinstance(exc, discord.NotFound)
-        else "HTTP error"
-    )
-    log.warning("discord: %s failed: %s %s (code %s)", doing, kind, exc.status, exc.code)
 
 
 def _connection_ended(task: asyncio.Task[None]) -> None:

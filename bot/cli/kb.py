@@ -99,9 +99,10 @@ def _default_tests(root: Path) -> Path | None:
 
 
 def _check(root: Path, *, strict: bool, out: TextIO) -> int:
+    from bot.diagnosis.codes import CODES  # noqa: PLC0415
     from bot.knowledge.check import check_knowledge  # noqa: PLC0415
 
-    problems = check_knowledge(root)
+    problems = check_knowledge(root, finding_codes=CODES)
     for problem in problems:
         suffix = " (warning)" if problem.severity == "warning" else ""
         out.write(f"{problem}{suffix}\n")

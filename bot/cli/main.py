@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--since", default="7d", metavar="AGE", help="window start (default: 7d)")
     rep.add_argument("--groups", type=int, default=20, help="groups shown per list (default 20)")
     rep.add_argument("--json", action="store_true", help="print one JSON object")
+    rep.add_argument("--html", metavar="FILE", help="write a self-contained HTML page (- = stdout)")
 
     diag = sub.add_parser(
         "diagnose", help="diagnose pasted zerotier-cli output (a file, or - for stdin)"
@@ -337,6 +338,10 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
                 since=datetime.now(UTC) - timedelta(seconds=age),
                 max_groups=max(1, args.groups),
             )
+            if args.html is not None:
+                from bot.reports.html import page_for  # noqa: PLC0415  (only --html draws)
+
+                page = page_for(session, report, store_text=settings.store_text)
     except (SQLAlchemyError, AlembicError, OSError) as exc:
         problem = database_problem(exc, mask_url(settings.database_url))
         sys.stderr.write(f"ztbot: error: {problem}\n")
@@ -344,10 +349,24 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if engine is not None:
             engine.dispose()
+    if args.html is not None:
+        return _write_html(args.html, page)
     if args.json:
         sys.stdout.write(json.dumps(report.to_dict()) + "\n")
     else:
         sys.stdout.write(render_report(report) + "\n")
+    return EXIT_OK
+
+
+def _write_html(target: str, page: str) -> int:
+    if target == "-":
+        sys.stdout.write(page)
+        return EXIT_OK
+    try:
+        Path(target).write_text(page, encoding="utf-8")
+    except OSError as exc:
+        return _usage(f"--html: cannot write {target}: {exc.strerror or exc}")
+    sys.stderr.write(f"ztbot: wrote {target} ({len(page.encode()) // 1024} KiB)\n")
     return EXIT_OK
 
 

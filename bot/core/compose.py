@@ -10,6 +10,8 @@ from bot.base.oses import OsName
 from bot.base.text import words
 from bot.core.matching import phrase_in
 from bot.diagnosis.findings import Diagnosis, Finding
+from bot.diagnosis.normalize import normalize_text
+from bot.diagnosis.words import prose_lines
 from bot.knowledge.model import KnowledgeBase, Section, Topic
 
 _MAX_EVIDENCE: Final = 4  # evidence lines shown per finding; the JSON keeps them all
@@ -20,17 +22,13 @@ _SEE_ABOVE: Final = re.compile(
 )
 # Section titles that name two systems at once ("macOS and Windows", "iOS and Android").
 _PAIR: Final = re.compile(r"\s+and\s+")
+_RANK: Final = {"error": 0, "warning": 1, "info": 2}
 
 
 def question_part(text: str, diagnosis: Diagnosis) -> str:
-    """The prose of a message: its lines minus the command output found in it."""
-    used = {n for o in diagnosis.outputs for n in o.lines}
-    kept = [
-        line
-        for number, line in enumerate(text.splitlines(), 1)
-        if number not in used and not line.strip().startswith(("```", "~~~"))
-    ]
-    return "\n".join(kept)
+    """The prose of a message: its lines minus the command output and typed command lines,
+    keeping the words around inline output on the same line."""
+    return "\n".join(prose_lines(normalize_text(text), diagnosis.outputs))
 
 
 def faq_steps(topic: Topic, section: Section | None) -> str:
@@ -96,10 +94,17 @@ def _evidence_lines(finding: Finding, indent: str) -> list[str]:
 
 
 def healthy_body(diagnosis: Diagnosis) -> str:
-    """What a paste with nothing wrong says, plainly."""
+    """What a paste with nothing wrong says, plainly (and never over a value it could not read)."""
     commands = sorted({o.command for o in diagnosis.outputs})
     what = ", ".join(f"`{c}`" for c in commands) or "this output"
-    lines = [f"Nothing looks wrong in {what}."]
+    unread = sum(len(o.warnings) for o in diagnosis.outputs)
+    if unread:
+        lines = [
+            f"Nothing I could read in {what} looks wrong, but {unread} value(s) could not be "
+            "read (masked, cut off or damaged), so this is not a clean bill of health."
+        ]
+    else:
+        lines = [f"Nothing looks wrong in {what}."]
     for info in diagnosis.findings:
         lines.append(f"ℹ {info.summary}")
     return "\n".join(lines)
@@ -155,11 +160,46 @@ def _prefix(os_name: OsName | None) -> str:
 
 
 def lead_finding(problems: Sequence[Finding], topic: str | None) -> Finding | None:
-    """The problem to explain first: one the question is about, else the most severe."""
+    """The problem to explain first: the most severe, even when it has no FAQ topic; among the
+    most severe, the one the question is about."""
     if not problems:
         return None
+    top = min(_RANK.get(f.severity, 1) for f in problems)
+    worst = [f for f in problems if _RANK.get(f.severity, 1) == top]
     if topic is not None:
-        for finding in problems:
+        for finding in worst:
             if topic in finding.topics:
                 return finding
-    return next((f for f in problems if f.topics), problems[0])
+    return worst[0]
+
+
+def reply_topic(problems: Sequence[Finding], lead: Finding | None, asked: str | None) -> str | None:
+    """The FAQ topic whose steps follow the findings: the lead's (the question's when the lead
+    lists it), else that of the most severe finding that has one; the question's when healthy."""
+    if lead is None:
+        return None if problems else asked
+    if lead.topics:
+        return asked if asked in lead.topics else lead.topics[0]
+    return next((f.topics[0] for f in problems if f.topics), None)
+
+
+def also_asked(asked: str | None, topic: str | None, problems: Sequence[Finding]) -> str | None:
+    """The question's own topic when the findings lead elsewhere: answer both."""
+    if asked is None or asked == topic or any(asked in f.topics for f in problems[:1]):
+        return None
+    return asked
+
+
+def faq_block(topic: Topic, section: Section | None) -> str:
+    """The "From the FAQ" part of a diagnosis reply."""
+    where = topic.title if section is None else f"{topic.title} › {section.title}"
+    return f"**From the FAQ: {where}**\n\n{faq_steps(topic, section)}"
+
+
+def diagnosis_heading(diagnosis: Diagnosis, lead: Finding | None) -> str:
+    """The reply's heading: the lead problem, or what the healthy paste says."""
+    if lead is not None:
+        return lead.summary
+    if any(o.warnings for o in diagnosis.outputs):
+        return "Diagnosis: nothing wrong in what could be read"
+    return "Diagnosis: nothing looks wrong"

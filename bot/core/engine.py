@@ -11,13 +11,17 @@ from rapidfuzz import fuzz
 from bot.base.oses import OS_LABELS, OsName, detect_os, strip_os
 from bot.base.text import fold, words
 from bot.core.compose import (
+    also_asked,
     ask_for_output,
     commands_wanted,
     diagnosis_body,
+    diagnosis_heading,
+    faq_block,
     faq_steps,
     join_names,
     lead_finding,
     question_part,
+    reply_topic,
     sentence,
     warnings_note,
 )
@@ -212,13 +216,7 @@ class Engine:
         asked = result.topic if result is not None and not result.ambiguous else None
         problems = diagnosis.problems
         lead = lead_finding(problems, asked)
-        topic_id: str | None
-        if lead is not None and lead.topics:
-            topic_id = asked if asked in lead.topics else lead.topics[0]
-        elif not problems:
-            topic_id = asked
-        else:
-            topic_id = None
+        topic_id = reply_topic(problems, lead, asked)
         topic = self.kb.by_id.get(topic_id) if topic_id else None
         os_names = detect_os(question) or tuple(
             o for o in ((lead.os if lead else None), ctx.os) if o in OS_LABELS
@@ -226,9 +224,11 @@ class Engine:
         section = best_section(topic, os_names, question) if topic is not None else None
         body = diagnosis_body(diagnosis, lead)
         if topic is not None:
-            where = topic.title if section is None else f"{topic.title} › {section.title}"
-            body += f"\n\n**From the FAQ: {where}**\n\n{faq_steps(topic, section)}"
-        heading = lead.summary if lead is not None else "Diagnosis: nothing looks wrong"
+            body += f"\n\n{faq_block(topic, section)}"
+        second = self.kb.by_id.get(also_asked(asked, topic_id, problems) or "")
+        if second is not None:
+            body += f"\n\n{faq_block(second, best_section(second, os_names, question))}"
+        heading = diagnosis_heading(diagnosis, lead)
         candidates = tuple(
             Choice(c.topic, c.section, self.kb.topic(c.topic).title, c.score)
             for c in (result.candidates if result is not None else ())
@@ -246,7 +246,7 @@ class Engine:
             ),
             candidates=candidates,
             findings=diagnosis.findings,
-            outputs=tuple(o.to_dict() for o in diagnosis.outputs),
+            outputs=diagnosis.outputs,
             context=replace(
                 ctx,
                 topic=topic.id if topic else ctx.topic,

@@ -25,7 +25,7 @@ def to_asked(text: str, reply: Reply) -> str:
     text = text[:_WINDOW]
     words = " ".join(_FENCE.sub(" ", text).split()) if reply.outputs else " ".join(text.split())
     if reply.outputs:
-        commands = ", ".join(dict.fromkeys(str(o.get("command", "?")) for o in reply.outputs))
+        commands = ", ".join(dict.fromkeys(o.command for o in reply.outputs))
         words = words if len(words) <= 120 else ""  # a paste outside code fences: name it only
         words = f"{words} [pasted output: {commands}]".strip()
     words = mask_secrets(words)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from bot.base.oses import OsName
 from bot.diagnosis.ends import NodeView
 from bot.diagnosis.findings import SECRET_EXPOSED, Finding
+from bot.diagnosis.model import ParsedOutput
 
 ReplyKind = Literal["answer", "diagnosis", "clarify", "abstain", "smalltalk", "help", "escalate"]
 
@@ -113,7 +114,7 @@ class Reply:
     candidates: tuple[Choice, ...] = ()  # the matcher's ranking, for logs and JSON
     uncovered: str | None = None
     findings: tuple[Finding, ...] = ()
-    outputs: tuple[dict[str, Any], ...] = ()  # parsed command outputs, JSON-ready
+    outputs: tuple[ParsedOutput, ...] = ()  # parsed command outputs (`to_dict()` for JSON)
     context: Context = field(default_factory=Context)
     turn_id: str | None = None  # set by the service once the turn is logged
     escalation: Escalation | None = None  # set when the adapter should alert the support team

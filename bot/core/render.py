@@ -50,7 +50,7 @@ def markdown_to_plain(markdown: str) -> str:
 def to_diagnose_json(reply: Reply) -> dict[str, Any]:
     """The `ztbot diagnose --json` object (see the CLI contract in the README)."""
     return {
-        "outputs": list(reply.outputs),
+        "outputs": [o.to_dict() for o in reply.outputs],
         "findings": [f.to_dict() for f in reply.findings],
         "text": to_plain(reply),
         "topic": reply.topic,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import cast
 
+from bot.base.oses import detect_os
 from bot.diagnosis.extract import Block, extract_blocks
 from bot.diagnosis.model import (
     CliError,
@@ -78,15 +80,26 @@ def parse_message(text: str, *, max_chars: int = MAX_CHARS) -> list[ParsedOutput
     if clipped:
         text = text[: max(0, max_chars)]
     pending: list[tuple[ParsedOutput, Block]] = []
-    for block in extract_blocks(text):
+    normalized = normalize_text(text)
+    for block in extract_blocks(normalized, normalized=True):
         out = _parse_block(block)
-        if out is None or (not out.items and not _keeps_empty(out)):
+        if out is None or (not out.items and not _keeps_empty(out)) or _help_text(out, block):
             continue
         pending.append((out, block))
-    # Read the whole message for an OS hint only when some output needs it (it is the slow part
-    # of a megabyte of junk).
-    message_os = os_from_text(text) if pending else None
-    outputs = [_with_context(out, block, message_os) for out, block in pending]
+    # What the outputs themselves show (an install path, a device name, an error's or ping's
+    # wording) speaks for the whole message; then an OS the prose names; then a path anywhere.
+    # Read only when some output needs it (the slow part of a megabyte of junk).
+    contents = [_content_os(out, block) for out, block in pending]
+    message_os: OsName | None = None
+    if pending:
+        message_os = next((c for c in contents if c is not None), None) or _prose_os(
+            normalized, pending
+        )
+    before = _prose_before(normalized, pending) if pending else []
+    outputs = [
+        _with_context(out, block, content or block.os_hint or near, message_os)
+        for (out, block), content, near in zip(pending, contents, before, strict=True)
+    ]
     if clipped and outputs:
         first = outputs[0]
         note = f"message longer than {max_chars} characters: only the first {max_chars} were read"
@@ -100,11 +113,21 @@ def _parse_block(block: Block) -> ParsedOutput | None:
             if block.hint == "listmoons" and "".join(block.lines).strip() == "[]":
                 return listmoons.parse(block.lines, block.numbers)
             return json_forms.parse(block.lines, block.numbers, hint=block.hint)
+        if block.kind == "peers":
+            return peers.parse(block.lines, block.numbers, fast=block.fast)
         return _PARSERS[block.kind](block.lines, block.numbers)
-    except (ValueError, IndexError, KeyError, TypeError, RecursionError):
+    except (ValueError, IndexError, KeyError, TypeError, RecursionError, OverflowError):
         # One damaged block must not cost the others (the parsers are built not to raise;
         # this is the seam that keeps parse_message's promise if one of them ever does).
         return None
+
+
+def _help_text(out: ParsedOutput, block: Block) -> bool:
+    # The help text pasted by itself (`zerotier-cli -h`, or no command shown) is not an error;
+    # after a typed subcommand it says that this build does not know the command.
+    if out.command != "error" or any(e.kind != "usage" for e in out.errors):
+        return False
+    return block.hint is None or block.hint in ("-h", "help")
 
 
 def _keeps_empty(out: ParsedOutput) -> bool:
@@ -114,15 +137,47 @@ def _keeps_empty(out: ParsedOutput) -> bool:
     )
 
 
-def _with_context(out: ParsedOutput, block: Block, message_os: OsName | None) -> ParsedOutput:
-    # What the output itself shows (an install path, a device name, an error's wording) beats
-    # a guess from the prompt's shape (`$` is not only Linux), which beats the rest of the message.
-    os_hint = _content_os(out, block) or block.os_hint or message_os
+def _prose_os(text: str, pending: Sequence[tuple[ParsedOutput, Block]]) -> OsName | None:
+    used = {n for _, block in pending for n in block.numbers}
+    prose = [
+        line
+        for n, line in enumerate(text.split("\n"), start=1)
+        if n not in used and len(line) < 2_000
+    ]
+    joined = "\n".join(prose)
+    named = {o for o in detect_os(joined) if o in ("windows", "macos", "linux")}
+    if len(named) > 1:
+        return None  # a guide for several systems speaks for none of them
+    return cast("OsName", named.pop()) if named else os_from_text(joined)
+
+
+def _prose_before(text: str, pending: Sequence[tuple[ParsedOutput, Block]]) -> list[OsName | None]:
+    # "and on the linux box:" right above an output speaks for that output alone.
+    lines = text.split("\n")
+    out: list[OsName | None] = []
+    start = 0
+    for _, block in pending:
+        first = block.numbers[0] if block.numbers else start + 1
+        segment = [ln for ln in lines[max(start, first - 4) : first - 1] if len(ln) < 2_000]
+        named = {o for o in detect_os("\n".join(segment)) if o in ("windows", "macos", "linux")}
+        out.append(cast("OsName", named.pop()) if len(named) == 1 else None)
+        start = block.numbers[-1] if block.numbers else start
+    return out
+
+
+def _with_context(
+    out: ParsedOutput, block: Block, own: OsName | None, message_os: OsName | None
+) -> ParsedOutput:
+    # What the output itself shows beats what its prompt shows (a Windows path, a Mac's host
+    # name), which beats a system named just above it, which beats the rest of the message.
+    os_hint = own or message_os
     lines = tuple(dict.fromkeys(out.lines))
     return dataclasses.replace(out, os_hint=os_hint, typed=block.typed, lines=lines)
 
 
 def _content_os(out: ParsedOutput, block: Block) -> OsName | None:
+    if out.command in ("peers", "listpeers", "json-peers"):
+        return None  # a peer table names no system; reading 10,000 rows for one is the slow part
     for item in out.items:
         if isinstance(item, CliError | PingResult) and item.os is not None:
             return item.os

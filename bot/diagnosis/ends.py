@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from bot.diagnosis.codes import Code
 from bot.diagnosis.model import Link, NodeStatus, ParsedOutput, Role
 from bot.diagnosis.rules import Observation, parse_version
 
@@ -124,6 +125,8 @@ def correlate(views: Sequence[NodeView]) -> Iterable[Observation]:
             "same_version": "yes" if va is not None and va[:2] == (vb or ())[:2] else "no",
         }
         if a_sees.link == "DIRECT" and b_sees.link == "DIRECT":
-            yield Observation("two-ends-direct", params, evidence)
+            yield Observation(Code.TWO_ENDS_DIRECT, params, evidence)
         else:
-            yield Observation("two-ends-relayed", {**params, "culprit": _culprit(a, b)}, evidence)
+            yield Observation(
+                Code.TWO_ENDS_RELAYED, {**params, "culprit": _culprit(a, b)}, evidence
+            )

@@ -19,10 +19,12 @@ from bot.diagnosis.oshint import os_from_prompt
 from bot.diagnosis.parsers._common import is_hex, is_masked, read_int
 from bot.diagnosis.parsers.cli_errors import HTTP_LINE
 from bot.diagnosis.parsers.cli_errors import parse_line as parse_error_line
+from bot.diagnosis.parsers.listnetworks import ROW_SHAPE as LISTNETWORKS_ROW
 from bot.diagnosis.parsers.peers import FAST_ROW
 from bot.diagnosis.parsers.ping_lang import FIRSTS as PING_FIRSTS
 from bot.diagnosis.parsers.ping_lang import PREFIXES as PING_PREFIXES
 from bot.diagnosis.parsers.ping_lang import is_ping_line
+from bot.diagnosis.parsers.ping_translate import translate as translate_ping
 
 BlockKind = Literal["peers", "listpeers", "info", "listnetworks", "json", "error", "ping"]
 _TABLES = ("peers", "listpeers", "listnetworks")
@@ -35,11 +37,12 @@ _ROLE_WORDS = frozenset({"PLANET", "MOON", "LEAF"})
 _MULTI_200 = re.compile(r"200 (?:listpeers|listnetworks|info) ")
 _INFO = re.compile(r"\b200 (?:info|status) \S")
 _HEX_ID = re.compile(r"[0-9a-f]{10}|[0-9a-f]{16}")
-_BOLD = re.compile(r"(?<!\*)\*\*(?!\*)")
+# `**` beside a colon is a masked MAC byte (`a6:**:**:5c:0b:e7`), not bold.
+_BOLD = re.compile(r"(?<![*:])\*\*(?![*:])")
 _FENCE_LANG = re.compile(r"[A-Za-z][\w+#.-]{0,20}")
 _JSON_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
 _JSON_INLINE = re.compile(r'[\[{]\s*"|\[\s*[\[{\]]')
-_JSON_FIRST = frozenset('"{}[]-0123456789tfn,')
+_JSON_FIRST = frozenset("\"'{}[]-0123456789tfnTFN,/")
 _COMMAND = re.compile(r"(?i)zerotier-(?:cli|one)|(?<![\w.-])ping6?(?:\.exe)?(?![\w.-])")
 _HOSTISH = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4}:[0-9a-fA-F:]{2,}|[\w-]+\.[\w.-]+")
 _PROMPT_END = frozenset("$#%>❯»λ")
@@ -65,6 +68,12 @@ _ERROR_HINTS = (
     "unknown property",
     "unknown network ID",
     "ZeroTier One version",
+    "virtual network port",
+    "TUN/TAP",
+    "cannot bind",
+    "Failed to start ZeroTier",
+    "zerotier-one.service:",
+    "ermission denied",
     "not found",
     "not recognized",
 )
@@ -102,7 +111,9 @@ _GATE = re.compile(
     r"(?=[\[{2PMLNA<rinuZzpRbsmfhT])(?:[\[{]\s*[\"\[{\]]|200 |PLANET|MOON|LEAF|NOTE:|AUTH |"
     r"<ztaddr>|<role>|rror connect|Please check|not found|not recognized|invalid |unknown |"
     r"ZeroTier One|[Zz]ero[Tt]ier-|[Pp]ing|PING|Reply|bytes|Request|packets|Packets|statistics|"
-    r"round|rtt |Minimum|reachable|failure|failed|host|resolve|Name or|No route|no answer|TTL)"
+    r"TUN/TAP|network port|bind|[Pp]ermission|"
+    r"round|rtt |Minimum|reachable|failure|failed|host|resolve|Name or|No route|no answer|TTL|"
+    r"PRIVATE|PUBLIC)"
 )
 # Lines that start like JSON, an HTTP error (`0 join ...`, `401 status {}`) or a ping summary.
 _GATE_FIRST = frozenset("[{0123456789")
@@ -124,6 +135,9 @@ class Block:
     typed: str | None = None
     hint: str | None = None
     os_hint: OsName | None = None
+    # Rows already matched as well-formed `peers` rows, by their index in `lines`: the parser
+    # takes them as they are instead of matching each row a second time.
+    fast: dict[int, re.Match[str]] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +249,7 @@ class _Open:
     rows: int = 0
     ids: set[str] = field(default_factory=set)
     depth: int = 0
+    fast: dict[int, re.Match[str]] = field(default_factory=dict)
 
 
 class _Walker:
@@ -263,6 +278,7 @@ class _Walker:
                 hint=p.hint if p else None,
                 # A block's own prompt speaks for it, even when it names no OS (`❯`).
                 os_hint=p.os if p is not None else self.os,
+                fast=cur.fast,
             )
         )
 
@@ -295,6 +311,12 @@ class _Walker:
             if not s and cur is not None and cur.kind == "json":
                 self.close()
             return
+        if len(s) > 100 and ("PLANET" in s or "LEAF" in s or "MOON" in s):
+            pieces = _flat_peers(s)
+            if pieces is not None:
+                for piece in pieces:
+                    self.line(piece, num)
+                return
         if s.count("200 ") > 1 and len(_MULTI_200.findall(s)) > 1:
             # A table flattened onto one line (lost newlines): split at each row marker.
             starts = [m.start() for m in _MULTI_200.finditer(s)]
@@ -310,6 +332,8 @@ class _Walker:
             fast = FAST_ROW.fullmatch(s)
             if fast is not None or _peer_row(s, lenient=True):
                 self.table_row("peers", s, num, fast.group(1) if fast else s.split(None, 1)[0])
+                if fast is not None and self.cur is not None:
+                    self.cur.fast[len(self.cur.lines) - 1] = fast
                 return
         if (
             s[0] not in _GATE_FIRST
@@ -357,6 +381,10 @@ class _Walker:
             return
         if _peer_row(s, lenient=False):
             self.table_row("peers", s, num, s.split(None, 1)[0])
+            return
+        if ("PRIVATE" in s or "PUBLIC" in s) and LISTNETWORKS_ROW.fullmatch(s):
+            # A listnetworks row that lost its `200 listnetworks` prefix (or all but its tail).
+            self.table_row("listnetworks", f"200 listnetworks {s}", num, s.split(None, 1)[0])
             return
         prompt = find_prompt(s)
         if prompt is not None:
@@ -416,11 +444,28 @@ class _Walker:
         cur.ids.add(key)
 
 
-def extract_blocks(text: str) -> list[Block]:
-    """Return every command-output block in a message, in order."""
+def extract_blocks(text: str, *, normalized: bool = False) -> list[Block]:
+    """Return every command-output block in a message, in order (`normalized`: the text has
+    been through `normalize_text` already)."""
     walker = _Walker()
-    for num, raw in enumerate(normalize_text(text).split("\n"), start=1):
+    for num, raw in enumerate((text if normalized else normalize_text(text)).split("\n"), start=1):
+        cur = walker.cur
+        if cur is not None and cur.kind == "peers":
+            # The bulk of a big table: a line that is exactly a well-formed row needs no
+            # cleaning or classifying (a repeated address starts a new snapshot: slow path).
+            m = FAST_ROW.fullmatch(raw)
+            if m is not None and m.group(1) not in cur.ids:
+                cur.fast[len(cur.lines)] = m
+                cur.lines.append(raw)
+                cur.numbers.append(num)
+                cur.rows += 1
+                cur.ids.add(m.group(1))
+                continue
         s, fence_before, fence_after = clean_line(raw)
+        if s and not s.isascii():
+            english = translate_ping(s)
+            if english is not None:
+                s = english
         if fence_before:
             walker.close()
         walker.line(s, num)
@@ -447,7 +492,7 @@ def _peer_row(s: str, *, lenient: bool) -> bool:
 
 
 def _is_error(s: str) -> bool:
-    if s.startswith("Please check that the service is running"):
+    if "Please check that the service is running" in s:
         return True
     if _ERROR_HINT.search(s) is None and not HTTP_LINE.search(s):
         return False
@@ -476,6 +521,34 @@ def _json_start(s: str) -> int:
 def _json_depth(s: str) -> int:
     bare = _JSON_STRING.sub("", s) if '"' in s else s
     return bare.count("{") + bare.count("[") - bare.count("}") - bare.count("]")
+
+
+# Where a `peers` row starts: address, version, role, latency, link (by shape, not by line).
+_PEERS_ROW = re.compile(
+    r"(?<![\w*])[0-9a-fA-FxX*]{10} {1,40}(?:-|\d{1,3}\.\d{1,3}\.\d{1,4}) {1,40}"
+    r"(?:PLANET|MOON|LEAF) {1,40}-?\d{1,6} {1,40}(?:DIRECT|RELAY)\b"
+)
+
+
+def _flat_peers(s: str) -> list[str] | None:
+    """A `peers` table whose line breaks were lost, split back into its lines (or None)."""
+    starts = [m.start() for m in _PEERS_ROW.finditer(s)]
+    if not starts or (len(starts) == 1 and "<ztaddr>" not in s[: starts[0]]):
+        return None
+    head = s[: starts[0]].strip()
+    pieces: list[str] = []
+    if head:
+        i = head.find("200 peers")
+        j = head.find("<ztaddr>")
+        cut = min(k for k in (i, j, len(head)) if k >= 0)
+        if head[:cut].strip():
+            pieces.append(head[:cut].strip())  # the prose before the table
+        if i >= 0:
+            pieces.append("200 peers")
+        if j >= 0:
+            pieces.append(head[j:].strip())
+    pieces.extend(s[a:b].strip() for a, b in zip(starts, [*starts[1:], len(s)], strict=True))
+    return pieces
 
 
 def _is_leftover(s: str) -> bool:

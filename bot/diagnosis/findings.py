@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from bot.base.secrets import SecretHit, find_secrets
+from bot.diagnosis.codes import SEVERITIES, Code, Severity
 from bot.diagnosis.ends import NodeView, correlate, remember, view_of
 from bot.diagnosis.model import OsName, ParsedOutput
 from bot.diagnosis.rules import Observation, observe
+from bot.diagnosis.words import prose_lines, symptoms
 from bot.knowledge.model import FindingText
 
 _ORDER: Final = {"error": 0, "warning": 1, "info": 2}
@@ -20,15 +23,19 @@ _KIND_NAMES: Final = {
     "api-token": "an API token",
 }
 
-SECRET_EXPOSED: Final = "secret-exposed"  # the finding for a secret pasted in chat
+SECRET_EXPOSED: Final = Code.SECRET_EXPOSED  # the finding for a secret pasted in chat
+# Findings read from the words alone: they speak only when the output looks healthy, and alone
+# (no output at all) they do not make a message a paste to diagnose.
+_MAX_QUESTION: Final = 20_000  # longer text with no output in it is not a question, it is junk
+WORD_CODES: Final = frozenset({Code.SYMPTOM_UNREACHABLE, Code.SYMPTOM_OFFLINE})
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
     """A diagnosis result: what is wrong, the evidence, and the FAQ topics that fix it."""
 
-    code: str
-    severity: str
+    code: Code
+    severity: Severity
     summary: str
     explanation: str
     topics: tuple[str, ...]
@@ -76,7 +83,7 @@ def word(
         out.append(
             Finding(
                 code=obs.code,
-                severity=text.severity,
+                severity=_severity(text.severity),
                 summary=fill(text.summary, obs.params),
                 explanation=fill(text.explanation, obs.params),
                 topics=text.topics,
@@ -85,6 +92,14 @@ def word(
             )
         )
     return tuple(sorted(out, key=lambda f: _ORDER.get(f.severity, 1)))
+
+
+def _severity(text: str) -> Severity:
+    # The loader validates severities; an unknown one from a hand-built catalogue warns.
+    for known in SEVERITIES:
+        if text == known:
+            return known
+    return "warning"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +128,11 @@ class Diagnosis:
         A bare header quoted in a question ("200 listnetworks <nwid> ... what does NOT_FOUND
         mean?") is output, but it carries no facts; the question should be answered instead.
         """
-        return bool(self.secrets or self.findings or any(o.items for o in self.outputs))
+        return bool(
+            self.secrets
+            or any(o.items for o in self.outputs)
+            or any(f.code not in WORD_CODES for f in self.findings)
+        )
 
 
 def secret_observation(hits: Sequence[SecretHit]) -> Observation | None:
@@ -151,4 +170,11 @@ def diagnose(
     """Find, parse and diagnose every command output in a chat message. Never raises."""
     from bot.diagnosis import parse_message  # noqa: PLC0415  (the package imports this module)
 
-    return diagnose_outputs(parse_message(text), catalog, find_secrets(text), known_nodes)
+    outputs = parse_message(text)
+    result = diagnose_outputs(outputs, catalog, find_secrets(text), known_nodes)
+    if result.problems or (not outputs and len(text) > _MAX_QUESTION):
+        return result
+    said = symptoms(prose_lines(text, outputs))
+    if not said:
+        return result
+    return dataclasses.replace(result, findings=word(said, catalog) + result.findings)

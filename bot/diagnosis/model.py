@@ -194,7 +194,8 @@ class NodeInfo:
 class Network:
     """One joined network from `listnetworks` or `-j listnetworks`."""
 
-    id: str
+    # None when only the tail of a row was pasted (`REQUESTING_CONFIGURATION PRIVATE zt0 -`).
+    id: str | None
     name: str | None = None
     mac: str | None = None
     status: str | None = None
@@ -214,7 +215,8 @@ class Network:
     @property
     def controller(self) -> str | None:
         """The controller's address: the first 10 hex digits of a well-formed network id."""
-        return self.id[:10] if len(self.id) == 16 and _is_hex(self.id) else None
+        nwid = self.id or ""
+        return nwid[:10] if len(nwid) == 16 and _is_hex(nwid) else None
 
     def to_dict(self) -> JsonDict:
         """Return the JSON shape of this network."""
@@ -375,29 +377,41 @@ class ParsedOutput:
         # Peer tables hold only peers; skipping the per-item check matters at 10,000 rows.
         return cast("tuple[Peer, ...]", self.items)
 
+    # Each command holds one kind of item: the accessors answer from the command alone, so a
+    # 10,000-row peer table is never walked to find that it holds no networks.
     @property
     def networks(self) -> tuple[Network, ...]:
         """The networks in this output."""
+        if self.command not in ("listnetworks", "json-listnetworks"):
+            return ()
         return tuple(i for i in self.items if isinstance(i, Network))
 
     @property
     def moons(self) -> tuple[Moon, ...]:
         """The moons in this output."""
+        if self.command != "listmoons":
+            return ()
         return tuple(i for i in self.items if isinstance(i, Moon))
 
     @property
     def errors(self) -> tuple[CliError, ...]:
         """The CLI errors in this output."""
+        if self.command != "error":
+            return ()
         return tuple(i for i in self.items if isinstance(i, CliError))
 
     @property
     def pings(self) -> tuple[PingResult, ...]:
         """The ping runs in this output."""
+        if self.command != "ping":
+            return ()
         return tuple(i for i in self.items if isinstance(i, PingResult))
 
     @property
     def info(self) -> NodeInfo | None:
         """The node info in this output, if any."""
+        if self.command not in ("info", "json-info"):
+            return None
         return next((i for i in self.items if isinstance(i, NodeInfo)), None)
 
     def to_dict(self) -> JsonDict:

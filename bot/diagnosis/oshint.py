@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
+from bot.base.oses import detect_os
 from bot.diagnosis.model import OsName
 
 # Plain substrings (looked up in the lower-cased text, so a megabyte costs next to nothing),
@@ -26,10 +28,12 @@ _LITERALS: tuple[tuple[tuple[str, ...], OsName], ...] = (
     ),
     (("/var/db/zerotier-one", "pfsense", "opnsense", "freebsd"), "bsd"),
 )
-# Interface names: macOS `feth1234`, Windows `ethernet_32777`.
+# Interface names: macOS `feth1234`, Windows `ethernet_32777`, Linux `zt` and 8 characters
+# derived from the network id (`ztea77mucd`; `zt0` is a devicemap any system can set).
 _DEVICES: tuple[tuple[str, re.Pattern[str], OsName], ...] = (
     ("feth", re.compile(r"\bfeth\d"), "macos"),
     ("ethernet_", re.compile(r"\bethernet_\d"), "windows"),
+    ("zt", re.compile(r"(?<![\w.:/-])zt[0-9a-z]{8}(?![\w.:/-])"), "linux"),
 )
 _WIN_PROMPT = re.compile(r"(?:^|\s)(?:PS )?[A-Za-z]:\\[^>]{0,300}>\s*$|^PS [^>]{0,300}>\s*$")
 _MAC_HOST = re.compile(
@@ -58,9 +62,10 @@ def os_from_prompt(prefix: str) -> OsName | None:
         return "windows"
     if _MAC_HOST.search(p):
         return "macos"
-    # zsh (the macOS default shell since 10.15) ends its prompt with %.
-    if p.endswith("%"):
-        return "macos"
-    if p.endswith(("$", "#")):
-        return "linux"
+    # A host name that names a system: `pi@raspberrypi`, `root@OpenWrt`, `ubuntu@vps`.
+    named = {o for o in detect_os(p) if o in ("windows", "macos", "linux")}
+    if len(named) == 1:
+        return cast("OsName", named.pop())
+    # A bare `$`, `#` or `%` prompt is every Unix shell's (root in a container, zsh on Linux,
+    # bash on macOS): only a host name or path in it tells the system.
     return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import typing
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
@@ -43,7 +43,7 @@ from bot.knowledge.loader import (
 )
 from bot.knowledge.schema import KnowledgeFileSpec
 
-__all__ = ["Problem", "check_knowledge"]
+__all__ = ["Problem", "check_knowledge", "finding_code_problems"]
 
 COLLISION_SCORE: Final = 90  # rapidfuzz ratio (0..100) of folded questions that counts as the same
 
@@ -82,9 +82,10 @@ class _Example:
     folded: str
 
 
-def check_knowledge(path: Path | str) -> list[Problem]:
+def check_knowledge(path: Path | str, *, finding_codes: Collection[str] = ()) -> list[Problem]:
     """Every problem in the knowledge at `path` (a directory or one file), errors and warnings,
-    sorted by file and position; an empty list means the knowledge base is clean."""
+    sorted by file and position; an empty list means the knowledge base is clean. With
+    `finding_codes` (the diagnosis's codes), every code must be worded and no other."""
     root = Path(path)
     if not root.exists():
         return [Problem(display_path(root), 0, 0, "", "no such file or directory")]
@@ -119,6 +120,8 @@ def check_knowledge(path: Path | str) -> list[Problem]:
     problems.extend(_unreachable_sections(parsed))
     problems.extend(_markdown(parsed))
     problems.extend(_collisions(parsed))
+    if finding_codes:
+        problems.extend(finding_code_problems(parsed, finding_codes))
     clean = not broken and not any(p.severity == "error" for p in problems)
     if kb_files and clean and not any(entries(p.data, "topics") for p in parsed):
         problems.append(Problem(display_path(root), 0, 0, "", "the knowledge base has no topics"))
@@ -275,6 +278,28 @@ def _references(files: Sequence[ParsedFile]) -> Iterator[Problem]:
             if isinstance(ref, str) and ref in uncovered and ref not in topics:
                 message = f"'{ref}' is an out-of-scope subject, not a topic: it is never shown"
                 yield problem_at(f.path, f.node, loc, message)
+
+
+def finding_code_problems(files: Sequence[ParsedFile], codes: Collection[str]) -> Iterator[Problem]:
+    """`findings:` must word every diagnosis code, and only those (a typo is never shown)."""
+    worded: set[str] = set()
+    holder: ParsedFile | None = None
+    for f in files:
+        for fi, finding in entries(f.data, "findings"):
+            holder = holder or f
+            code = finding.get("code")
+            if not isinstance(code, str):
+                continue
+            worded.add(code)
+            if code not in codes:
+                hint = _suggest(code, sorted(codes))
+                message = f"finding code '{code}' is not one the diagnosis emits{hint}"
+                yield problem_at(f.path, f.node, ("findings", fi, "code"), message)
+    if holder is None:
+        return  # no diagnosis wording in these files (a topics-only check)
+    for code in sorted(set(codes) - worded):
+        message = f"no wording for the finding code '{code}': add it under findings"
+        yield problem_at(holder.path, holder.node, ("findings",), message)
 
 
 def _listed(entry: dict[str, Any], base: Loc, key: str) -> list[tuple[Loc, Any]]:

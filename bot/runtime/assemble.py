@@ -59,6 +59,6 @@ def assemble(
         service=service,
         reloader=reloader,
         sync=ReplicaSync(store, reloader) if store is not None else None,
-        admin=AdminActions(store, reloader),
+        admin=AdminActions(store, reloader, store_text=settings.store_text),
         desk=FrontDesk(service, limiter, settings),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Final, Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
@@ -71,6 +71,12 @@ class Metrics:
         )
         for value in ("true", "false"):
             self.feedback.labels(helpful=value)
+        self.last_turn = Gauge(
+            "ztbot_last_turn_timestamp_seconds",
+            "Unix time of the last turn per platform (the time watching began, before any).",
+            ["platform"],
+            registry=self.registry,
+        )
         self._state = _StateCollector()
         self.registry.register(self._state)
 
@@ -83,11 +89,15 @@ class Metrics:
     def watch(self, front_ends: Sequence[FrontEnd]) -> None:
         """Report whether each of these front ends is connected."""
         self._state.front_ends = tuple(front_ends)
+        # So "no turns for hours while connected" can fire for a platform that never had one.
+        for fe in front_ends:
+            self.last_turn.labels(platform=fe.name).set_to_current_time()
 
     def on_turn(self, incoming: Incoming, reply: Reply, latency_ms: float) -> None:
         """A TurnListener: count the turn, its latency and findings."""
         self.turns.labels(platform=incoming.platform, kind=reply.kind).inc()
         self.latency.labels(platform=incoming.platform).observe(latency_ms / 1000)
+        self.last_turn.labels(platform=incoming.platform).set_to_current_time()
         if reply.kind == "abstain":
             self.abstentions.labels(platform=incoming.platform).inc()
         for finding in reply.findings:

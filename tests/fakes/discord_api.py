@@ -286,7 +286,13 @@ def slash(
 ) -> dict[str, Any]:
     """INTERACTION_CREATE for a slash command: `slash(["zt", "ask"], {"question": "..."})`."""
     leaf: list[dict[str, Any]] = [
-        {"name": k, "type": 3, "value": v} for k, v in (options or {}).items()
+        # Option types: 5 boolean, 4 integer, 3 string.
+        {
+            "name": k,
+            "type": 5 if isinstance(v, bool) else 4 if isinstance(v, int) else 3,
+            "value": v,
+        }
+        for k, v in (options or {}).items()
     ]
     for name in reversed(path[1:]):
         leaf = [{"name": name, "type": 1, "options": leaf}]

@@ -82,6 +82,7 @@ class SlackApi:
         app.router.add_get("/files/{id}/{name}", self._file)
         app.router.add_post("/response/{id}", self._response_url)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{id}", self._upload)
         self.app = app
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -244,6 +245,15 @@ class SlackApi:
             if group not in self.usergroups:
                 return {"ok": False, "error": "no_such_subteam"}
             return {"ok": True, "users": self.usergroups[group]}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F0UP{next(self._ts)}"
+            url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+            return {"ok": True, "upload_url": url, "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = args["files"] if isinstance(args["files"], list) else json.loads(args["files"])
+            return {"ok": True, "files": [{"id": f["id"]} for f in files]}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": f"D{args.get('users', 'X')}"}}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         return {"ok": True}
@@ -275,6 +285,12 @@ class SlackApi:
         if file is None:
             return web.Response(status=404)
         return web.Response(body=file.content, content_type=file.mimetype)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL of files.getUploadURLExternal: records the bytes it was sent."""
+        body = await request.read()
+        await self._record(Call(f"upload:{request.match_info['id']}", {"content": body}, None))
+        return web.Response(text=f"OK - {len(body)}")
 
     async def _response_url(self, request: web.Request) -> web.Response:
         args = await _arguments(request)

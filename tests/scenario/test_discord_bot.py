@@ -364,6 +364,21 @@ async def test_admin_report_for_manage_server(bot: Bot) -> None:
     assert follow.json["flags"] == 64
 
 
+async def test_admin_html_report_is_sent_as_a_file(bot: Bot) -> None:
+    """/zt-admin report html:true: the page with charts comes as an attached file, privately."""
+    cmd = fake.slash(
+        ["zt-admin", "report"],
+        {"since": "1d", "html": True},
+        permissions=MANAGE_GUILD,
+        **_in(fake.text_channel(GENERAL, GUILD)),
+    )
+    bot.feed("INTERACTION_CREATE", cmd)
+    [follow] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{cmd['token']}")
+    upload = follow.json["multipart"]
+    assert 'filename="ztbot-report-' in upload and "<!doctype html>" in upload
+    assert '"flags": 64' in upload or '"flags":64' in upload
+
+
 async def test_admin_role_is_enough(api: DiscordApi, tmp_path: Path, engine: Engine) -> None:
     """The configured admin role passes the runtime check without Manage Server."""
     b = await _make_bot(api, tmp_path, engine, discord_admin_role="Support admins")

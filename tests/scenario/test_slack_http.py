@@ -537,6 +537,21 @@ async def test_admin_report_for_a_member_of_the_admin_group(make_bot, api):
     assert "ping-not-working" in shown
 
 
+async def test_admin_html_report_is_sent_to_the_admin_as_a_file(make_bot, api):
+    """/zt admin report html: the page with charts is uploaded in a DM to the admin."""
+    bot = await make_bot(slack_admin_users=("U0ADMIN",))
+    await bot.command("admin report html 7d", user="U0ADMIN")
+    await bot.settle()
+    (opened,) = api.of("conversations.open")
+    assert opened.args["users"] == "U0ADMIN"
+    (complete,) = api.of("files.completeUploadExternal")
+    assert complete.args["channel_id"] == "DU0ADMIN"
+    [upload] = [c for c in api.calls if c.method.startswith("upload:")]
+    assert upload.args["content"].startswith(b"<!doctype html>")
+    (told,) = api.of("response_url:cmd")
+    assert "in a direct message" in all_text(told.args["blocks"])
+
+
 # --- buttons ------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 HEX = frozenset("0123456789abcdef")
@@ -11,11 +12,12 @@ _MASK_CHARS = frozenset("xX*#?")
 _MASKISH = frozenset("0123456789abcdefABCDEFxX*#?.:/_-")
 _VERSION_RE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,4}(?:\.\d{1,4})?")
 _INT_RE = re.compile(r"[-+]?\d{1,19}")
-_FLOAT_RE = re.compile(r"[-+]?\d{1,19}(?:\.\d{1,19})?")
+_FLOAT_RE = re.compile(r"[-+]?\d{1,19}(?:\.\d{1,19})?")  # bounded: never an overflow
 
 # Ages at or above this are epoch ms, not ages: the 1.2.6-1.6.x "never" display bug
 # (and 1.1's `now - 0`), about 2001-09-09 onwards.
 EPOCH_MS_FLOOR = 1_000_000_000_000
+_MAX_LATENCY_MS = 0xFFFF
 
 
 def is_hex(text: str) -> bool:
@@ -73,6 +75,28 @@ def read_int(token: str) -> int | None:
     return int(token) if _INT_RE.fullmatch(token) else None
 
 
+def bounded_int(text: str, lo: int, hi: int) -> int | None:
+    """An integer within [lo, hi], or None: too long, not a number, or outside a sane range."""
+    if not text or len(text) > 20:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if lo <= value <= hi else None
+
+
+def bounded_float(text: str, lo: float, hi: float) -> float | None:
+    """A decimal (`,` or `.`) within [lo, hi], or None: too long, not finite, or out of range."""
+    if not text or len(text) > 24:
+        return None
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and lo <= value <= hi else None
+
+
 def read_float(token: str) -> float | None:
     """Read a plain decimal token, or None."""
     return float(token) if _FLOAT_RE.fullmatch(token) else None
@@ -96,6 +120,8 @@ def read_latency(token: str) -> tuple[int | None, tuple[str, ...]]:
         if token == "-":
             return None, ()
         return None, ("masked-latency",) if is_masked(token) else ("damaged-latency",)
+    if value > _MAX_LATENCY_MS:
+        return None, ("unreadable-latency",)  # ZeroTier reports at most 0xffff ms
     return (value if value >= 0 else None), ()
 
 

@@ -42,6 +42,16 @@ _PLAIN: tuple[tuple[str, str], ...] = (
     ("error, unknown property name", "unknown-property"),
     ("unknown network ID, check that you are a member", "unknown-network"),
 )
+# What the service itself (or systemd) logs when it cannot start or cannot bring a network up.
+_SERVICE: tuple[tuple[str, str], ...] = (
+    ("unable to configure virtual network port", "tap-device"),
+    ("could not open TUN/TAP device", "tap-device"),
+    ("cannot bind to local control interface port", "port-in-use"),
+    ("fatal error: cannot bind", "port-in-use"),
+    ("Failed to start ZeroTier", "service-failed"),
+    ("zerotier-one.service: Failed with result", "service-failed"),
+    ("zerotier-one.service: Main process exited", "service-failed"),
+)
 _NOT_FOUND = re.compile(
     r"(?i)(?:(zsh|bash|sh|sudo|fish)[:\s].{0,40}?)?zerotier-cli\W{0,3}"
     r"(?:: command not found|is not recognized as|: not found|: No such file)"
@@ -58,10 +68,12 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
         s = text.strip()
         if not s:
             continue
-        if s.startswith(_PLEASE):
+        please = s.find(_PLEASE)
+        if please >= 0 and _CONNECT not in s:
+            # The second line of the connect error, or the sentence quoted anywhere in prose.
             used.append(num)
             if not errors or not errors[-1].text.startswith(_CONNECT):
-                errors.append(CliError(kind="service-unreachable", text=s, line=num))
+                errors.append(CliError(kind="service-unreachable", text=s[please:], line=num))
             continue
         err = parse_line(s, num)
         if err is not None:
@@ -95,6 +107,13 @@ def parse_line(s: str, num: int | None = None) -> CliError | None:
     for phrase, kind in _PLAIN:
         if phrase in s:
             return CliError(kind=kind, text=s, line=num)
+    for phrase, kind in _SERVICE:
+        i = s.find(phrase)
+        if i >= 0:
+            return CliError(kind=kind, text=s[max(0, i - 80) :], reason=phrase, line=num)
+    low = s.lower()
+    if "permission denied" in low and ("zerotier" in low or "authtoken" in low):
+        return CliError(kind="permission-denied", text=s, reason="permission denied", line=num)
     v = _VERSION.search(s)
     if v is not None:
         # The first line of the help text: the command was unknown to this build.

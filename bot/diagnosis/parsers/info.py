@@ -66,12 +66,14 @@ def parse_line(body: str, num: int | None = None) -> NodeInfo | None:
     legacy = False
     seen_state = False
     for tok in tokens[1:3]:
-        word = tok.strip("*`.,").upper()
+        # Quoted or bracketed by a log line: `[200 info 260a51cac9 1.12.2 OFFLINE]`.
+        tok = tok.strip("*`,;[](){}\"'")
+        word = tok.strip(".").upper()
         if word in _STATES:
             status = _STATES[word]
             seen_state = True
         elif any(c.isdigit() for c in tok) or tok == "-":
-            version, vflags = read_version(tok.strip("*`,"))
+            version, vflags = read_version(tok)
             flags.extend(vflags)
             legacy = seen_state
         else:

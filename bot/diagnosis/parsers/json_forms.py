@@ -8,6 +8,7 @@ last one.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -55,6 +56,13 @@ def parse(
     first = nums[0] if nums else None
     warnings = [f"line {first}: JSON cut off; kept what parsed"] if repaired else []
     kind = _kind(value, hint)
+    if kind is None and isinstance(value, dict):
+        # A form nested in another document (`{"zerotier": {...-j info...}}`).
+        for inner in value.values():
+            kind = _kind(inner, hint) if isinstance(inner, dict | list) else None
+            if kind is not None:
+                value = inner
+                break
     items: list[Item] = []
     if kind == "listmoons":
         moons = listmoons.moons_from_json(value, first)
@@ -123,6 +131,11 @@ def peer_from_json(d: Mapping[str, Any], line: int | None = None) -> Peer:
     version, vflags = read_version(_str(d, "version") or _version_parts(d))
     flags.extend(vflags)
     latency = _int(d, "latency")
+    if latency is not None and latency > _MAX_LATENCY_MS:
+        flags.append("unreadable-latency")  # outside what ZeroTier can report (0xffff ms)
+        latency = None
+    elif "latency" in d and latency is None and d.get("latency") is not None:
+        flags.append("unreadable-latency")
     role = _ROLES.get(_str(d, "role") or "", Role.UNKNOWN)
     tunneled = _bool(d, "tunneled")
     raw_paths = d.get("paths")
@@ -257,14 +270,26 @@ def _str(d: Mapping[str, Any], key: str) -> str | None:
     return v if isinstance(v, str) else None
 
 
+# JSON numbers are unbounded; ZeroTier's are 64-bit. Beyond that a value is damage, not data.
+_INT_LIMIT = 2**63
+_MAX_LATENCY_MS = 0xFFFF
+
+
 def _int(d: Mapping[str, Any], key: str) -> int | None:
     v = d.get(key)
-    return v if isinstance(v, int) and not isinstance(v, bool) else None
+    if isinstance(v, bool) or not isinstance(v, int):
+        return None
+    return v if -_INT_LIMIT <= v < _INT_LIMIT else None
 
 
 def _float(d: Mapping[str, Any], key: str) -> float | None:
     v = d.get(key)
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    if isinstance(v, int) and not -_INT_LIMIT <= v < _INT_LIMIT:
+        return None  # float() of a huge int raises OverflowError
+    f = float(v)
+    return f if math.isfinite(f) else None
 
 
 def _bool(d: Mapping[str, Any], key: str) -> bool | None:

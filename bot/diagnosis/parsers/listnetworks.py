@@ -17,8 +17,13 @@ from bot.diagnosis.parsers._common import is_masked, read_address, read_int
 
 _PREFIX = "200 listnetworks"
 _TYPES = frozenset({"PRIVATE", "PUBLIC"})
-_TOKEN = re.compile(r"\S+")
+# A placeholder with blanks inside (`<network id redacted>`) is one token.
+_TOKEN = re.compile(r"(?<!\S)(?:<[^<>\n]{1,60}>|\[[^\[\]\n]{1,60}\])(?!\S)|\S+")
 _MAC = re.compile(r"[0-9a-fA-FxX*]{1,2}(?::[0-9a-fA-FxX*]{1,2}){5}")
+# A MAC masked part way with one run of mask characters (`7a:bb:cc:XXXXXXXX`, `7a:bb:**:**`).
+_MAC_MASKED = re.compile(r"(?:[0-9a-fA-F]{2}:){1,5}[xX*#][xX*#:]{0,16}")
+# Legacy and unknown status words in the status column (`INITIALIZING`, `WAITING_FOR_...`).
+_STATUS_LIKE = re.compile(r"[A-Z][A-Z_]{3,40}")
 _TAIL_CHARS = frozenset("0123456789abcdefABCDEF.:/,xX")
 _AUTH_EXPIRED = re.compile(r"AUTH EXPIRED,?\s*URL:\s*(\S*)")
 _AUTH_OK = re.compile(r"AUTH OK,?\s*expires in:\s*(-?\d+)")
@@ -52,7 +57,7 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
             continue
         used.append(num)
         body = s[i + len(_PREFIX) :]
-        if body.strip().startswith("<nwid>"):
+        if body.strip().startswith("<nwid>") and not _has_status(body):
             old_layout = "<config age>" in body or "<mac>" not in body
             if old_layout:
                 variant = "2014"
@@ -61,7 +66,7 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
         if net is None:
             warnings.append(f"line {num}: unreadable listnetworks row: {s[:60]}")
             continue
-        if net.config_age_s is not None or (net.mac is None and "missing-mac" in net.flags):
+        if net.config_age_s is not None or (old_layout and net.mac is None):
             variant = "2014"
         elif variant is None and "dash-for-empty" in net.flags:
             variant = "1.1"
@@ -87,32 +92,55 @@ def parse_row(body: str, num: int | None = None) -> Network | None:
     if not spans:
         return None
     flags: list[str] = []
-    nwid, iflags = read_address(spans[0][2], 16)
-    flags.extend(iflags)
+    if spans[0][2] in NETWORK_STATUSES:
+        # Only the tail of a row: the id and name were not pasted.
+        spans.insert(0, (0, 0, ""))
+        nwid: str | None = None
+        flags.append("missing-id")
+    else:
+        nwid, iflags = read_address(spans[0][2], 16)
+        flags.extend(iflags)
     st_i = next(
         (k for k in range(len(spans) - 1, 0, -1) if spans[k][2] in NETWORK_STATUSES),
         -1,
     )
     if st_i < 0:
-        mac_k = next((k for k in range(1, len(spans)) if _MAC.fullmatch(spans[k][2])), -1)
+        st_i = next(
+            (
+                k
+                for k in range(len(spans) - 1, 0, -1)
+                if _STATUS_LIKE.fullmatch(spans[k][2])
+                and spans[k][2] not in _TYPES
+                and k < len(spans) - 1  # a word cut at the line's end is a damaged status
+                and not any(st.startswith(spans[k][2]) for st in NETWORK_STATUSES)
+            ),
+            -1,
+        )
+        if st_i > 0:
+            flags.append("unknown-status")
+    if st_i < 0:
+        mac_k = next((k for k in range(1, len(spans)) if _is_mac(spans[k][2])), -1)
+        if nwid is None:
+            return None
         if mac_k < 0:
             flags.append("truncated")
             return Network(id=nwid, line=num, flags=tuple(flags))
         st_i = mac_k + 1
         # Cut inside or right after the status word (`ACCESS_DEN`), or the word is mangled.
         flags.append("damaged-status" if st_i < len(spans) - 1 else "truncated")
-    status = spans[st_i][2] if st_i < len(spans) and spans[st_i][2] in NETWORK_STATUSES else None
+    word = spans[st_i][2] if st_i < len(spans) else ""
+    status = word if word in NETWORK_STATUSES or "unknown-status" in flags else None
     mac: str | None = None
     name_end = spans[st_i][0] if st_i < len(spans) else len(body)
-    if st_i - 1 >= 1 and _MAC.fullmatch(spans[st_i - 1][2]):
+    if st_i - 1 >= 1 and _is_mac(spans[st_i - 1][2]):
         mac = spans[st_i - 1][2].lower()
         name_end = spans[st_i - 1][0]
-        if is_masked(mac):
+        if is_masked(mac) or not _MAC.fullmatch(mac):
             flags.append("masked-mac")
     else:
         flags.append("missing-mac")
-    name = body[spans[0][1] : name_end].strip()
-    if name == "-":
+    name: str | None = body[spans[0][1] : name_end].strip() if nwid is not None else None
+    if name == "-" and nwid is not None:
         # 1.1.x printed `-` for an empty name (and device).
         name = ""
         flags.append("dash-for-empty")
@@ -154,6 +182,26 @@ def parse_row(body: str, num: int | None = None) -> Network | None:
         line=num,
         flags=tuple(dict.fromkeys(flags)),
     )
+
+
+# A row found by its shape where the `200 listnetworks` prefix was lost: an id (or nothing, when
+# only the tail was pasted), then at most a few tokens, a status word and the network type.
+_STATUS_WORDS = "|".join(sorted(NETWORK_STATUSES))
+ROW_SHAPE = re.compile(
+    rf"(?:[0-9a-fA-FxX*]{{16}} (?:\S{{1,64}} ){{0,4}})?(?:{_STATUS_WORDS}) (?:PRIVATE|PUBLIC)"
+    r"(?: \S{1,64}){0,3}"
+)
+
+
+def _is_mac(token: str) -> bool:
+    if _MAC.fullmatch(token) or _MAC_MASKED.fullmatch(token):
+        return True
+    # The header's own placeholder typed into a row: `<mac>`.
+    return token[:1] in "<[" and "mac" in token.lower() and len(token) <= 20
+
+
+def _has_status(body: str) -> bool:
+    return any(t in NETWORK_STATUSES for t in body.split())
 
 
 def _looks_like_ips(token: str) -> bool:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from bot.diagnosis.model import Link, ParsedOutput, Path, Peer, Role
 from bot.diagnosis.parsers._common import (
     EPOCH_MS_FLOOR,
-    is_hex,
     merge_masks,
     read_address,
     read_age,
@@ -33,6 +32,7 @@ _ROLES = {
 # 0.9.x prefixed each path with its transport.
 _TRANSPORTS = frozenset({"udp", "tcp_out", "tcp_in", "eth", "unknown"})
 _PREFIX = "200 listpeers"
+_ADDRESS_CHARS = frozenset("0123456789abcdefABCDEFxX*#")
 
 
 def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedOutput:
@@ -62,7 +62,7 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
             continue
         used.append(num)
         body = s[i + len(_PREFIX) :].strip()
-        if body.startswith("<ztaddr>"):
+        if body.startswith("<ztaddr>") and body.rsplit(None, 1)[-1] not in _ROLES:
             legacy = "<paths>" in body
             if legacy:
                 variants.append("1.1")
@@ -96,10 +96,11 @@ def parse_row(
         return None, None
     flags: list[str] = []
     addr_token = tokens[0]
-    # A lost space glues the address to its path: `62f865ae7150.7.252.138/9993;...`.
+    # A lost space glues the address (masked too: `778cdeXXXX`) to its path:
+    # `62f865ae7150.7.252.138/9993;...`.
     if (
         len(addr_token) > 10
-        and is_hex(addr_token[:10])
+        and all(c in _ADDRESS_CHARS for c in addr_token[:10])
         and ("/" in addr_token or ";" in addr_token)
     ):
         tokens = [addr_token[:10], addr_token[10:], *tokens[1:]]
@@ -107,6 +108,10 @@ def parse_row(
     address, aflags = read_address(tokens[0])
     flags.extend(aflags)
     rest = tokens[1:]
+    # A shell comment after the role (`... MOON # connected!`) is not part of the row.
+    hashes = [k for k, t in enumerate(rest) if t.startswith("#")]
+    if hashes and hashes[0] > 0 and rest[hashes[0] - 1] in _ROLES:
+        rest = rest[: hashes[0]]
     role = Role.UNKNOWN
     if rest and rest[-1] in _ROLES:
         role = _ROLES[rest[-1]]

@@ -8,7 +8,7 @@ whitespace, never on fixed columns: widths are minimums and a long version pushe
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.diagnosis.model import Link, ParsedOutput, Path, Peer, Role
 from bot.diagnosis.parsers._common import (
@@ -33,8 +33,14 @@ FAST_ROW = re.compile(
 _HEADER_GAP = re.compile(r"<link>( +)<lastTX>")
 
 
-def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedOutput:
-    """Parse a `peers` table (headers, rows, NOTE line) into peers."""
+def parse(
+    lines: Sequence[str],
+    numbers: Sequence[int] | None = None,
+    *,
+    fast: Mapping[int, re.Match[str]] | None = None,
+) -> ParsedOutput:
+    """Parse a `peers` table (headers, rows, NOTE line) into peers; `fast` holds rows already
+    matched by `FAST_ROW`, by their index in `lines`."""
     nums = list(numbers) if numbers is not None else list(range(1, len(lines) + 1))
     peers: list[Peer] = []
     texts: list[str] = []
@@ -42,7 +48,16 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
     notes: list[str] = []
     used: list[int] = []
     variants: set[str] = set()
-    for text, num in zip(lines, nums, strict=False):
+    known = fast or {}
+    for i, (text, num) in enumerate(zip(lines, nums, strict=False)):
+        m = known.get(i)
+        if m is not None:
+            used.append(num)
+            fast_peer, fast_variant = _fast(m, num)
+            variants.add(fast_variant or "")
+            peers.append(fast_peer)
+            texts.append(text)
+            continue
         s = text.strip()
         if not s:
             continue
@@ -176,7 +191,12 @@ def parse_row(s: str, num: int | None = None) -> tuple[Peer | None, str | None]:
 
 def _fast(m: re.Match[str], num: int | None) -> tuple[Peer, str | None]:
     addr, ver, role, lat, link, gap, tx, rx, ip, port = m.groups()
-    latency = int(lat)
+    latency = int(lat)  # at most 9 digits (FAST_ROW)
+    if latency > 0xFFFF:
+        # Outside what ZeroTier reports: read the row the careful way, which flags it.
+        peer, variant = parse_row(m.group(0), num)
+        if peer is not None:
+            return peer, variant
     if link is None:
         peer = Peer(
             address=addr,
@@ -191,27 +211,30 @@ def _fast(m: re.Match[str], num: int | None) -> tuple[Peer, str | None]:
     send, recv = int(tx), int(rx)
     sent = 0 <= send < EPOCH_MS_FLOOR
     received = 0 <= recv < EPOCH_MS_FLOOR
+    # Positional arguments: this runs once per row of tables with thousands of rows.
     path = Path(
-        address=f"{ip}/{port}",
-        ip=ip,
-        port=int(port),
-        last_send_ms=send if sent else None,
-        last_receive_ms=recv if received else None,
-        sent=sent,
-        received=received,
-        preferred=True,
+        f"{ip}/{port}",
+        ip,
+        int(port),
+        send if sent else None,
+        recv if received else None,
+        sent,
+        received,
+        None,
+        None,
+        True,
     )
     relay = link == "RELAY"
     variant = "1.10.3+" if relay or len(gap) >= 3 else "1.4-1.10.2"
     peer = Peer(
-        address=addr,
-        version=None if ver == "-" else ver,
-        role=_ROLES[role],
-        latency_ms=latency if latency >= 0 else None,
-        link=Link.RELAY if relay else Link.DIRECT,
-        paths=(path,),
-        tunneled=True if relay else None,
-        line=num,
+        addr,
+        None if ver == "-" else ver,
+        _ROLES[role],
+        latency if latency >= 0 else None,
+        Link.RELAY if relay else Link.DIRECT,
+        (path,),
+        True if relay else None,
+        num,
     )
     return peer, variant
 

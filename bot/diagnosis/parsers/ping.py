@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 
 from bot.diagnosis.model import OsName, ParsedOutput, PingResult
 from bot.diagnosis.parsers import ping_lang as lang
+from bot.diagnosis.parsers._common import bounded_float, bounded_int
+
+_MAX_MS = 3_600_000.0  # an hour: any reply time beyond this is damage, not latency
+_MAX_PROBES = 10_000_000
 
 _WIN_HEAD = re.compile(r"Pinging (\S+)(?: \[([^\]]+)\])? with \d+ bytes of data")
 _UNIX_HEAD = re.compile(
@@ -25,7 +29,10 @@ _UNIX_HEAD = re.compile(
 _MAC_HEAD_TAIL = re.compile(r"\):\s*\d+ data bytes")
 _TIME = re.compile(r"time([=<])\s?(\d+(?:\.\d+)?)\s?ms")
 _WIN_REPLY = re.compile(r"Reply from ([^:\s]+(?::[0-9a-fA-F:]*)?): ")
-_UNIX_REPLY = re.compile(r"\d+ bytes from ([^\s:]+(?::[0-9a-fA-F:]+)*)[:,]? .*?time[=<]")
+# An address is a run without colons, then colon-led hex groups (IPv6): each repetition starts
+# with the one character the others exclude, so there is only one way to match (linear time).
+ADDRESS = r"[^\s:]{1,255}(?::[0-9a-fA-F]{0,4}){0,8}"
+_UNIX_REPLY = re.compile(rf"\d{{1,9}} bytes from ({ADDRESS})[:,]? [^\n]{{0,300}}?time[=<]")
 _UNREACH = re.compile(
     r"(?i)from ([^\s:]+)[^\n]{0,80}?destination (?:host|net|port|network) unreachable"
 )
@@ -68,9 +75,17 @@ class _Run:
     summary: bool = False
     line: int | None = None
     unix_errors: int = 0
+    unreadable: list[str] = field(default_factory=list)
 
     def started(self) -> bool:
-        return bool(self.target or self.times or self.timeouts or self.unreachable or self.summary)
+        return bool(
+            self.target
+            or self.times
+            or self.timeouts
+            or self.unreachable
+            or self.summary
+            or self.unreadable
+        )
 
     def freeze(self) -> PingResult:
         sent, received, loss = self.sent, self.received, self.loss
@@ -131,6 +146,10 @@ def parse(lines: Sequence[str], numbers: Sequence[int] | None = None) -> ParsedO
     if run.started() or run.errors:
         runs.append(run)
     results = tuple(r.freeze() for r in runs)
+    for done in runs:
+        if done.unreadable:
+            shown = ", ".join(done.unreadable[:3])
+            warnings.append(f"line {done.line}: ping value(s) outside a sane range: {shown}")
     for r in results:
         if r.os == "windows" and r.unreachable and r.received:
             warnings.append(
@@ -164,13 +183,12 @@ def _line(run: _Run, s: str) -> bool:
     m = _WIN_STATS.search(s)
     if m is not None:
         run.os = run.os or "windows"
-        run.sent, run.received, run.loss = int(m.group(1)), int(m.group(2)), float(m.group(4))
-        run.summary = True
+        _stats(run, m.group(1), m.group(2), m.group(4))
         return True
     m = _UNIX_STATS.search(s)
     if m is not None:
-        run.sent, run.received, run.loss = int(m.group(1)), int(m.group(2)), float(m.group(4))
-        run.unix_errors = int(m.group(3) or 0)
+        _stats(run, m.group(1), m.group(2), m.group(4))
+        run.unix_errors = _count(run, m.group(3) or "0") or 0
         if run.os is None:
             run.os = "macos" if "packets received" in s else "linux"
         run.summary = True
@@ -196,7 +214,7 @@ def _line(run: _Run, s: str) -> bool:
         if run.os is None:
             run.os = "windows" if s.startswith("Reply from") else None
         # `time<1ms` (Windows) is below a millisecond: count it as 0.5.
-        run.times.append(float(t.group(2)) if t.group(1) == "=" else float(t.group(2)) / 2)
+        _add_time(run, t.group(1), t.group(2))
         if run.target_ip is None:
             r = _WIN_REPLY.match(s) or _UNIX_REPLY.match(s)
             if r is not None:
@@ -207,6 +225,8 @@ def _line(run: _Run, s: str) -> bool:
             run.errors.append(code)
             if run.os is None and ("PING:" in s or "Ping request" in s):
                 run.os = "windows"
+            elif run.os is None and s.startswith("ping: connect:"):
+                run.os = "linux"  # iputils; macOS says `ping: sendto:`
             return True
     if s.startswith(
         ("Ping statistics", "Approximate round trip", "Minimum =", "---", "rtt ", "round-trip")
@@ -256,31 +276,30 @@ def _local_stats(run: _Run, s: str) -> bool:
         if run.summary and run.loss is None and s.startswith("("):
             loss = lang.LOSS.match(s)
             if loss is not None:
-                run.loss = float(loss.group(1).replace(",", "."))
+                run.loss = _pct(run, loss.group(1))
                 return True
         return False
     run.os = run.os or "windows"
     for sent, received, _lost, value in counters:
         if sent:
-            run.sent = int(value)
+            run.sent = _count(run, value)
         elif received:
-            run.received = int(value)
+            run.received = _count(run, value)
         else:
-            run.lost = int(value)
+            run.lost = _count(run, value)
     run.summary = run.sent is not None and run.received is not None
     loss = lang.LOSS.search(s) if run.summary else None
     if loss is not None:
-        run.loss = float(loss.group(1).replace(",", "."))
+        run.loss = _pct(run, loss.group(1))
     return True
 
 
 def _local_unix(run: _Run, s: str) -> bool:
     m = lang.UNIX_STATS.match(s)
     if m is not None:
-        run.sent, run.received = int(m.group(1)), int(m.group(2))
-        run.loss = float(m.group(4).replace(",", "."))
+        _stats(run, m.group(1), m.group(2), m.group(4))
         errors = lang.UNIX_ERRORS.search(m.group(3)) if m.group(3) else None
-        run.unix_errors = int(errors.group(1)) if errors is not None else 0
+        run.unix_errors = (_count(run, errors.group(1)) or 0) if errors is not None else 0
         # Only iputils (Linux) translates its statistics; macOS prints English.
         run.os = run.os or "linux"
         run.summary = True
@@ -309,8 +328,31 @@ def _local_error(run: _Run, s: str) -> bool:
 
 def _add_time(run: _Run, op: str, value: str) -> None:
     # `time<1ms` (Windows) is below a millisecond: count it as 0.5, as the English path does.
-    ms = float(value.replace(",", "."))
+    ms = bounded_float(value, 0.0, _MAX_MS)
+    if ms is None:
+        run.unreadable.append(f"time {op}{value[:20]} ms")
+        return
     run.times.append(ms if op == "=" else ms / 2)
+
+
+def _stats(run: _Run, sent: str, received: str, loss: str) -> None:
+    run.sent, run.received = _count(run, sent), _count(run, received)
+    run.loss = _pct(run, loss)
+    run.summary = run.sent is not None and run.received is not None
+
+
+def _count(run: _Run, text: str) -> int | None:
+    value = bounded_int(text, 0, _MAX_PROBES)
+    if value is None:
+        run.unreadable.append(f"count {text[:20]}")
+    return value
+
+
+def _pct(run: _Run, text: str) -> float | None:
+    value = bounded_float(text, 0.0, 100.0)
+    if value is None:
+        run.unreadable.append(f"loss {text[:20]}%")
+    return value
 
 
 def _add_unreachable(run: _Run, source: str) -> None:

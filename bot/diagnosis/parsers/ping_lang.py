@@ -216,7 +216,7 @@ def _all(attr: str) -> tuple[str, ...]:
 _I = re.IGNORECASE
 _ADDR = r"[0-9a-fA-F.:%]+"
 _NUM = r"(\d+(?:[.,]\d+)?)"
-_WORD = r"[^\W\d_]+"
+_WORD = r"[^\W\d_]{1,40}"
 HEAD = re.compile(
     rf"{_alt(_all('head'))}\s+(\S+?)(?:\s+\[([^\]]+)\])?\s+{_alt(_all('size'))}\s+\d+\s", _I
 )
@@ -241,9 +241,11 @@ UNIX_STATS = re.compile(
 )
 UNIX_ERRORS = re.compile(rf"\+(\d+) {_alt(_all('unix_errors'))}", _I)
 # `64 Bytes von 10.0.0.1: icmp_seq=1 ttl=64 Zeit=1.2 ms` (a name adds ` (10.0.0.1)`).
-UNIX_REPLY = re.compile(rf"\d+ {_WORD} {_WORD} ([^\s:]+(?::[0-9a-fA-F:]+)*)(?: \([^)]*\))?\s?:")
+# See ping.ADDRESS: one way to match an address, so no backtracking over its colons.
+_ADDRESS = r"[^\s:]{1,255}(?::[0-9a-fA-F]{0,4}){0,8}"
+UNIX_REPLY = re.compile(rf"\d{{1,9}} {_WORD} {_WORD} ({_ADDRESS})(?: \([^)]{{0,255}}\))?\s?:")
 # `Von 10.0.0.1 icmp_seq=1 Zielhost nicht erreichbar`.
-UNIX_FROM = re.compile(rf"{_WORD} ([^\s:]+(?::[0-9a-fA-F:]+)*):? icmp_seq=\d+ ")
+UNIX_FROM = re.compile(rf"{_WORD} ({_ADDRESS}):? icmp_seq=\d{{1,9}} ")
 ERRORS: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(
     (re.compile(phrase_rx(phrase), _I), code, windows)
     for order in ERROR_ORDER
@@ -279,7 +281,8 @@ _CONT = re.compile(
         (
             OTHER.pattern,
             rf"(?:{COUNTER.pattern})",
-            rf"\(?\s*(?:{_WORD}\s+)?\d+\s?%\s*(?:{_WORD}\s*)*\)?,?$",  # `(100% Verlust),`
+            # `(100% Verlust),`: words apart by blanks, so a word is never split two ways.
+            rf"\(?\s*(?:{_WORD}\s+)?\d{{1,9}}\s?%(?:\s*{_WORD}(?:\s+{_WORD}){{0,5}})?\s*\)?,?$",
             rf"{_WORD}\),?$",  # `perda),`
             UNIX_STATS.pattern,
             UNIX_FROM.pattern,

@@ -52,8 +52,10 @@ def test_clean_line(raw: str, text: str, before: bool, after: bool) -> None:
 @pytest.mark.parametrize(
     ("line", "typed", "hint", "os"),
     [
-        ("$ sudo zerotier-cli peers", "zerotier-cli peers", "peers", "linux"),
-        ("# zerotier-cli listnetworks", "zerotier-cli listnetworks", "listnetworks", "linux"),
+        ("$ sudo zerotier-cli peers", "zerotier-cli peers", "peers", None),
+        ("# zerotier-cli listnetworks", "zerotier-cli listnetworks", "listnetworks", None),
+        ("root@OpenWrt:~# zerotier-cli info", "zerotier-cli info", "info", "linux"),
+        ("user@host ~ % zerotier-cli info", "zerotier-cli info", "info", None),
         ("user@mbp ~ % zerotier-cli info", "zerotier-cli info", "info", "macos"),
         (
             "(base) user@mac ~ % zerotier-cli -j peers",
@@ -74,14 +76,14 @@ def test_clean_line(raw: str, text: str, before: bool, after: bool) -> None:
             "info",
             "windows",
         ),
-        ("[root@host] # zerotier-cli peers", "zerotier-cli peers", "peers", "linux"),
+        ("[root@host] # zerotier-cli peers", "zerotier-cli peers", "peers", None),
         (
             "pi@raspberrypi:~ $ sudo zerotier-cli listpeers",
             "zerotier-cli listpeers",
             "listpeers",
             "linux",
         ),
-        ("$ ping -c 4 10.147.17.5", "ping -c 4 10.147.17.5", "ping", "linux"),
+        ("$ ping -c 4 10.147.17.5", "ping -c 4 10.147.17.5", "ping", None),
         (
             "I ran zerotier-cli listnetworks and got this:",
             "zerotier-cli listnetworks",
