@@ -14,19 +14,14 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.base.errors import KnowledgeError
 from bot.base.oses import OS_NAMES
-from bot.base.settings import Settings
-from bot.core.engine import Engine
-from bot.core.models import Incoming, Reply
-from bot.core.render import to_plain
-from bot.diagnosis.codes import CODES
-from bot.knowledge.check import check_knowledge
-from bot.knowledge.loader import TESTS_FILE, load_knowledge
-from bot.knowledge.model import KnowledgeBase
-from bot.runtime.selftest import SelfTestFailure, run_selftest
+
+if TYPE_CHECKING:  # the engine and the checks load only for the action that runs
+    from bot.core.models import Reply
+    from bot.knowledge.model import KnowledgeBase
+    from bot.runtime.selftest import SelfTestFailure
 
 EXIT_OK, EXIT_FAILED, EXIT_BROKEN = 0, 1, 2
 _CHECK_HINT = "ztbot: `ztbot kb check` lists every problem with its column and a suggestion\n"
@@ -54,7 +49,7 @@ def add_kb_parser(sub: argparse._SubParsersAction[Any]) -> None:
         "--tests",
         type=Path,
         metavar="FILE",
-        help=f"admin test cases (default: {TESTS_FILE} in the knowledge directory, if any)",
+        help="admin test cases (default: tests.yaml in the knowledge directory, if any)",
     )
 
     show = actions.add_parser("show", help="what the bot says for a topic")
@@ -74,6 +69,10 @@ _PATH_HELP = (
 
 def run_kb(args: argparse.Namespace, knowledge: Path | None, out: TextIO | None = None) -> int:
     """Run one `ztbot kb` action; returns the exit code."""
+    from bot.base.errors import KnowledgeError  # noqa: PLC0415
+    from bot.base.settings import Settings  # noqa: PLC0415
+    from bot.knowledge.loader import load_knowledge  # noqa: PLC0415
+
     stream = out or sys.stdout
     root = getattr(args, "path", None) or knowledge or Settings().knowledge_path
     if args.kb_command == "check":
@@ -93,11 +92,16 @@ def run_kb(args: argparse.Namespace, knowledge: Path | None, out: TextIO | None 
 
 
 def _default_tests(root: Path) -> Path | None:
+    from bot.knowledge.loader import TESTS_FILE  # noqa: PLC0415
+
     tests = root / TESTS_FILE if root.is_dir() else None
     return tests if tests is not None and tests.is_file() else None
 
 
 def _check(root: Path, *, strict: bool, out: TextIO) -> int:
+    from bot.diagnosis.codes import CODES  # noqa: PLC0415
+    from bot.knowledge.check import check_knowledge  # noqa: PLC0415
+
     problems = check_knowledge(root, finding_codes=CODES)
     for problem in problems:
         suffix = " (warning)" if problem.severity == "warning" else ""
@@ -111,11 +115,16 @@ def _check(root: Path, *, strict: bool, out: TextIO) -> int:
 
 
 def _test(kb: KnowledgeBase, tests: Path | None, *, out: TextIO) -> int:
+    from bot.base.errors import KnowledgeError  # noqa: PLC0415
+    from bot.cli.progress import progress  # noqa: PLC0415
+    from bot.runtime.selftest import run_selftest  # noqa: PLC0415
+
     if tests is not None and not tests.is_file():
         sys.stderr.write(f"ztbot: error: {tests}: no such file (see --help)\n")
         return EXIT_BROKEN
     try:
-        result = run_selftest(kb, tests)
+        with progress("running every example and test case"):
+            result = run_selftest(kb, tests)
     except KnowledgeError as exc:
         for problem in exc.problems:
             sys.stderr.write(f"ztbot: {problem}\n")
@@ -145,6 +154,9 @@ def _where(topic: str | None, section: str | None, *, empty: str) -> str:
 def _show(
     kb: KnowledgeBase, topic_id: str, section: str | None, os_name: str | None, *, out: TextIO
 ) -> int:
+    from bot.core.engine import Engine  # noqa: PLC0415
+    from bot.core.render import to_plain  # noqa: PLC0415
+
     if topic_id not in kb.by_id:
         if any(u.id == topic_id for u in kb.uncovered):
             message = f"'{topic_id}' is an out-of-scope subject: the bot abstains on it"
@@ -169,6 +181,9 @@ def _hint(word: str, options: list[str]) -> str:
 
 
 def _search(kb: KnowledgeBase, text: str, *, as_json: bool, out: TextIO) -> int:
+    from bot.core.engine import Engine  # noqa: PLC0415
+    from bot.core.models import Incoming  # noqa: PLC0415
+
     if not text.strip():
         return _usage("the question is empty")
     engine = Engine(kb)

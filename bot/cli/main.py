@@ -1,37 +1,37 @@
-"""The `ztbot` command line."""
+"""The `ztbot` command line.
+
+Start-up time matters for one-shot commands: only what every command needs is imported here;
+SQLAlchemy, Alembic, the chat SDKs, prompt_toolkit and the engine load inside the command
+that uses them.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
-import json
-import logging
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+import traceback
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-
-from alembic.util.exc import CommandError as AlembicError
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from bot import __version__
-from bot.adapters import console
-from bot.base.errors import ConfigError, KnowledgeError
-from bot.base.settings import Settings, parse_duration
-from bot.cli.kb import add_kb_parser, run_kb
-from bot.core.engine import Engine
-from bot.core.render import to_diagnose_json
-from bot.knowledge import load_knowledge
-from bot.reports.usage import build_report, render_report
-from bot.runtime.assemble import Runtime, assemble
-from bot.runtime.reload import install_sighup
-from bot.runtime.service import SupportService
-from bot.store import Store, open_store
-from bot.store.db import current, downgrade, make_engine, upgrade
-from bot.store.privacy import load_or_create_salt
+from bot.cli.errors import (
+    DEBUG_HINT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    database_problem,
+    one_line,
+)
+from bot.cli.kb import add_kb_parser
+
+if TYPE_CHECKING:
+    from bot.base.settings import Settings
+    from bot.core.engine import Engine
+    from bot.runtime.assemble import Runtime
+    from bot.runtime.service import SupportService
+    from bot.store import Store
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
 MAX_INPUT_BYTES = 1_000_000  # a paste larger than this is not a terminal paste any more
@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="A support bot for ZeroTier users. Runs in the terminal without chat tokens.",
     )
     parser.add_argument("--version", action="version", version=f"ztbot {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an error, print the full traceback (and log at DEBUG level in serve)",
+    )
     parser.add_argument(
         "--knowledge",
         type=Path,
@@ -118,13 +123,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ztbot` console script."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in words[: words.index("--")] if "--" in words else "--debug" in words
     try:
-        return _main(argv)
+        return _main(words)
     except BrokenPipeError:
         # The reader went away (`ztbot ask --jsonl < questions | head`): stop quietly, as
         # Unix tools do, and keep Python from complaining when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except KeyboardInterrupt:
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write("\nztbot: interrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the edge: anything unforeseen is one line unless asked for more
+        if debug:
+            traceback.print_exc()
+        else:
+            sys.stderr.write(f"ztbot: error: {one_line(exc)} ({DEBUG_HINT})\n")
+        return EXIT_FAILED
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -136,8 +154,13 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    from bot.base.errors import ConfigError, KnowledgeError  # noqa: PLC0415
+    from bot.base.settings import Settings  # noqa: PLC0415
+
     try:
         settings = Settings.from_env()
+        if args.debug:
+            settings = settings.model_copy(update={"log_level": "DEBUG"})
     except ConfigError as exc:
         sys.stderr.write(f"ztbot: {exc}\n")
         return EXIT_USAGE
@@ -150,11 +173,16 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "db":
         return _db(args, settings)
     if args.command == "kb":
+        from bot.cli.kb import run_kb  # noqa: PLC0415
+
         return run_kb(args, args.knowledge)
     if args.command == "discord":
         return _discord_sync(args, settings)
     if args.command == "report":
         return _report(args, settings)
+    from bot.core.engine import Engine  # noqa: PLC0415
+    from bot.knowledge import load_knowledge  # noqa: PLC0415
+
     try:
         engine = Engine(load_knowledge(args.knowledge))
     except KnowledgeError as exc:
@@ -163,12 +191,22 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     if args.command == "diagnose":
         return _diagnose(engine, args)
-    runtime = _runtime(engine, settings, args.knowledge)
-    service = runtime.service
-    try:
-        if args.command == "chat":
+    store, salt = _store(settings)
+    if args.command == "chat":
+        runtime = _runtime(engine, settings, args.knowledge, store, salt)
+        with _saving(runtime.service):
             return _chat(runtime)
+    # One question: no reloading, replicas or desk to start (start-up time).
+    service = _ask_service(engine, settings, args.knowledge, store, salt)
+    with _saving(service):
         return _ask(service, args)
+
+
+@contextlib.contextmanager
+def _saving(service: SupportService) -> Iterator[None]:
+    """On the way out, write the buffered turns; say so when the database would not take them."""
+    try:
+        yield
     finally:
         if not service.close(timeout=10.0):
             left = service.store.writer.pending if service.store else 0
@@ -188,6 +226,9 @@ def _config_show(settings: Settings) -> int:
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chat front ends, health and metrics until SIGTERM."""
+    import asyncio  # noqa: PLC0415
+    import logging  # noqa: PLC0415
+
     from bot.cli.serve import serve  # noqa: PLC0415
     from bot.runtime.logs import setup_logging  # noqa: PLC0415  (only the server needs these)
 
@@ -202,6 +243,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _chat(runtime: Runtime) -> int:
     """A chat that follows knowledge edits: file watching, SIGHUP, /reload, other replicas."""
+    from bot.adapters import console  # noqa: PLC0415
+    from bot.runtime.reload import install_sighup  # noqa: PLC0415
+
     runtime.start()
     install_sighup(runtime.reloader)
     try:
@@ -213,38 +257,85 @@ def _chat(runtime: Runtime) -> int:
 
 
 def _user() -> str:
+    import getpass  # noqa: PLC0415
+
     try:
         return getpass.getuser()
     except (OSError, KeyError):
         return "console"
 
 
-def _runtime(engine: Engine, settings: Settings, path: Path) -> Runtime:
-    """The runtime, with logging to the database when one is configured and reachable."""
+def _store(settings: Settings) -> tuple[Store | None, str]:
+    """The store when logging is on and the database opens, and the user-id salt."""
     salt = settings.secret("user_salt") or ""
-    store = None
-    if settings.database_url is not None:
-        try:
-            salt = salt or load_or_create_salt(settings.data_dir)
-            store = open_store(settings.database_url, capacity=settings.buffer_size)
-        except (SQLAlchemyError, OSError) as exc:
-            sys.stderr.write(f"ztbot: not logging this session: database unavailable ({exc})\n")
+    if settings.database_url is None:
+        return None, salt
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    from bot.base.settings import mask_url  # noqa: PLC0415
+    from bot.store import open_store  # noqa: PLC0415
+    from bot.store.privacy import load_or_create_salt  # noqa: PLC0415
+
+    try:
+        salt = salt or load_or_create_salt(settings.data_dir)
+        return open_store(settings.database_url, capacity=settings.buffer_size), salt
+    except (SQLAlchemyError, OSError) as exc:
+        problem = database_problem(exc, mask_url(settings.database_url))
+        sys.stderr.write(f"ztbot: not logging this session: {problem}\n")
+        return None, salt
+
+
+def _runtime(
+    engine: Engine, settings: Settings, path: Path, store: Store | None, salt: str
+) -> Runtime:
+    """The runtime `ztbot chat` runs on: the service, reloading, replicas, the desk."""
+    from bot.runtime.assemble import assemble  # noqa: PLC0415
+
     return assemble(
         settings, engine, path, store=store, salt=salt, loaded_by="console", shared=False
     )
 
 
+def _ask_service(
+    engine: Engine, settings: Settings, path: Path, store: Store | None, salt: str
+) -> SupportService:
+    """Just the service: `ztbot ask` answers and exits, so it loads no file watcher."""
+    from bot.runtime.service import SupportService  # noqa: PLC0415
+
+    service = SupportService(engine, settings, store=store, salt=salt)
+    sources = None
+    if store is not None:
+        from bot.runtime.reload import read_sources  # noqa: PLC0415  (watchfiles: only then)
+
+        sources = read_sources(path)
+    service.knowledge_loaded("console", sources)
+    return service
+
+
 def _report(args: argparse.Namespace, settings: Settings) -> int:
+    import json  # noqa: PLC0415
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
+
+    from alembic.util.exc import CommandError as AlembicError  # noqa: PLC0415
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+    from sqlalchemy.orm import Session  # noqa: PLC0415
+
+    from bot.base.settings import mask_url, parse_duration  # noqa: PLC0415
+    from bot.cli.progress import progress  # noqa: PLC0415
+    from bot.reports.usage import build_report, render_report  # noqa: PLC0415
+    from bot.store.db import make_engine, upgrade  # noqa: PLC0415
+
     if settings.database_url is None:
         return _usage("ZTBOT_DATABASE_URL is disabled: there is nothing to report")
     try:
         age = parse_duration(args.since)
     except ValueError as exc:
         return _usage(f"--since: {exc}")
-    engine = make_engine(settings.database_url)
+    engine = None
     try:
+        engine = make_engine(settings.database_url)
         upgrade(engine)
-        with Session(engine) as session:
+        with Session(engine) as session, progress("reading the database"):
             report = build_report(
                 session,
                 since=datetime.now(UTC) - timedelta(seconds=age),
@@ -254,11 +345,13 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
                 from bot.reports.html import page_for  # noqa: PLC0415  (only --html draws)
 
                 page = page_for(session, report, store_text=settings.store_text)
-    except (SQLAlchemyError, AlembicError) as exc:
-        sys.stderr.write(f"ztbot: database error: {exc.__class__.__name__}: {exc}\n")
+    except (SQLAlchemyError, AlembicError, OSError) as exc:
+        problem = database_problem(exc, mask_url(settings.database_url))
+        sys.stderr.write(f"ztbot: error: {problem}\n")
         return EXIT_USAGE
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     if args.html is not None:
         return _write_html(args.html, page)
     if args.json:
@@ -281,10 +374,21 @@ def _write_html(target: str, page: str) -> int:
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
+
+    from alembic.util.exc import CommandError as AlembicError  # noqa: PLC0415
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    from bot.base.settings import mask_url, parse_duration  # noqa: PLC0415
+    from bot.cli.progress import progress  # noqa: PLC0415
+    from bot.store import Store  # noqa: PLC0415
+    from bot.store.db import current, downgrade, make_engine, upgrade  # noqa: PLC0415
+
     if settings.database_url is None:
         return _usage("ZTBOT_DATABASE_URL is disabled")
-    engine = make_engine(settings.database_url)
+    engine = None
     try:
+        engine = make_engine(settings.database_url)
         if args.db_command == "upgrade":
             upgrade(engine, args.revision)
             sys.stdout.write(f"database at revision {current(engine)}\n")
@@ -301,15 +405,18 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
             upgrade(engine)
             cutoff = datetime.now(UTC) - timedelta(seconds=age)
             store = Store(engine)
-            counts = store.prune(cutoff)
+            with progress("deleting old turns"):
+                counts = store.prune(cutoff)
             store.close()
             done = ", ".join(f"{n} {table}" for table, n in counts.items())
             sys.stdout.write(f"deleted older than {cutoff:%Y-%m-%d %H:%M} UTC: {done}\n")
-    except (SQLAlchemyError, AlembicError) as exc:
-        sys.stderr.write(f"ztbot: database error: {exc.__class__.__name__}: {exc}\n")
+    except (SQLAlchemyError, AlembicError, OSError) as exc:
+        problem = database_problem(exc, mask_url(settings.database_url))
+        sys.stderr.write(f"ztbot: error: {problem}\n")
         return EXIT_USAGE
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     return EXIT_OK
 
 
@@ -330,8 +437,18 @@ def _read_limited(name: str) -> str:
 
 
 def _diagnose(engine: Engine, args: argparse.Namespace) -> int:
-    from bot.cli.sources import read_source  # noqa: PLC0415  (images and links: load on use)
+    import json  # noqa: PLC0415
 
+    from bot.adapters import console  # noqa: PLC0415
+    from bot.cli.sources import read_source  # noqa: PLC0415  (images and links: load on use)
+    from bot.core.render import to_diagnose_json  # noqa: PLC0415
+
+    if args.file == "-" and sys.stdin.isatty():
+        # Otherwise the command just waits, and looks hung.
+        sys.stderr.write(
+            "ztbot: paste the zerotier-cli output, then press Ctrl-D on a new line "
+            "(Ctrl-Z then Enter on Windows); or give a file: ztbot diagnose FILE\n"
+        )
     try:
         source = read_source(args.file, Settings.from_env())  # already validated by _main
         text = source.text if source is not None else _read_limited(args.file)
@@ -346,15 +463,18 @@ def _diagnose(engine: Engine, args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps({**to_diagnose_json(reply), **extra}) + "\n")
     else:
         note = f"{source.note}\n\n" if source is not None and source.note else ""
-        sys.stdout.write(note + console.render(reply) + "\n")
+        sys.stdout.write(note + console.render(reply, sys.stdout) + "\n")
     return EXIT_NOTHING if args.strict and not reply.outputs and not reply.findings else EXIT_OK
 
 
 def _discord_sync(args: argparse.Namespace, settings: Settings) -> int:
     """`ztbot discord sync`: register the slash commands now, rather than on every start."""
+    import asyncio  # noqa: PLC0415
+
     import discord  # noqa: PLC0415  (only this command and the server need discord.py)
 
     from bot.adapters.discord_client import sync_commands  # noqa: PLC0415
+    from bot.base.errors import ConfigError  # noqa: PLC0415
 
     try:
         names = asyncio.run(sync_commands(settings, args.guild))
@@ -374,10 +494,17 @@ def _usage(message: str) -> int:
 
 
 def _ask(service: SupportService, args: argparse.Namespace) -> int:
+    from bot.adapters import console  # noqa: PLC0415
+
     if args.jsonl:
         if args.text:
             return _usage("--jsonl reads questions from stdin; do not pass TEXT")
-        replies = console.ask_batch(service, sys.stdin, sys.stdout, user=_user())
+        from bot.cli.progress import progress  # noqa: PLC0415
+
+        with progress("answering questions") as advance:
+            replies = console.ask_batch(
+                service, sys.stdin, sys.stdout, user=_user(), on_each=advance
+            )
         abstained = any(r.topic is None for r in replies)
         return EXIT_NOTHING if args.strict and abstained else EXIT_OK
     text = " ".join(args.text)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.base.errors import ConfigError, KnowledgeError
 from bot.base.settings import Settings, mask_url
+from bot.cli.errors import one_line
 from bot.core.engine import Engine
 from bot.knowledge import load_knowledge
 from bot.runtime.admin import AdminActions
@@ -84,6 +85,55 @@ class Running:
         return self.health.port if self.health is not None else None
 
 
+def half_configured(settings: Settings) -> list[str]:
+    """One line per platform whose credentials are only partly set (so it would not start)."""
+    problems = []
+    has = {
+        name: getattr(settings, field) is not None
+        for name, field in (
+            ("SLACK_BOT_TOKEN", "slack_bot_token"),
+            ("SLACK_APP_TOKEN", "slack_app_token"),
+            ("SLACK_SIGNING_SECRET", "slack_signing_secret"),
+        )
+    }
+    if has["SLACK_BOT_TOKEN"] and not settings.slack_enabled:
+        problems.append(
+            "Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) "
+            "as well as SLACK_BOT_TOKEN"
+        )
+    elif not has["SLACK_BOT_TOKEN"] and (has["SLACK_APP_TOKEN"] or has["SLACK_SIGNING_SECRET"]):
+        given = " and ".join(n for n in ("SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET") if has[n])
+        problems.append(f"Slack needs SLACK_BOT_TOKEN (the xoxb- token) as well as {given}")
+    discord_extras = [
+        name
+        for name, value in (
+            ("DISCORD_SUPPORT_CHANNELS", settings.discord_support_channels),
+            ("DISCORD_ESCALATION_CHANNEL", settings.discord_escalation_channel),
+            ("DISCORD_ADMIN_ROLE", settings.discord_admin_role),
+        )
+        if value
+    ]
+    if discord_extras and not settings.discord_enabled:
+        problems.append(
+            f"Discord needs DISCORD_TOKEN (the bot token); {', '.join(discord_extras)} "
+            "alone does not start it"
+        )
+    return problems
+
+
+def _unreachable(exc: BaseException) -> str:
+    """Why a platform could not be reached, in one line, with what to check."""
+    text = one_line(exc)
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    if any(isinstance(e, OSError) for e in chain):
+        return f"{text} (check the network, DNS and any proxy; --debug shows the traceback)"
+    return f"{text} (--debug shows the traceback)"
+
+
 def front_end_factories(settings: Settings) -> list[FrontEndFactory]:
     """The front ends whose credentials are set; imported only when used."""
     factories: list[FrontEndFactory] = []
@@ -116,6 +166,11 @@ async def serve(
     err = err if err is not None else sys.stderr
     chosen = factories
     if chosen is None:
+        half = half_configured(settings)
+        if half:
+            for problem in half:
+                err.write(f"ztbot serve: {problem}\n")
+            return EXIT_USAGE
         if not settings.slack_enabled and not settings.discord_enabled:
             err.write(NO_CREDENTIALS)
             return EXIT_USAGE
@@ -178,8 +233,10 @@ async def serve(
                 err.write(f"ztbot: error: {exc}\n")
                 code = EXIT_USAGE
                 break
-            except Exception:  # the edge: any SDK failure at connect ends start-up cleanly
-                log.exception("could not start the %s front end", fe.name)
+            except Exception as exc:  # the edge: any SDK failure at connect ends start-up cleanly
+                # One line for the person at the terminal; the traceback at DEBUG (--debug).
+                log.error("could not start the %s front end: %s", fe.name, _unreachable(exc))
+                log.debug("the %s front end failed with", fe.name, exc_info=True)
                 code = EXIT_FAILED
                 break
             if not connected:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Final
 
@@ -15,6 +16,12 @@ from bot.knowledge.model import KnowledgeBase, Section, Topic
 
 _MAX_EVIDENCE: Final = 4  # evidence lines shown per finding; the JSON keeps them all
 _ICON: Final = {"error": "✖", "warning": "⚠", "info": "ℹ"}
+# 'See "Router Configuration Tips" above': a pointer into the rest of the FAQ page.
+_SEE_ABOVE: Final = re.compile(
+    r"""(\b[Ss]ee (?:"[^"\n]+"|'[^'\n]+'|“[^”\n]+”))\s+(?:above|below)\b"""
+)
+# Section titles that name two systems at once ("macOS and Windows", "iOS and Android").
+_PAIR: Final = re.compile(r"\s+and\s+")
 _RANK: Final = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -26,12 +33,36 @@ def question_part(text: str, diagnosis: Diagnosis) -> str:
 
 def faq_steps(topic: Topic, section: Section | None) -> str:
     """The topic's Markdown, with one section's steps, or the list of sections to pick from."""
+    answer = standalone(topic.answer)
     if section is None and topic.sections:
         listing = "\n".join(f"• {s.title}" for s in topic.sections)
-        return f"{topic.answer}\n\nThe steps depend on your system:\n{listing}"
+        return f"{answer}\n\nThe steps depend on your system:\n{listing}"
     if section is None:
-        return topic.answer
-    return f"{topic.answer}\n\n**{section.title}**\n\n{section.answer}"
+        return answer
+    return f"{answer}\n\n**{section.title}**\n\n{standalone(section.answer)}"
+
+
+def standalone(markdown: str) -> str:
+    """FAQ text shown on its own: 'See "X" above' points at nothing, so it asks for X instead.
+
+    The FAQ is one long page; a reply shows one part of it, so nothing is above or below.
+    """
+    return _SEE_ABOVE.sub(lambda m: f"{m.group(1)} (ask me about it)", markdown)
+
+
+def join_names(items: Sequence[str], *, split_pairs: bool = False) -> str:
+    """'a, b and c'; with `split_pairs`, a section named for two systems ('macOS and
+    Windows') counts as two names, so the list never reads 'a and b and c'."""
+    names = [part for item in items for part in (_PAIR.split(item) if split_pairs else [item])]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def sentence(text: str) -> str:
+    """`text` ending as a sentence: a full stop unless it already ends with ? ! or ."""
+    text = text.rstrip()
+    return text if text.endswith((".", "?", "!", "…")) else text + "."
 
 
 def diagnosis_body(diagnosis: Diagnosis, lead: Finding | None) -> str:

@@ -18,9 +18,11 @@ from bot.core.compose import (
     diagnosis_heading,
     faq_block,
     faq_steps,
+    join_names,
     lead_finding,
     question_part,
     reply_topic,
+    sentence,
     warnings_note,
 )
 from bot.core.matching import MatchConfig, Matcher, MatchResult, best_section, phrase_in
@@ -329,16 +331,17 @@ class Engine:
         if section is not None:
             body = faq_steps(topic, section)
             others = [s.title for s in topic.sections if s.id != section.id]
-            note = f"Also available: {_join(others)}. Just ask." if others else None
+            listed = join_names(others, split_pairs=True)
+            note = f"{sentence('Also available: ' + listed)} Just ask." if others else None
         elif topic.sections:
             body = faq_steps(topic, None)
             note = 'Tell me which one you use (for example "I\'m on Windows") for its steps.'
         else:
-            body = topic.answer
+            body = faq_steps(topic, None)
             note = None
         related = [self.kb.by_id[t].title for t in topic.see_also if t in self.kb.by_id]
         ask = ask_for_output(commands_wanted(self.kb, topic.id, question), _first(os_names, ctx.os))
-        note = _notes(note, ask, f"See also: {_join(related)}." if related else None)
+        note = _notes(note, ask, sentence(f"See also: {join_names(related)}") if related else None)
         shown = _with_shown(ctx.shown, topic.id)
         return Reply(
             kind="answer",
@@ -423,9 +426,3 @@ def _notes(*notes: str | None) -> str | None:
 
 def _first(os_names: tuple[OsName, ...], fallback: OsName | None) -> OsName | None:
     return os_names[0] if os_names else fallback
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -149,10 +149,19 @@ def rule_roots(seen: Seen) -> Iterable[Observation]:
                 "peers": len(t.leaves),
                 "addresses": _listed([p.address for p in t.relayed_leaves]),
                 "roots_direct": len(t.direct_roots),
+                "roots": len(t.roots),
+                # A table counts roots too: say they were left out of "N of M peers".
+                "not_counted": _roots_left_out(len(t.roots)),
             },
             _evidence(t.relayed_leaves),
             seen.os,
         )
+
+
+def _roots_left_out(roots: int) -> str:
+    if roots == 0:
+        return ""
+    return " (the root not counted)" if roots == 1 else f" (the {roots} roots not counted)"
 
 
 def rule_changes(seen: Seen) -> Iterable[Observation]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import typing
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
@@ -66,6 +66,9 @@ _HTML: Final = re.compile(
 )
 _BOLD: Final = re.compile(r"\*\*")
 _UNKNOWN_TOPIC: Final = re.compile(r"unknown topic id '([^']*)'")
+_DANGLING: Final = re.compile(r"^unknown topic id '([^']*)'|^topic '([^']*)' has no section '")
+_ID_LINE: Final = re.compile(rb"^[ \t-]*id:[ \t]*['\"]?([\w.-]+)", re.MULTILINE)
+_EMPTY: Final = "the file is empty (a knowledge file holds topics, findings or out_of_scope)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,17 +97,24 @@ def check_knowledge(path: Path | str, *, finding_codes: Collection[str] = ()) ->
     problems: list[Problem] = []
     parsed: list[ParsedFile] = []
     explain = _explainer(KnowledgeFileSpec)
-    broken = False
+    # Files that did not load, with the ids their text seems to define (None: cannot tell).
+    not_loaded: dict[str, frozenset[str] | None] = {}
     for file in kb_files:
+        name = display_path(file)
         raw = read_file(file, problems)
         if raw is None:
-            broken = True
+            not_loaded[name] = None
             continue
-        result = parse_file(display_path(file), raw, problems, explain)
-        if result is None:
-            broken = True
+        if not raw.strip():
+            problems.append(Problem(name, 0, 0, "", _EMPTY))
+            not_loaded[name] = None
+            continue
+        result = parse_file(name, raw, problems, explain)
+        if result is None:  # YAML syntax, or not a mapping: none of its ids are known
+            not_loaded[name] = _ids_in_text(raw)
         else:
             parsed.append(result)
+    broken = bool(not_loaded)
     problems.extend(cross_check(parsed))
     problems.extend(_references(parsed))
     problems.extend(_unreachable_sections(parsed))
@@ -123,7 +133,43 @@ def check_knowledge(path: Path | str, *, finding_codes: Collection[str] = ()) ->
     topic_ids = sorted(_ids(parsed)[0])
     problems = [_suggest_topic(p, topic_ids) for p in problems]
     order = {display_path(f): n for n, f in enumerate(files)}
-    return sorted(problems, key=lambda p: (order.get(p.file, -1), p.line, p.column))
+    problems.sort(key=lambda p: (order.get(p.file, -1), p.line, p.column))
+    return root_causes_first(problems, not_loaded)
+
+
+def root_causes_first(
+    problems: list[Problem], not_loaded: Mapping[str, frozenset[str] | None]
+) -> list[Problem]:
+    """The problems of files that did not load come first. A reference elsewhere to an id that
+    such a file seems to define (or to anything, when its ids cannot be told) only follows from
+    it: those are left out and counted on the first root cause."""
+    if not not_loaded:
+        return problems
+    unknown = any(ids is None for ids in not_loaded.values())
+    hidden = frozenset().union(*(ids for ids in not_loaded.values() if ids is not None))
+
+    def knocks_on(p: Problem) -> bool:
+        ref = _DANGLING.match(p.message)
+        return ref is not None and (unknown or (ref.group(1) or ref.group(2)) in hidden)
+
+    roots = [p for p in problems if p.file in not_loaded]
+    knock_on = [p for p in problems if p.file not in not_loaded and knocks_on(p)]
+    rest = [p for p in problems if p.file not in not_loaded and not knocks_on(p)]
+    if knock_on and roots:
+        files = ", ".join(sorted({p.file.rsplit("/", 1)[-1] for p in knock_on}))
+        first = roots[0]
+        note = (
+            f" ({len(knock_on)} unknown-id error(s) in {files} follow from this file not "
+            "loading and are not listed; fix this first)"
+        )
+        roots[0] = replace(first, message=first.message + note)
+    return roots + rest
+
+
+def _ids_in_text(raw: bytes) -> frozenset[str] | None:
+    """The `id:` values in a file YAML could not parse; None when there are none to go by."""
+    ids = frozenset(m.group(1).decode("utf-8", "replace") for m in _ID_LINE.finditer(raw))
+    return ids or None
 
 
 def _suggest_topic(problem: Problem, topic_ids: Sequence[str]) -> Problem:

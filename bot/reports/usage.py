@@ -194,6 +194,8 @@ class Report:
     pastes: Section
     pastes_unexplained: int = 0
     pastes_not_helpful: int = 0
+    pasted: int = 0  # pastes the diagnosis handled without a topic: not unanswered questions
+    clicks: int = 0  # "Not helpful" clicks (their follow-up turns have no text of their own)
 
     @property
     def rate(self) -> float | None:
@@ -208,6 +210,8 @@ class Report:
             "turns": self.turns,
             "answered": self.answered,
             "abstained": self.abstained,
+            "pasted": self.pasted,
+            "not_helpful_clicks": self.clicks,
             "other": self.other,
             "no_text": self.no_text,
             "feedback": {
@@ -242,6 +246,8 @@ class Report:
             pastes=Section.from_dict(data["pastes"]),
             pastes_unexplained=data["pastes"]["unexplained"],
             pastes_not_helpful=data["pastes"]["not_helpful"],
+            pasted=data.get("pasted", 0),
+            clicks=data.get("not_helpful_clicks", 0),
         )
 
 
@@ -529,8 +535,9 @@ def _pastes(
     for turn, text, user, is_explained, is_unhelpful in rows[:max_texts]:
         prose = None if text is None else to_prose(text)
         # Without the text we cannot tell whether the user saw a problem: keep the turn, since
-        # diagnosis could not explain it and the count still tells admins about the gap.
-        if not is_unhelpful and prose is not None and not suggests_problem(prose):
+        # diagnosis could not explain it and the count still tells admins about the gap. A
+        # paste with no words at all is kept too: nobody pastes output for nothing.
+        if not is_unhelpful and prose and not suggests_problem(prose):
             continue
         unexplained += not is_explained
         not_helpful += bool(is_unhelpful)
@@ -567,11 +574,21 @@ def build_report(
     until = to_utc(until) if until is not None else datetime.now(UTC)
     window = (Turn.created_at >= since, Turn.created_at < until)
     answered = Turn.topic.is_not(None)
-    abstained = and_(Turn.topic.is_(None), Turn.kind.not_in(NOT_QUESTIONS))
-    turns, n_answered, n_abstained, no_text = session.execute(
-        select(func.count(), _sum(answered), _sum(abstained), _sum(Turn.text.is_(None))).where(
-            *window
-        )
+    # A click on "Not helpful" is logged as a turn with no text of its own.
+    no_words = func.coalesce(Turn.text, "-") == ""  # NULL (not stored) is not a click
+    click = and_(no_words, Turn.has_output.is_not(True), Turn.kind.not_in(NOT_QUESTIONS))
+    unanswered = and_(Turn.topic.is_(None), Turn.kind.not_in(NOT_QUESTIONS))
+    pasted = and_(unanswered, Turn.has_output.is_(True))
+    abstained = and_(unanswered, Turn.has_output.is_not(True), ~click)
+    turns, n_answered, n_abstained, n_pasted, n_clicks, no_text = session.execute(
+        select(
+            func.count(),
+            _sum(answered),
+            _sum(abstained),
+            _sum(pasted),
+            _sum(and_(Turn.topic.is_(None), click)),
+            _sum(Turn.text.is_(None)),
+        ).where(*window)
     ).one()
     votes = dict(
         session.execute(
@@ -590,7 +607,7 @@ def build_report(
         turns=int(turns),
         answered=int(n_answered),
         abstained=int(n_abstained),
-        other=int(turns) - int(n_answered) - int(n_abstained),
+        other=int(turns) - int(n_answered) - int(n_abstained) - int(n_pasted) - int(n_clicks),
         no_text=int(no_text),
         helpful=votes.get(True, 0),
         not_helpful=votes.get(False, 0),
@@ -601,6 +618,8 @@ def build_report(
         pastes=pastes,
         pastes_unexplained=unexplained,
         pastes_not_helpful=not_helpful,
+        pasted=int(n_pasted),
+        clicks=int(n_clicks),
     )
 
 
@@ -665,6 +684,8 @@ def render_report(report: Report) -> str:
         f"Turns              {t:>6}",
         f"  answered         {report.answered:>6}  {_pct(report.answered, t)}",
         f"  abstained        {report.abstained:>6}  {_pct(report.abstained, t)}",
+        f"  pastes, no topic {report.pasted:>6}  {_pct(report.pasted, t)}",
+        f"  not-helpful clicks {report.clicks:>4}  {_pct(report.clicks, t)}",
         f"  smalltalk, help  {report.other:>6}  {_pct(report.other, t)}",
     ]
     if report.no_text:

@@ -185,7 +185,10 @@ async def test_relayed_peers_mention_gets_one_threaded_reply_and_a_logged_turn(m
     blocks = post.args["blocks"]
     assert blocks[0] == {
         "type": "header",
-        "text": {"type": "plain_text", "text": "1 of 1 peers are relayed: 0123456789."},
+        "text": {
+            "type": "plain_text",
+            "text": "1 of 1 peers are relayed (the 2 roots not counted): 0123456789.",
+        },
     }
     assert "`0123456789: LEAF 1.14.1 RELAY 12 ms" in blocks[1]["text"]["text"]
     link = "<https://docs.example.com/faq#high-latency--relaying|High Latency &amp; Relaying>"

@@ -80,7 +80,7 @@ async def test_socket_mode_event_is_acked_and_answered_once(api, front):
     (post,) = api.of("chat.postMessage")
     assert post.args["channel"] == "C0SUPPORT"
     assert post.args["thread_ts"] == "1700000000.000100"
-    assert "relayed: 0123456789" in post.args["blocks"][0]["text"]["text"]
+    assert "relayed (the 2 roots not counted): 0123456789" in post.args["blocks"][0]["text"]["text"]
 
 
 async def test_socket_mode_slash_command_and_button(api, front):

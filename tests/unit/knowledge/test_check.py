@@ -67,6 +67,8 @@ def test_ten_mistakes_are_all_reported_with_their_locations(tmp_path: Path) -> N
     _write(tmp_path, "more.yaml", SYNTAX_ERROR)
     problems = check_knowledge(tmp_path)
     expected = [
+        # The file that did not load comes first: what it breaks elsewhere follows from it.
+        (("more.yaml", 4, 1, "", "error"), "YAML syntax error"),
         (("faq.yaml", 10, 14, "topics[0].sections[0].os[0]", "error"), "did you mean 'windows'?"),
         (("faq.yaml", 12, 9, "topics[0].sections[1].id", "error"), "duplicate id 'windows'"),
         (("faq.yaml", 16, 9, "topics[0].sections[2]", "error"), "needs 'match' words"),
@@ -79,7 +81,6 @@ def test_ten_mistakes_are_all_reported_with_their_locations(tmp_path: Path) -> N
             "unknown field 'see_aslo', did you mean 'see_also'?",
         ),
         (("faq.yaml", 28, 5, "topics[2].answer", "error"), "required field is missing"),
-        (("more.yaml", 4, 1, "", "error"), "YAML syntax error"),
     ]
     assert [_key(p) for p in problems] == [key for key, _ in expected]
     for problem, (_, fragment) in zip(problems, expected, strict=True):
@@ -297,3 +298,50 @@ def test_missing_path_and_not_a_mapping(tmp_path: Path) -> None:
     assert problem.message == "the file must be a mapping with a 'topics' list"
     (problem,) = check_knowledge(_write(tmp_path / "b", "empty.yaml", "findings: []\n"))
     assert problem.message == "the knowledge base has no topics"
+
+
+# --- root causes first ------------------------------------------------------------------------
+
+REAL = Path(__file__).resolve().parents[3] / "knowledge"
+
+
+def _copy_real(tmp_path: Path, faq: str) -> Path:
+    for source in REAL.glob("*.yaml"):
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+    (tmp_path / "faq.yaml").write_text(faq, encoding="utf-8")
+    return tmp_path
+
+
+def _with_syntax_error() -> str:
+    lines = (REAL / "faq.yaml").read_text(encoding="utf-8").splitlines()
+    return "\n".join([*lines[:30], "  bad: [unclosed", *lines[30:]]) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("faq", "first"),
+    [("", "faq.yaml: the file is empty"), (_with_syntax_error(), "faq.yaml:31:3: YAML syntax")],
+)
+def test_a_faq_that_does_not_load_is_the_one_error(tmp_path: Path, faq: str, first: str) -> None:
+    """The knock-on 'unknown topic id' errors in diagnosis.yaml are counted, not listed."""
+    problems = [p for p in check_knowledge(_copy_real(tmp_path, faq)) if p.severity == "error"]
+    assert len(problems) == 1
+    shown = str(problems[0])
+    assert shown.startswith(f"{tmp_path}/{first}")
+    assert "unknown-id error(s) in diagnosis.yaml follow from this file" in shown
+
+
+def test_a_real_typo_elsewhere_is_still_reported(tmp_path: Path) -> None:
+    """A reference to an id the broken file does not mention is not a knock-on error."""
+    kdir = _copy_real(tmp_path, _with_syntax_error())
+    diagnosis = (kdir / "diagnosis.yaml").read_text(encoding="utf-8")
+    (kdir / "diagnosis.yaml").write_text(
+        diagnosis.replace("[router-configuration,", "[router-configuraton,", 1), encoding="utf-8"
+    )
+    problems = [p for p in check_knowledge(kdir) if p.severity == "error"]
+    assert [Path(p.file).name for p in problems] == ["faq.yaml", "diagnosis.yaml"]
+    assert "unknown topic id 'router-configuraton'" in problems[1].message
+
+
+def test_every_error_names_its_file(tmp_path: Path) -> None:
+    problems = check_knowledge(_copy_real(tmp_path, ""))
+    assert problems and all(Path(p.file).name.endswith(".yaml") for p in problems)

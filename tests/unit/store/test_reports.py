@@ -182,12 +182,24 @@ def test_answered_abstained_and_other(store: Store, session: Session) -> None:
     store.turn("which one?", kind="clarify", topic="moons")
     store.turn("what is a flux capacitor")
     store.turn("blah", kind="abstain")
-    store.turn("200 info", kind="diagnosis", has_output=True)
+    store.turn("200 info 8056c2e21c 1.10.6 ONLINE", kind="diagnosis", has_output=True)
+    store.turn("", kind="clarify")  # a Not helpful click offering other topics
+    store.turn("", kind="abstain")  # ... or saying there is nothing closer
     store.turn("hello", kind="smalltalk")
     store.turn("/help", kind="help")
     report = _report(session)
-    assert (report.turns, report.answered, report.abstained, report.other) == (8, 3, 3, 2)
+    assert (report.turns, report.answered, report.abstained, report.other) == (10, 3, 2, 2)
+    assert (report.pasted, report.clicks) == (1, 2)
     assert report.no_text == 0
+    assert sorted(g.example for g in report.unanswered.groups) == [
+        "blah",
+        "what is a flux capacitor",
+    ]
+    # The bare paste nothing explained is one to learn from, beside "why relayed".
+    assert report.pastes.count == 2
+    assert "(output only)" in [g.example for g in report.pastes.groups]
+    rendered = render_report(report)
+    assert "pastes, no topic      1" in rendered and "not-helpful clicks    2" in rendered
 
 
 def test_window_excludes_old_and_later_turns(store: Store, session: Session) -> None:
