@@ -190,7 +190,7 @@ def _main(argv: Sequence[str] | None) -> int:
             sys.stderr.write(f"ztbot: {problem}\n")
         return EXIT_USAGE
     if args.command == "diagnose":
-        return _diagnose(engine, args)
+        return _diagnose(engine, args, settings)
     store, salt = _store(settings)
     if args.command == "chat":
         runtime = _runtime(engine, settings, args.knowledge, store, salt)
@@ -436,7 +436,7 @@ def _read_limited(name: str) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def _diagnose(engine: Engine, args: argparse.Namespace) -> int:
+def _diagnose(engine: Engine, args: argparse.Namespace, settings: Settings) -> int:
     import json  # noqa: PLC0415
 
     from bot.adapters import console  # noqa: PLC0415
@@ -450,7 +450,7 @@ def _diagnose(engine: Engine, args: argparse.Namespace) -> int:
             "(Ctrl-Z then Enter on Windows); or give a file: ztbot diagnose FILE\n"
         )
     try:
-        source = read_source(args.file, Settings.from_env())  # already validated by _main
+        source = read_source(args.file, settings)
         text = source.text if source is not None else _read_limited(args.file)
     except OSError as exc:
         return _usage(f"cannot read {args.file}: {exc.strerror}")

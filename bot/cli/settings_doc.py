@@ -58,6 +58,11 @@ MEANING: Final[dict[str, str]] = {
     "DISCORD_SOLVED_TAG": "forum tag applied when a post is solved",
     "DISCORD_SHARD_IDS": "run only these shards in this process (empty: all)",
     "DISCORD_SHARD_COUNT": "the total number of shards (empty: Discord's count)",
+    "ZTBOT_OCR_TIMEOUT": "time for reading one screenshot (the OCR extra, docs/ocr.md)",
+    "ZTBOT_OCR_MAX_PIXELS": "larger images are refused from their header, before decoding",
+    "ZTBOT_PASTE_TIMEOUT": "time for fetching one paste link, redirects included",
+    "ZTBOT_PASTE_MAX_BYTES": "larger pastes are refused (docs/paste-links.md)",
+    "ZTBOT_PASTE_TEST_HOST": "tests only: one `host:port` paste site reached over plain HTTP",
 }
 # Defaults computed at start-up rather than written in the model.
 COMPUTED_DEFAULT: Final[dict[str, str]] = {

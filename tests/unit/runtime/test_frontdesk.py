@@ -138,14 +138,17 @@ async def test_a_second_replica_sees_the_turns_the_first_served(engine, tmp_path
     served (a replica's own memory does not go stale)."""
     db = db_url
     one, two = _desk(engine, tmp_path, db), _desk(engine, tmp_path, db)
-    first = await _ask(one, "ping doesn't work")
-    assert first.topic == "ping-not-working"
-    assert one.service.close()
-    on_two = await _ask(two, "I'm on a mac")  # a follow-up, served by the other replica
-    assert on_two.section == "macos"
-    assert two.service.close()
-    assert one.service.state(KEY).section == "macos"
-    assert one.service.state(KEY).asker == "U1"
+    try:
+        first = await _ask(one, "ping doesn't work")
+        assert first.topic == "ping-not-working"
+        assert one.service.store is not None and one.service.store.writer.flush()
+        on_two = await _ask(two, "I'm on a mac")  # a follow-up, served by the other replica
+        assert on_two.section == "macos"
+        assert two.service.store is not None and two.service.store.writer.flush()
+        assert one.service.state(KEY).section == "macos"
+        assert one.service.state(KEY).asker == "U1"
+    finally:
+        assert one.service.close() and two.service.close()
 
 
 async def test_rate_limited_users_are_told_once_per_window(engine, tmp_path):
