@@ -132,3 +132,27 @@ def lead_finding(problems: Sequence[Finding], topic: str | None) -> Finding | No
             if topic in finding.topics:
                 return finding
     return next((f for f in problems if f.topics), problems[0])
+
+
+_SMALLTALK: Final[dict[str, str]] = {
+    "thanks": "You're welcome! Ask me anything else about ZeroTier.",
+    "greeting": (
+        "Hi! Ask me a ZeroTier question, or paste the output of a `zerotier-cli` command and "
+        "I'll look at it."
+    ),
+    "test": (
+        "I'm here. Ask me a ZeroTier question in your own words, or paste the output of a "
+        "`zerotier-cli` command and I'll look at it."
+    ),
+    "bump": (
+        "If you still have this problem, tell me what you see: what you tried to reach, on "
+        "which systems, and any error text. Pasting the output of `zerotier-cli info` and "
+        "`zerotier-cli peers` helps me look at it."
+    ),
+    "ack": "OK. If anything else comes up, just ask.",
+}
+
+
+def smalltalk_body(chatter: str) -> str:
+    """The reply to chatter: small talk, or a request for details after a bump."""
+    return _SMALLTALK.get(chatter, _SMALLTALK["greeting"])

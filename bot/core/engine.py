@@ -17,10 +17,12 @@ from bot.core.compose import (
     faq_steps,
     lead_finding,
     question_part,
+    smalltalk_body,
     warnings_note,
 )
 from bot.core.matching import MatchConfig, Matcher, MatchResult, best_section, phrase_in
 from bot.core.models import Choice, Context, Incoming, Reply
+from bot.core.triage import Chatter, triage
 from bot.diagnosis.findings import Diagnosis, diagnose
 from bot.knowledge.model import KnowledgeBase, Section, Topic
 
@@ -36,16 +38,6 @@ _NEGATIVE: Final = re.compile(
 # "doesn't work" is feedback only when nothing else is said: "ping doesn't work on windows"
 # asked again is the same question, not a verdict on the answer.
 _WEAK_NEGATIVE: Final = re.compile(r"\b(?:did ?n[o']?t|does ?n[o']?t|not) work(?:ing|ed)?\b")
-_SMALLTALK: Final = re.compile(
-    r"^(?:(?:hi|hello|hey|heya|hiya|yo|sup|good (?:morning|afternoon|evening|night)|thanks?"
-    r"|thank you(?: so much| very much)?|thx|ty|tysm|cheers|ok|okay|cool|great|nice|awesome|perfect"
-    r"|bye|goodbye|see you|cya|lol|haha|got it|all good|that worked|it works now|solved|fixed"
-    r"|works now|you rock|ta|much appreciated|appreciate it)(?:\s+(?:all|everyone|guys|folks|bot"
-    r"|ztbot|mate|man|again|a lot|so much|there))*[\s!.,:)(]*)+$"
-)
-_THANKS: Final = re.compile(
-    r"thank|thx|\bty\b|tysm|cheers|appreciat|worked|works now|solved|fixed|\bta\b"
-)
 _HELP: Final = re.compile(
     r"^/?(?:help|\?|what can you do\??|commands|usage|how do(?:es)? (?:this|it) work\??)$"
 )
@@ -66,8 +58,13 @@ class Engine:
         folded = fold(text)
         if not folded or _HELP.match(folded):
             return self._help(ctx)
-        if _SMALLTALK.match(folded):
-            return self._smalltalk(folded, ctx)
+        if ctx.choices and _PICK.match(folded):
+            picked = self._picked_choice(folded, ctx)
+            if picked is None:
+                return self._out_of_range(ctx)
+        chatter = triage(folded).kind
+        if chatter is not None and not (ctx.choices and _PICK.match(folded)):
+            return self._smalltalk(chatter, ctx)
         diagnosis = diagnose(_with_attachments(incoming), self.kb.finding_text, ctx.nodes)
         if diagnosis.informative:
             return self._diagnosis(text, diagnosis, ctx)
@@ -369,15 +366,20 @@ class Engine:
             context=replace(ctx, ranked=tuple(c.topic for c in candidates), choices=()),
         )
 
-    def _smalltalk(self, folded: str, ctx: Context) -> Reply:
-        if _THANKS.search(folded):
-            body = "You're welcome! Ask me anything else about ZeroTier."
-        else:
-            body = (
-                "Hi! Ask me a ZeroTier question, or paste the output of a `zerotier-cli` "
-                "command and I'll look at it."
-            )
-        return Reply(kind="smalltalk", body=body, context=ctx)
+    def _smalltalk(self, chatter: Chatter, ctx: Context) -> Reply:
+        return Reply(kind="smalltalk", body=smalltalk_body(chatter), context=ctx)
+
+    def _out_of_range(self, ctx: Context) -> Reply:
+        """A pick like "5" after three choices: say which numbers are valid, offer them again."""
+        n = len(ctx.choices)
+        valid = "1" if n == 1 else f"a number from 1 to {n}"
+        lines = "\n".join(f"{i}. {c.title}" for i, c in enumerate(ctx.choices, 1))
+        return Reply(
+            kind="clarify",
+            body=f"Please reply with {valid}:\n\n{lines}",
+            choices=ctx.choices,
+            context=ctx,
+        )
 
     def _help(self, ctx: Context) -> Reply:
         topics = "\n".join(f"• {t.title}" for t in self.kb.topics)

@@ -20,7 +20,16 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.base.oses import OsName, detect_os
-from bot.base.text import CANONICAL, STOPWORDS, clauses, fold, terms, tokens, words
+from bot.base.text import (
+    CANONICAL,
+    STOPWORDS,
+    clauses,
+    fold,
+    is_english,
+    terms,
+    tokens,
+    words,
+)
 from bot.knowledge.model import KnowledgeBase, Section, Topic, Uncovered
 
 Feature = str  # a term, or "a|b" for an order-free bigram
@@ -156,8 +165,8 @@ class Matcher:
     def _correct_uncached(self, term: str) -> str | None:
         """Return the vocabulary word `term` is most likely a typo of, or None."""
         n = len(term)
-        if n < 4 or not term.isalpha():
-            return None
+        if n < 4 or not term.isalpha() or is_english(term):
+            return None  # a real English word is what the user meant, not a typo
         # Edit budget like common search engines' "AUTO" fuzziness; 4-letter words only
         # accept a swap of two letters ("pnig"), since one edit there makes other real words,
         # and 5-letter words no same-length substitution ("bread" is not a typo of "break").
