@@ -30,8 +30,12 @@ from bot.base.text import (
     tokens,
     words,
 )
+from bot.core.ranker import OUT_PREFIX, Ranker, knowledge_examples
 from bot.knowledge.model import KnowledgeBase, Section, Topic, Uncovered
 
+_VERBATIM = 97.0  # similarity (0..100) from which a message repeats a knowledge example
+_NAME_RATIO = 0.7  # an out-of-scope subject this close to the best topic is named when abstaining
+_POOL = 8  # topics per ranker considered for fusion (bounds the cost on big knowledge bases)
 Feature = str  # a term, or "a|b" for an order-free bigram
 
 # Field weights: how strongly a word in each part of a topic signals that topic.
@@ -49,12 +53,20 @@ _MAX_EXAMPLE_CHARS = 200
 class MatchConfig:
     """Thresholds that turn scores into answer / did-you-mean / abstain."""
 
-    floor: float = 0.45  # below this confidence the matcher abstains
+    floor: float = 0.0  # below this fused score the matcher abstains (answerability decides)
     suggest_floor: float = 0.30  # candidates above this may be offered as "did you mean"
-    gap: float = 0.15  # second raw score within this share of the top (both >= suggest_floor)
+    gap: float = 0.06  # second fused score within this share of the top (both >= suggest_floor)
     scale: float = 1.5  # raw score at which evidence strength reaches 1 - 1/e
     coverage_power: float = 0.5  # how much unexplained words in the question lower confidence
-    uncovered_ratio: float = 0.9  # abstain when an uncovered subject scores this close to the top
+    # Hard vetoes by an out-of-scope subject; off by default: the answerability decision weighs
+    # the subjects' evidence instead, and names the subject when it abstains.
+    uncovered_ratio: float = math.inf  # abstain when a subject's raw score is this share of the top
+    # Fitted on the development set with bench/fusion.py (docs/understanding.md).
+    ranker_weight: float = 0.5  # weight of the linear classifier's score in the fused score
+    margin: float = math.inf  # the classifier names an out-of-scope subject when it wins by this
+    # Answerability: a linear decision over `answer_features` (bias, then one weight each).
+    answer_bias: float = -0.508
+    answer_weights: tuple[float, ...] = (2.046, 1.429, 7.352, -2.197)
     oov_weight: float = 0.3  # share of a rare word's weight given to words the KB never saw
     example_cutoff: float = 72.0  # similarity (0..100) from which a near-verbatim example counts
     example_weight: float = 2.5  # raw score added by an exact match with an example
@@ -161,6 +173,7 @@ class Matcher:
                 self._examples.append(_sorted_tokens(example))
                 self._example_doc.append(i)
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        self.ranker = Ranker(knowledge_examples(kb))
 
     def _correct_uncached(self, term: str) -> str | None:
         """Return the vocabulary word `term` is most likely a typo of, or None."""
@@ -226,6 +239,15 @@ class Matcher:
                 acc[i] += contribution
         return sorted(acc.items(), key=lambda kv: -kv[1]), mass
 
+    def _verbatim(self, text: str) -> int | None:
+        """The entry one of whose examples is this very message (folded), if any."""
+        if len(text) > _MAX_EXAMPLE_CHARS:
+            return None
+        hit = process.extractOne(
+            _sorted_tokens(text), self._examples, scorer=fuzz.ratio, score_cutoff=_VERBATIM
+        )
+        return None if hit is None else self._example_doc[hit[2]]
+
     def _add_example_similarity(self, text: str, acc: dict[int, float]) -> None:
         cfg = self.config
         query = _sorted_tokens(text[:_MAX_EXAMPLE_CHARS])
@@ -244,36 +266,155 @@ class Matcher:
         for doc, sim in best.items():
             acc[doc] += cfg.example_weight * (sim - cfg.example_cutoff) / (100 - cfg.example_cutoff)
 
+    def evidence(self, text: str) -> Evidence:
+        """Everything the verdict needs about `text`, from both rankers (pure, cacheable)."""
+        cfg = self.config
+        scored, mass = self.scores(text)
+        n_topics = len(self.kb.topics)
+        lexical: dict[int, float] = {}
+        best_topic_raw = best_uncovered_raw = 0.0
+        uncovered: int | None = None
+        for i, raw in scored:
+            if i < n_topics:
+                best_topic_raw = max(best_topic_raw, raw)
+                if len(lexical) < _POOL:
+                    lexical[i] = confidence(raw, mass, cfg)
+            elif raw > best_uncovered_raw:
+                best_uncovered_raw, uncovered = raw, i - n_topics
+        ranks = self.ranker.scores(text)
+        topic_ranks = tuple(ranks.get(t.id, 0.0) for t in self.kb.topics)
+        others = [(v, label) for label, v in ranks.items() if ":" in label]
+        other_score, other = max(others, default=(0.0, ""))
+        ratio = best_uncovered_raw / best_topic_raw if best_topic_raw > 0 else float("inf")
+        if best_uncovered_raw <= 0:
+            ratio = 0.0
+        subjects = {u.id: n for n, u in enumerate(self.kb.uncovered)}
+        return Evidence(
+            verbatim=self._verbatim(text),
+            other_subject=subjects.get(other.removeprefix(OUT_PREFIX))
+            if other.startswith(OUT_PREFIX)
+            else None,
+            lexical=lexical,
+            ranks=topic_ranks,
+            other=other,
+            other_score=other_score,
+            uncovered=uncovered,
+            uncovered_ratio=ratio,
+        )
+
     def match(self, text: str, *, exclude: Iterable[str] = (), limit: int = 5) -> MatchResult:
-        """Rank topics for `text`; abstain (topic None) when unsure."""
+        """Rank topics for `text`; abstain (topic None) when the FAQ does not answer it."""
+        return self.verdict(self.evidence(text), text, exclude=exclude, limit=limit)
+
+    def verdict(
+        self, ev: Evidence, text: str, *, exclude: Iterable[str] = (), limit: int = 5
+    ) -> MatchResult:
+        """Ranking first, then answerability as its own decision (see `answerable`)."""
         cfg = self.config
         excluded = set(exclude)
         os_names = detect_os(text)
-        scored, mass = self.scores(text)
-        n_topics = len(self.kb.topics)
-        best_uncovered = next(((i, s) for i, s in scored if i >= n_topics), None)
-        ranked = [
-            (i, s) for i, s in scored if i < n_topics and self.kb.topics[i].id not in excluded
-        ]
+        fused = fuse(ev, cfg)
+        ranked = [(i, s) for i, s in fused if self.kb.topics[i].id not in excluded]
         cands: list[Candidate] = []
-        for i, raw in ranked[:limit]:
+        for i, score in ranked[:limit]:
             topic = self.kb.topics[i]
-            conf = confidence(raw, mass, cfg)
             section = best_section(topic, os_names, text)
-            cands.append(Candidate(topic.id, section.id if section else None, round(conf, 4)))
+            cands.append(
+                Candidate(topic.id, section.id if section else None, round(min(score, 1.0), 4))
+            )
         top = cands[0].score if cands else 0.0
         second = cands[1].score if len(cands) > 1 else 0.0
-        # Closeness is judged on raw scores: confidences saturate near 1 for strong matches.
-        close = len(ranked) > 1 and ranked[1][1] >= ranked[0][1] * (1.0 - cfg.gap)
-        ambiguous = close and top >= cfg.suggest_floor and second >= cfg.suggest_floor
-        if best_uncovered is not None and (
-            not ranked or best_uncovered[1] >= ranked[0][1] * cfg.uncovered_ratio
-        ):
-            subject = self.kb.uncovered[best_uncovered[0] - n_topics].id
-            return MatchResult(None, None, top, tuple(cands), False, os_names, subject)
-        if not cands or top < cfg.floor:
-            return MatchResult(None, None, top, tuple(cands), ambiguous, os_names)
+        # A near tie on both rankers: the fused scores and the classifier's own scores.
+        close = (
+            len(ranked) > 1
+            and ranked[1][1] >= ranked[0][1] * (1.0 - cfg.gap)
+            and ev.ranks[ranked[0][0]] - ev.ranks[ranked[1][0]] < cfg.gap
+        )
+        ambiguous = (
+            close
+            and top >= cfg.suggest_floor
+            and second >= cfg.suggest_floor
+            and ev.verbatim != ranked[0][0]  # the knowledge's own example: no doubt
+        )
+        subject = uncovered_subject(ev, ranked[0][0] if ranked else None, cfg)
+        if not ranked or subject is not None or not answerable(ev, ranked[0], cfg):
+            if subject is None:
+                subject = named_subject(ev)
+            uncovered = self.kb.uncovered[subject].id if subject is not None else None
+            return MatchResult(None, None, top, tuple(cands), False, os_names, uncovered)
         return MatchResult(cands[0].topic, cands[0].section, top, tuple(cands), ambiguous, os_names)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What both rankers say about one message, before any threshold is applied."""
+
+    lexical: dict[int, float]  # topic index -> the lexical matcher's confidence (best few)
+    ranks: tuple[float, ...]  # per topic: the linear classifier's score
+    other: str  # the best non-topic label of the classifier (out-of-scope or near miss)
+    other_score: float
+    uncovered: int | None  # the best out-of-scope subject of the lexical matcher
+    uncovered_ratio: float  # its raw score over the best topic's
+    other_subject: int | None = None  # `other` as an out-of-scope subject index, if it is one
+    verbatim: int | None = None  # the entry whose example question this message repeats
+
+
+def fuse(ev: Evidence, cfg: MatchConfig) -> list[tuple[int, float]]:
+    """Topic indexes with fused scores, best first: lexical confidence + weighted classifier."""
+    pool = set(ev.lexical)
+    pool.update(sorted(range(len(ev.ranks)), key=ev.ranks.__getitem__, reverse=True)[:_POOL])
+    fused = [(i, ev.lexical.get(i, 0.0) + cfg.ranker_weight * ev.ranks[i]) for i in pool]
+    return sorted(fused, key=lambda kv: (-kv[1], kv[0]))
+
+
+def uncovered_subject(ev: Evidence, best: int | None, cfg: MatchConfig) -> int | None:
+    """The out-of-scope subject that wins over the best topic, if one does: by the lexical
+    matcher's ratio, or by the classifier's margin (both normalised for document size)."""
+    if ev.uncovered is not None and ev.uncovered_ratio >= cfg.uncovered_ratio:
+        return ev.uncovered
+    if ev.other_subject is not None and (
+        best is None or ev.other_score - ev.ranks[best] >= cfg.margin
+    ):
+        return ev.other_subject
+    return None
+
+
+def named_subject(ev: Evidence) -> int | None:
+    """When abstaining anyway: the out-of-scope subject worth naming, if one stands out."""
+    if ev.other_subject is not None:
+        return ev.other_subject
+    return ev.uncovered if ev.uncovered_ratio >= _NAME_RATIO else None
+
+
+def decide(ev: Evidence, cfg: MatchConfig) -> int | None:
+    """The index of the topic to answer with, or None to abstain (no thresholds elsewhere)."""
+    ranked = fuse(ev, cfg)
+    if not ranked or uncovered_subject(ev, ranked[0][0], cfg) is not None:
+        return None
+    return ranked[0][0] if answerable(ev, ranked[0], cfg) else None
+
+
+def answer_features(ev: Evidence, best: int) -> tuple[float, ...]:
+    """What answerability is judged on, for the best-ranked topic (see `answerable`)."""
+    lexical = sorted(ev.lexical.values(), reverse=True)
+    second = lexical[1] if len(lexical) > 1 else 0.0
+    mine = ev.lexical.get(best, 0.0)
+    return (
+        mine,  # the lexical matcher's confidence: distinctive words, covering the message
+        mine - second,  # how clearly the lexical matcher prefers it
+        ev.ranks[best] - ev.other_score,  # the classifier: topic over out-of-scope / near misses
+        min(ev.uncovered_ratio, 2.0),  # the lexical out-of-scope subject, normalised
+    )
+
+
+def answerable(ev: Evidence, best: tuple[int, float], cfg: MatchConfig) -> bool:
+    """Does the FAQ answer this? A linear decision over `answer_features`, separate from the
+    ranking; its weights are chosen by cross-validation (docs/understanding.md)."""
+    index, score = best
+    if score < cfg.floor:
+        return False
+    feats = answer_features(ev, index)
+    return cfg.answer_bias + sum(w * f for w, f in zip(cfg.answer_weights, feats, strict=True)) > 0
 
 
 def _sorted_tokens(text: str) -> str:

@@ -355,4 +355,5 @@ def _to_topic(spec: TopicSpec, source: str) -> Topic:
         ),
         see_also=spec.see_also,
         source=source,
+        near_misses=spec.near_misses,
     )

@@ -78,7 +78,7 @@ def test_a_new_question_is_not_taken_as_a_follow_up(engine: Engine) -> None:
 
 def test_ambiguous_question_asks_did_you_mean(engine: Engine) -> None:
     """Two close topics give a clarify reply with both as numbered choices."""
-    reply = _say(engine, "ports")
+    reply = _say(engine, "udp 9993 router")
     assert reply.kind == "clarify"
     topics = {c.topic for c in reply.choices}
     assert {"ports-used", "port-forwarding"} <= topics
