@@ -75,8 +75,11 @@ def predict(engine: Engine, row: Row, cfg: MatchConfig) -> str | None:
     """The topic answered under `cfg`, or None for an abstention."""
     if row.evidence is None:
         return row.fixed
-    index = decide(row.evidence, cfg)
-    return None if index is None else engine.kb.topics[index].id
+    if decide(row.evidence, cfg) is None:
+        return None
+    # The engine's own verdict, so a "did you mean" counts as not answering, as it does live.
+    result = engine.matcher.verdict(row.evidence, row.item.q, config=cfg)
+    return None if result.ambiguous else result.topic
 
 
 def fit(engine: Engine, rows: Sequence[Row], base: MatchConfig) -> MatchConfig:
