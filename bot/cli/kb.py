@@ -125,6 +125,8 @@ def _test(kb: KnowledgeBase, tests: Path | None, *, out: TextIO) -> int:
 
 def _failure_line(kb: KnowledgeBase, f: SelfTestFailure) -> str:
     expected = _where(f.expected_topic, f.expected_section, empty="no answer")
+    if f.avoided is not None:
+        expected = f"anything but an answer from {f.avoided} (a near miss)"
     got = _where(f.got_topic, f.got_section, empty="no answer")
     if f.got_kind == "clarify":
         titles = [kb.by_id[f.got_topic].title] if f.got_topic in kb.by_id else []

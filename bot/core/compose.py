@@ -156,3 +156,20 @@ _SMALLTALK: Final[dict[str, str]] = {
 def smalltalk_body(chatter: str) -> str:
     """The reply to chatter: small talk, or a request for details after a bump."""
     return _SMALLTALK.get(chatter, _SMALLTALK["greeting"])
+
+
+def abstain_body(subject: str | None, pointer: str | None) -> str:
+    """Say plainly that the FAQ does not answer this; name the subject and a related section."""
+    if subject is not None:
+        first = (
+            f"That sounds like a question about *{subject}*, which my FAQ doesn't cover, so "
+            "I'd rather not guess."
+        )
+    else:
+        first = "My ZeroTier FAQ doesn't answer that, so I'd rather not guess."
+    if pointer is not None:
+        return (
+            f"{first} The closest section is *{pointer}*: it is related but does not answer "
+            "this exact question. Reply 1 to read it anyway, or ask in other words."
+        )
+    return f"{first} Type `help` to see the topics I know, or ask in other words."

@@ -11,6 +11,7 @@ from rapidfuzz import fuzz
 from bot.base.oses import OS_LABELS, OsName, detect_os, strip_os
 from bot.base.text import fold, words
 from bot.core.compose import (
+    abstain_body,
     ask_for_output,
     commands_wanted,
     diagnosis_body,
@@ -27,6 +28,8 @@ from bot.diagnosis.findings import Diagnosis, diagnose
 from bot.knowledge.model import KnowledgeBase, Section, Topic
 
 _MAX_CHOICES: Final = 3
+_STILL: Final = re.compile(r"\bstill\b|\bsame (?:problem|issue|error|thing)\b|\bno change\b")
+_POINTER_FLOOR: Final = 0.5  # a related section worth pointing to when the FAQ has no answer
 # "That didn't help" and friends: the user is telling us the last answer missed.
 _NEGATIVE: Final = re.compile(
     r"\b(?:did ?n[o']?t help|not helpful|does ?n[o']?t help|no help|useless|tried that"
@@ -163,8 +166,25 @@ class Engine:
                 and any(phrase_in(words(w), words(folded)) for w in section.match)
             ):
                 return self._answer(topic, section, os_names, 1.0, self._ranked(ctx), ctx)
-        others = [t for t in ctx.ranked if t not in ctx.shown and t in self.kb.by_id]
-        others += [t for s in topic.see_also if (t := s) not in ctx.shown and t not in others]
+        if _STILL.search(folded):
+            # "still broken": the topic's own "Still doesn't work?" steps come next, if unseen.
+            still = next(
+                (
+                    sec
+                    for sec in topic.sections
+                    if sec.id != ctx.section
+                    and not sec.os
+                    and any(fold(m).startswith("still") for m in (sec.title, *sec.match))
+                ),
+                None,
+            )
+            if still is not None:
+                return self._answer(topic, still, os_names, 1.0, self._ranked(ctx), ctx)
+        # The topic's own "see also" first: the FAQ's authors named them as the next step.
+        others = [t for t in topic.see_also if t not in ctx.shown and t in self.kb.by_id]
+        others += [
+            t for t in ctx.ranked if t not in ctx.shown and t in self.kb.by_id and t not in others
+        ]
         choices = tuple(Choice(t, None, self.kb.topic(t).title) for t in others[:_MAX_CHOICES])
         if not choices:
             body = (
@@ -349,21 +369,22 @@ class Engine:
         self, result: MatchResult, candidates: tuple[Choice, ...], ctx: Context, text: str
     ) -> Reply:
         subject = next((u for u in self.kb.uncovered if u.id == result.uncovered), None)
-        if subject is not None:
-            first = (
-                f"That sounds like a question about *{subject.title}*, which my FAQ doesn't "
-                "cover, so I'd rather not guess."
-            )
-        else:
-            first = "I don't have an answer for that in my ZeroTier FAQ, so I'd rather not guess."
+        pointer = candidates[0] if candidates and candidates[0].score >= _POINTER_FLOOR else None
+        body = abstain_body(subject.title if subject else None, pointer.title if pointer else None)
+        # The related section comes first in `candidates`: a pointer, not an answer.
         return Reply(
             kind="abstain",
-            body=f"{first} Type `help` to see the topics I know, or ask in other words.",
+            body=body,
             note=ask_for_output(commands_wanted(self.kb, None, text), _first(result.os, ctx.os)),
             confidence=result.confidence,
             candidates=candidates,
             uncovered=result.uncovered,
-            context=replace(ctx, ranked=tuple(c.topic for c in candidates), choices=()),
+            choices=(pointer,) if pointer else (),
+            context=replace(
+                ctx,
+                ranked=tuple(c.topic for c in candidates),
+                choices=(pointer,) if pointer else (),
+            ),
         )
 
     def _smalltalk(self, chatter: Chatter, ctx: Context) -> Reply:
