@@ -209,6 +209,12 @@ def words(text: str) -> list[str]:
     return [canonical(tok) for tok in tokens(fold(text))]
 
 
+@lru_cache(maxsize=8192)
+def phrase_words(phrase: str) -> tuple[str, ...]:
+    """`words` of a knowledge phrase (section match words, ask-for rules), computed once."""
+    return tuple(words(phrase))
+
+
 def terms(text: str) -> list[str]:
     """Fold, tokenise and canonicalise `text`, dropping stopwords (negations kept as 'not')."""
     out: list[str] = []

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from bot.base.oses import OsName
-from bot.base.text import words
+from bot.base.text import phrase_words, words
 from bot.core.matching import phrase_in
 from bot.diagnosis.findings import Diagnosis, Finding
 from bot.knowledge.model import KnowledgeBase, Section, Topic
@@ -91,7 +91,7 @@ def commands_wanted(
     wanted: list[str] = []
     for rule in kb.ask_for:
         hit = (topic is not None and topic in rule.topics) or any(
-            phrase_in(words(w), qwords) for w in rule.when
+            phrase_in(phrase_words(w), qwords) for w in rule.when
         )
         if hit:
             wanted.extend(c for c in rule.commands if c not in done and c not in wanted)

@@ -9,7 +9,7 @@ from typing import Final
 from rapidfuzz import fuzz
 
 from bot.base.oses import OS_LABELS, OsName, detect_os, strip_os
-from bot.base.text import fold, words
+from bot.base.text import fold, phrase_words, words
 from bot.core.compose import (
     abstain_body,
     ask_for_output,
@@ -159,11 +159,12 @@ class Engine:
         self, topic: Topic, folded: str, os_names: tuple[OsName, ...], ctx: Context
     ) -> Reply:
         """After "that didn't help": a section of the same topic that fits, else other topics."""
+        qwords = words(folded)
         for section in topic.sections:
             if (
                 section.id != ctx.section
                 and not section.os
-                and any(phrase_in(words(w), words(folded)) for w in section.match)
+                and any(phrase_in(phrase_words(w), qwords) for w in section.match)
             ):
                 return self._answer(topic, section, os_names, 1.0, self._ranked(ctx), ctx)
         if _STILL.search(folded):

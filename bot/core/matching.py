@@ -26,6 +26,7 @@ from bot.base.text import (
     clauses,
     fold,
     is_english,
+    phrase_words,
     terms,
     tokens,
     words,
@@ -218,6 +219,11 @@ class Matcher:
         return out
 
     def scores(self, text: str) -> tuple[list[tuple[int, float]], float]:
+        """Raw scores per topic index, best first, and the query's total evidence mass."""
+        scored, mass, _ = self._scores(text)
+        return scored, mass
+
+    def _scores(self, text: str) -> tuple[list[tuple[int, float]], float, int | None]:
         """Raw scores per topic index, best first, and the query's total evidence mass.
 
         The mass is what a topic explaining every word of the query would score; words the
@@ -225,7 +231,7 @@ class Matcher:
         """
         acc: dict[int, float] = defaultdict(float)
         qclauses = self.query_clauses(text)
-        self._add_example_similarity(text, acc)
+        verbatim = self._add_example_similarity(text, acc)
         mass = 0.0
         for f in {f for clause in qclauses for f in _features(clause)}:
             postings = self._postings.get(f)
@@ -237,22 +243,15 @@ class Matcher:
                 mass += self._idf[f]
             for i, contribution in postings:
                 acc[i] += contribution
-        return sorted(acc.items(), key=lambda kv: -kv[1]), mass
+        return sorted(acc.items(), key=lambda kv: -kv[1]), mass, verbatim
 
-    def _verbatim(self, text: str) -> int | None:
-        """The entry one of whose examples is this very message (folded), if any."""
-        if len(text) > _MAX_EXAMPLE_CHARS:
-            return None
-        hit = process.extractOne(
-            _sorted_tokens(text), self._examples, scorer=fuzz.ratio, score_cutoff=_VERBATIM
-        )
-        return None if hit is None else self._example_doc[hit[2]]
-
-    def _add_example_similarity(self, text: str, acc: dict[int, float]) -> None:
+    def _add_example_similarity(self, text: str, acc: dict[int, float]) -> int | None:
+        """Add near-verbatim example matches to `acc`; return the entry the message repeats
+        word for word (similarity >= _VERBATIM), if any."""
         cfg = self.config
         query = _sorted_tokens(text[:_MAX_EXAMPLE_CHARS])
         if not query or len(text) > _MAX_EXAMPLE_CHARS:
-            return  # long messages are bug reports, never near-verbatim examples
+            return None  # long messages are bug reports, never near-verbatim examples
         best: dict[int, float] = {}
         for _, sim, idx in process.extract(
             query,
@@ -265,11 +264,13 @@ class Matcher:
             best[doc] = max(best.get(doc, 0.0), float(sim))
         for doc, sim in best.items():
             acc[doc] += cfg.example_weight * (sim - cfg.example_cutoff) / (100 - cfg.example_cutoff)
+        verbatim = max(best.items(), key=lambda kv: kv[1], default=None)
+        return verbatim[0] if verbatim is not None and verbatim[1] >= _VERBATIM else None
 
     def evidence(self, text: str) -> Evidence:
         """Everything the verdict needs about `text`, from both rankers (pure, cacheable)."""
         cfg = self.config
-        scored, mass = self.scores(text)
+        scored, mass, verbatim = self._scores(text)
         n_topics = len(self.kb.topics)
         lexical: dict[int, float] = {}
         best_topic_raw = best_uncovered_raw = 0.0
@@ -290,7 +291,7 @@ class Matcher:
             ratio = 0.0
         subjects = {u.id: n for n, u in enumerate(self.kb.uncovered)}
         return Evidence(
-            verbatim=self._verbatim(text),
+            verbatim=verbatim,
             other_subject=subjects.get(other.removeprefix(OUT_PREFIX))
             if other.startswith(OUT_PREFIX)
             else None,
@@ -322,9 +323,10 @@ class Matcher:
         fused = fuse(ev, cfg)
         ranked = [(i, s) for i, s in fused if self.kb.topics[i].id not in excluded]
         cands: list[Candidate] = []
+        qwords = words(text[:_MAX_QUERY_CHARS])  # once, for every candidate's sections
         for i, score in ranked[:limit]:
             topic = self.kb.topics[i]
-            section = best_section(topic, os_names, text)
+            section = best_section(topic, os_names, text, qwords)
             cands.append(
                 Candidate(topic.id, section.id if section else None, round(min(score, 1.0), 4))
             )
@@ -434,16 +436,19 @@ def confidence(raw: float, mass: float, cfg: MatchConfig) -> float:
     return float(strength * coverage**cfg.coverage_power)
 
 
-def best_section(topic: Topic, os_names: Sequence[OsName], text: str) -> Section | None:
+def best_section(
+    topic: Topic, os_names: Sequence[OsName], text: str, qwords: Sequence[str] | None = None
+) -> Section | None:
     """The section whose match words the user used, else the first OS they named, else None.
 
     Case sections win over OS sections: "the service is running on Windows but the CLI
     still can't connect" needs the "Still doesn't work?" steps, not the Windows ones.
     """
-    qwords = words(text[:_MAX_QUERY_CHARS])
+    if qwords is None:
+        qwords = words(text[:_MAX_QUERY_CHARS])
 
     def used(section: Section) -> bool:
-        return any(phrase_in(words(w), qwords) for w in section.match)
+        return any(phrase_in(phrase_words(w), qwords) for w in section.match)
 
     case = next((s for s in topic.sections if not s.os and used(s)), None)
     if case is not None:
@@ -458,11 +463,14 @@ def best_section(topic: Topic, os_names: Sequence[OsName], text: str) -> Section
 def phrase_in(phrase: Sequence[str], qterms: Sequence[str]) -> bool:
     """True when `phrase` occurs in `qterms` as a run of words, and is not negated."""
     n = len(phrase)
-    if n == 0:
+    if n == 0 or phrase[0] not in qterms:
         return False
-    for i in range(len(qterms) - n + 1):
-        if list(qterms[i : i + n]) == list(phrase) and (
-            phrase[0] == "not" or i == 0 or qterms[i - 1] != "not"
+    first, want = phrase[0], tuple(phrase)
+    for i, term in enumerate(qterms):
+        if (
+            term == first
+            and tuple(qterms[i : i + n]) == want
+            and (first == "not" or i == 0 or qterms[i - 1] != "not")
         ):
             return True
     return False

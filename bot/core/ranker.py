@@ -44,6 +44,7 @@ _W_SYMPTOM: Final = 1.3
 _W_TRIED: Final = 0.35
 _W_PASTE: Final = 0.2
 _CHAR_N: Final = (4,)
+_MAX_POSTINGS: Final = 48  # labels kept per feature (the strongest)
 _W_CHARS: Final = 0.25  # a character n-gram is weak evidence next to a whole word
 _MAX_CHARS: Final = 4000
 
@@ -152,11 +153,17 @@ class Ranker:
 
 
 def _postings(model: Iterable[Vector]) -> dict[str, list[tuple[int, float]]]:
+    """Feature -> (label, weight), keeping each feature's strongest labels only: on a big
+    knowledge base a common feature would otherwise touch every label of every message."""
     out: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for i, vec in enumerate(model):
         for f, w in vec.items():
             if w:
                 out[f].append((i, w))
+    for postings in out.values():
+        if len(postings) > _MAX_POSTINGS:
+            postings.sort(key=lambda p: -p[1])
+            del postings[_MAX_POSTINGS:]
     return dict(out)
 
 
