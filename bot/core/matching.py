@@ -66,8 +66,8 @@ class MatchConfig:
     ranker_weight: float = 0.5  # weight of the linear classifier's score in the fused score
     margin: float = math.inf  # the classifier names an out-of-scope subject when it wins by this
     # Answerability: a linear decision over `answer_features` (bias, then one weight each).
-    answer_bias: float = -0.287
-    answer_weights: tuple[float, ...] = (1.99, 1.546, 7.471, -2.116)
+    answer_bias: float = -0.054
+    answer_weights: tuple[float, ...] = (2.118, 1.335, 7.352, -2.178)
     oov_weight: float = 0.3  # share of a rare word's weight given to words the KB never saw
     example_cutoff: float = 72.0  # similarity (0..100) from which a near-verbatim example counts
     example_weight: float = 2.5  # raw score added by an exact match with an example
