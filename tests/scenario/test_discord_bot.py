@@ -221,14 +221,14 @@ async def test_not_helpful_button_records_feedback_and_offers_next_topics(bot: B
     [follow] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{click['token']}")
     [embed] = follow.json["embeds"]
     assert embed["description"].startswith(
-        "Sorry that didn't help. Could it be one of these instead?\n\n1. Why does my peer list"
+        "Sorry that didn't help. Could it be one of these instead?\n\n1. Ping is not working"
     )
     picks_row, feedback_row = follow.json["components"]
     labels = [c["label"] for c in picks_row["components"] + feedback_row["components"]]
     assert labels == [
-        "1. Why does my peer list have nodes I don't recognize?",
-        "2. Ping is not working",
-        '3. Error: Cannot connect to ZeroTier service (or Node ID "Unknown" in the GUI a…',  # 80
+        "1. Ping is not working",
+        '2. Error: Cannot connect to ZeroTier service (or Node ID "Unknown" in the GUI a…',  # 80
+        "3. Why does my peer list have nodes I don't recognize?",
         "None of these",
     ]
     next_turn = follow.json["components"][0]["components"][0]["custom_id"].split(":")[2]
