@@ -174,7 +174,12 @@ class Matcher:
                 self._examples.append(_sorted_tokens(example))
                 self._example_doc.append(i)
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        # Each topic's near misses, folded like the examples: one repeated word for word is
+        # never answered with that topic (the self-tests hold even at the decision's edge).
+        self._near_examples = [_sorted_tokens(q) for t in kb.topics for q in t.near_misses]
+        self._near_topic = [i for i, t in enumerate(kb.topics) for _ in t.near_misses]
         self.ranker = Ranker(knowledge_examples(kb))
+        self._topic_index = {t.id: i for i, t in enumerate(kb.topics)}
 
     def _correct_uncached(self, term: str) -> str | None:
         """Return the vocabulary word `term` is most likely a typo of, or None."""
@@ -283,14 +288,23 @@ class Matcher:
             elif raw > best_uncovered_raw:
                 best_uncovered_raw, uncovered = raw, i - n_topics
         ranks = self.ranker.scores(text)
-        topic_ranks = tuple(ranks.get(t.id, 0.0) for t in self.kb.topics)
-        others = [(v, label) for label, v in ranks.items() if ":" in label]
+        index = self._topic_index
+        topic_ranks = {index[label]: v for label, v in ranks.items() if label in index}
+        others = [(v, label) for label, v in ranks.items() if label not in index]
         other_score, other = max(others, default=(0.0, ""))
         ratio = best_uncovered_raw / best_topic_raw if best_topic_raw > 0 else float("inf")
         if best_uncovered_raw <= 0:
             ratio = 0.0
         subjects = {u.id: n for n, u in enumerate(self.kb.uncovered)}
+        near_hit = (
+            process.extractOne(
+                _sorted_tokens(text), self._near_examples, scorer=fuzz.ratio, score_cutoff=_VERBATIM
+            )
+            if self._near_examples and len(text) <= _MAX_EXAMPLE_CHARS
+            else None
+        )
         return Evidence(
+            near_miss=self._near_topic[near_hit[2]] if near_hit is not None else None,
             verbatim=verbatim,
             other_subject=subjects.get(other.removeprefix(OUT_PREFIX))
             if other.startswith(OUT_PREFIX)
@@ -336,7 +350,7 @@ class Matcher:
         close = (
             len(ranked) > 1
             and ranked[1][1] >= ranked[0][1] * (1.0 - cfg.gap)
-            and ev.ranks[ranked[0][0]] - ev.ranks[ranked[1][0]] < cfg.gap
+            and ev.rank(ranked[0][0]) - ev.rank(ranked[1][0]) < cfg.gap
         )
         ambiguous = (
             close
@@ -358,20 +372,25 @@ class Evidence:
     """What both rankers say about one message, before any threshold is applied."""
 
     lexical: dict[int, float]  # topic index -> the lexical matcher's confidence (best few)
-    ranks: tuple[float, ...]  # per topic: the linear classifier's score
+    ranks: dict[int, float]  # topic index -> the linear classifier's score (0 when absent)
     other: str  # the best non-topic label of the classifier (out-of-scope or near miss)
     other_score: float
     uncovered: int | None  # the best out-of-scope subject of the lexical matcher
     uncovered_ratio: float  # its raw score over the best topic's
     other_subject: int | None = None  # `other` as an out-of-scope subject index, if it is one
     verbatim: int | None = None  # the entry whose example question this message repeats
+    near_miss: int | None = None  # the topic one of whose near misses this message repeats
+
+    def rank(self, topic: int) -> float:
+        """The classifier's score for topic index `topic`."""
+        return self.ranks.get(topic, 0.0)
 
 
 def fuse(ev: Evidence, cfg: MatchConfig) -> list[tuple[int, float]]:
     """Topic indexes with fused scores, best first: lexical confidence + weighted classifier."""
     pool = set(ev.lexical)
-    pool.update(sorted(range(len(ev.ranks)), key=ev.ranks.__getitem__, reverse=True)[:_POOL])
-    fused = [(i, ev.lexical.get(i, 0.0) + cfg.ranker_weight * ev.ranks[i]) for i in pool]
+    pool.update(sorted(ev.ranks, key=ev.ranks.__getitem__, reverse=True)[:_POOL])
+    fused = [(i, ev.lexical.get(i, 0.0) + cfg.ranker_weight * ev.rank(i)) for i in pool]
     return sorted(fused, key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -381,7 +400,7 @@ def uncovered_subject(ev: Evidence, best: int | None, cfg: MatchConfig) -> int |
     if ev.uncovered is not None and ev.uncovered_ratio >= cfg.uncovered_ratio:
         return ev.uncovered
     if ev.other_subject is not None and (
-        best is None or ev.other_score - ev.ranks[best] >= cfg.margin
+        best is None or ev.other_score - ev.rank(best) >= cfg.margin
     ):
         return ev.other_subject
     return None
@@ -410,7 +429,7 @@ def answer_features(ev: Evidence, best: int) -> tuple[float, ...]:
     return (
         mine,  # the lexical matcher's confidence: distinctive words, covering the message
         mine - second,  # how clearly the lexical matcher prefers it
-        ev.ranks[best] - ev.other_score,  # the classifier: topic over out-of-scope / near misses
+        ev.rank(best) - ev.other_score,  # the classifier: topic over out-of-scope / near misses
         min(ev.uncovered_ratio, 2.0),  # the lexical out-of-scope subject, normalised
     )
 
@@ -419,7 +438,7 @@ def answerable(ev: Evidence, best: tuple[int, float], cfg: MatchConfig) -> bool:
     """Does the FAQ answer this? A linear decision over `answer_features`, separate from the
     ranking; its weights are chosen by cross-validation (docs/understanding.md)."""
     index, score = best
-    if score < cfg.floor:
+    if score < cfg.floor or ev.near_miss == index:
         return False
     feats = answer_features(ev, index)
     return cfg.answer_bias + sum(w * f for w, f in zip(cfg.answer_weights, feats, strict=True)) > 0

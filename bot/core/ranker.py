@@ -138,8 +138,8 @@ class Ranker:
         idf = self._idf
         return _normalise({f: _tf(c) * idf[f] for f, c in raw.items() if f in idf})
 
-    def _dot(self, vec: Vector) -> list[float]:
-        scores = [0.0] * len(self.labels)
+    def _dot(self, vec: Vector) -> dict[int, float]:
+        scores: dict[int, float] = defaultdict(float)
         postings = self._postings
         for f, v in vec.items():
             for i, w in postings.get(f, ()):
@@ -147,9 +147,11 @@ class Ranker:
         return scores
 
     def scores(self, text: str) -> dict[Label, float]:
-        """Each label's score for `text` (higher is better; about -1..1)."""
+        """The score of each label that shares a feature with `text` (higher is better; about
+        -1..1); labels left out score 0. Sparse, so a big knowledge base stays fast."""
         vec = self._vector(raw_features(text))
-        return dict(zip(self.labels, self._dot(vec), strict=True))
+        labels = self.labels
+        return {labels[i]: v for i, v in self._dot(vec).items()}
 
 
 def _postings(model: Iterable[Vector]) -> dict[str, list[tuple[int, float]]]:

@@ -61,8 +61,9 @@ def test_knowledge_examples_cover_topics_subjects_and_near_misses(kb: KnowledgeB
 
 @given(st.text(max_size=300))
 def test_any_text_scores_every_label(text: str) -> None:
-    """Scoring never fails and gives every label a finite score."""
+    """Scoring never fails; the labels that share a feature get a bounded score."""
     ranker = Ranker([Example("ping", "a"), Example("speed", "b")])
     scores = ranker.scores(text)
-    assert set(scores) == {"a", "b"}
+    assert set(scores) <= {"a", "b"}
     assert all(-2.0 <= v <= 2.0 for v in scores.values())
+    assert set(ranker.scores("ping speed")) == {"a", "b"}
