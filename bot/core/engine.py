@@ -81,7 +81,9 @@ class Engine:
         follow_up = self._follow_up(text, folded, result, ctx)
         if follow_up is not None:
             return follow_up
-        return self._from_match(result, ctx, text)
+        # Output quoted without facts (a bare header) still counts as pasted: never ask for it.
+        pasted = tuple(o.command for o in diagnosis.outputs)
+        return self._from_match(result, ctx, text, pasted)
 
     def answer_topic(
         self, topic_id: str, section_id: str | None = None, *, os_name: OsName | None = None
@@ -287,7 +289,9 @@ class Engine:
 
     # --- fresh questions --------------------------------------------------------------------
 
-    def _from_match(self, result: MatchResult, ctx: Context, text: str) -> Reply:
+    def _from_match(
+        self, result: MatchResult, ctx: Context, text: str, pasted: tuple[str, ...] = ()
+    ) -> Reply:
         candidates = tuple(
             Choice(c.topic, c.section, self.kb.topic(c.topic).title, c.score)
             for c in result.candidates
@@ -301,7 +305,9 @@ class Engine:
                 kind="clarify",
                 body=f"I'm not sure which of these you mean:\n\n{lines}",
                 note=_notes(
-                    ask_for_output(commands_wanted(self.kb, None, text), _first(result.os, ctx.os)),
+                    ask_for_output(
+                        commands_wanted(self.kb, None, text, pasted), _first(result.os, ctx.os)
+                    ),
                     "Reply with a number, or rephrase your question.",
                 ),
                 topic=result.topic,
@@ -312,14 +318,16 @@ class Engine:
                 context=replace(ctx, ranked=ranked, choices=choices, os=_first(result.os, ctx.os)),
             )
         if result.topic is None:
-            return self._abstain(result, candidates, ctx, text)
+            return self._abstain(result, candidates, ctx, text, pasted)
         topic = self.kb.topic(result.topic)
         new_ctx = replace(ctx, ranked=ranked)
         section = topic.section(result.section)
         os_names = result.os or ((ctx.os,) if ctx.os else ())
         if section is None and topic.sections and ctx.os:
             section = best_section(topic, os_names, "")
-        return self._answer(topic, section, os_names, result.confidence, candidates, new_ctx, text)
+        return self._answer(
+            topic, section, os_names, result.confidence, candidates, new_ctx, text, pasted
+        )
 
     def _answer(
         self,
@@ -330,6 +338,7 @@ class Engine:
         candidates: tuple[Choice, ...],
         ctx: Context,
         question: str = "",
+        pasted: tuple[str, ...] = (),
     ) -> Reply:
         heading = topic.title if section is None else f"{topic.title} › {section.title}"
         note: str | None
@@ -344,7 +353,8 @@ class Engine:
             body = topic.answer
             note = None
         related = [self.kb.by_id[t].title for t in topic.see_also if t in self.kb.by_id]
-        ask = ask_for_output(commands_wanted(self.kb, topic.id, question), _first(os_names, ctx.os))
+        wanted = commands_wanted(self.kb, topic.id, question, pasted)
+        ask = ask_for_output(wanted, _first(os_names, ctx.os))
         note = _notes(note, ask, f"See also: {_join(related)}." if related else None)
         shown = _with_shown(ctx.shown, topic.id)
         return Reply(
@@ -367,7 +377,12 @@ class Engine:
         )
 
     def _abstain(
-        self, result: MatchResult, candidates: tuple[Choice, ...], ctx: Context, text: str
+        self,
+        result: MatchResult,
+        candidates: tuple[Choice, ...],
+        ctx: Context,
+        text: str,
+        pasted: tuple[str, ...] = (),
     ) -> Reply:
         subject = next((u for u in self.kb.uncovered if u.id == result.uncovered), None)
         pointer = candidates[0] if candidates and candidates[0].score >= _POINTER_FLOOR else None
@@ -376,7 +391,9 @@ class Engine:
         return Reply(
             kind="abstain",
             body=body,
-            note=ask_for_output(commands_wanted(self.kb, None, text), _first(result.os, ctx.os)),
+            note=ask_for_output(
+                commands_wanted(self.kb, None, text, pasted), _first(result.os, ctx.os)
+            ),
             confidence=result.confidence,
             candidates=candidates,
             uncovered=result.uncovered,

@@ -182,3 +182,15 @@ def test_related_section_is_a_pointer_not_an_answer(engine: Engine) -> None:
     assert "What ports does ZeroTier use?" in reply.body
     picked = _say(engine, "1", reply.context)
     assert picked.topic == "ports-used"
+
+
+def test_never_asks_for_the_output_just_pasted(engine: Engine) -> None:
+    """A pasted `listnetworks` (even a bare header) is not asked for again in the reply."""
+    text = (
+        "200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n"
+        "my network status is NOT_FOUND, what does it mean?"
+    )
+    reply = _say(engine, text)
+    assert reply.topic == "network-not-found"
+    assert "listnetworks" not in (reply.note or "")
+    assert "listnetworks" in (_say(engine, text.splitlines()[1]).note or "")
