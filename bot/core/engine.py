@@ -81,6 +81,8 @@ class Engine:
         follow_up = self._follow_up(text, folded, result, ctx)
         if follow_up is not None:
             return follow_up
+        if ctx.topic is None and detect_os(text) and self._only_names_os(text):
+            return self._which_problem(detect_os(text), ctx)
         # Output quoted without facts (a bare header) still counts as pasted: never ask for it.
         pasted = tuple(o.command for o in diagnosis.outputs)
         return self._from_match(result, ctx, text, pasted)
@@ -407,6 +409,14 @@ class Engine:
 
     def _smalltalk(self, chatter: Chatter, ctx: Context) -> Reply:
         return Reply(kind="smalltalk", body=smalltalk_body(chatter), context=ctx)
+
+    def _which_problem(self, os_names: tuple[OsName, ...], ctx: Context) -> Reply:
+        """ "I'm on a mac" with nothing discussed yet: remember the system, ask for the problem."""
+        body = (
+            f"Got it, {OS_LABELS[os_names[0]]}. What is the problem? Describe what you see, or "
+            "paste the output of `zerotier-cli info` and I'll look at it."
+        )
+        return Reply(kind="abstain", body=body, context=replace(ctx, os=os_names[0]))
 
     def _out_of_range(self, ctx: Context) -> Reply:
         """A pick like "5" after three choices: say which numbers are valid, offer them again."""

@@ -751,7 +751,7 @@ async def test_did_you_mean_button_answers_with_that_topic(bot: Bot) -> None:
     decline = fake.button(_custom_ids(sent)[-1], _as_message(sent, int(made["id"])), **_in(made))
     bot.feed("INTERACTION_CREATE", decline)
     [offer] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{decline['token']}")
-    pick = fake.button(_custom_ids(offer)[1], _as_message(offer, int(made["id"])), **_in(made))
+    pick = fake.button(_custom_ids(offer)[0], _as_message(offer, int(made["id"])), **_in(made))
     bot.feed("INTERACTION_CREATE", pick)
     [answer] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{pick['token']}")
     assert answer.json["embeds"][0]["title"] == "Ping is not working"

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.kb import _failure_line
 from bot.cli.main import main
 from bot.core.engine import Engine
 from bot.core.models import Incoming
 from bot.knowledge import KnowledgeBase
+from bot.runtime.selftest import SelfTestFailure
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 
@@ -272,8 +274,24 @@ def test_kb_test_runs_near_misses_as_must_not_answer_cases(
     """Each near miss is a case that must not be answered with its topic; a failure says so."""
     kdir = _kdir(tmp_path, NEAR_MISS)
     code, out, _ = _run(["kb", "test", str(kdir)], capsys)
-    assert code == 1
-    assert 'near miss 1: "which udp port does zerotier listen on"' in out
-    assert "expected anything but an answer from ports-used (a near miss)" in out
+    assert code == 1  # the question that is both an example and a near miss cannot pass
+    assert '"which udp port does zerotier listen on"' in out
+    assert out.splitlines()[-1] == "passed 3/4"
     code, out, _ = _run(["kb", "test", str(KNOWLEDGE)], capsys)
     assert code == 0
+
+
+def test_a_near_miss_failure_says_which_topic_must_not_answer(kb: KnowledgeBase) -> None:
+    """The failure line names the topic the near miss must not be answered with."""
+    failure = SelfTestFailure(
+        "how do i change the port",
+        None,
+        None,
+        "ports-used",
+        None,
+        "faq.yaml",
+        "answer",
+        "ports-used",
+    )
+    line = _failure_line(kb, failure)
+    assert "expected anything but an answer from ports-used (a near miss), got ports-used" in line
