@@ -125,13 +125,18 @@ class Ranker:
                 df[f] += 1
         n = len(raws) or 1
         self._idf = {f: math.log((1 + n) / (1 + c)) + 1.0 for f, c in df.items()}
-        vectors = [self._vector(raw) for raw in raws]
-        targets = [index[e.label] for e in examples]
-        weights = [e.weight for e in examples]
+        idf = self._idf
         centroids: list[Vector] = [defaultdict(float) for _ in self.labels]
-        for vec, target, weight in zip(vectors, targets, weights, strict=True):
+        # One pass per example (hot at load time): TF-IDF, normalise, add to its centroid.
+        for raw, example in zip(raws, examples, strict=True):
+            vec = {f: _tf(c) * idf[f] for f, c in raw.items()}
+            norm = math.sqrt(sum(v * v for v in vec.values()))
+            if norm <= 0:
+                continue
+            scale = example.weight / norm
+            centroid = centroids[index[example.label]]
             for f, v in vec.items():
-                centroids[target][f] += weight * v
+                centroid[f] += v * scale
         self._postings = _postings(_normalise(dict(c)) for c in centroids)
 
     def _vector(self, raw: Vector) -> Vector:
