@@ -201,7 +201,10 @@ def _verdict(reply: Reply, kb: KnowledgeBase, floor: float) -> str:
     if reply.uncovered is not None:
         title = next((u.title for u in kb.uncovered if u.id == reply.uncovered), reply.uncovered)
         return f"abstains: recognised the uncovered subject {reply.uncovered} ({title})"
-    return f"abstains: confidence {reply.confidence:.2f} is below the floor {floor:.2f}"
+    if reply.confidence < floor:
+        return f"abstains: confidence {reply.confidence:.2f} is below the floor {floor:.2f}"
+    pointer = f", pointing to {reply.candidates[0].topic}" if reply.candidates else ""
+    return f"abstains: the FAQ does not answer it (answerability){pointer}"
 
 
 def _search_json(text: str, reply: Reply, kb: KnowledgeBase) -> dict[str, Any]:

@@ -180,6 +180,7 @@ class Matcher:
         self._near_topic = [i for i, t in enumerate(kb.topics) for _ in t.near_misses]
         self.ranker = Ranker(knowledge_examples(kb))
         self._topic_index = {t.id: i for i, t in enumerate(kb.topics)}
+        self._subject_index = {u.id: n for n, u in enumerate(kb.uncovered)}
 
     def _correct_uncached(self, term: str) -> str | None:
         """Return the vocabulary word `term` is most likely a typo of, or None."""
@@ -295,7 +296,7 @@ class Matcher:
         ratio = best_uncovered_raw / best_topic_raw if best_topic_raw > 0 else float("inf")
         if best_uncovered_raw <= 0:
             ratio = 0.0
-        subjects = {u.id: n for n, u in enumerate(self.kb.uncovered)}
+        subjects = self._subject_index
         near_hit = (
             process.extractOne(
                 _sorted_tokens(text), self._near_examples, scorer=fuzz.ratio, score_cutoff=_VERBATIM
