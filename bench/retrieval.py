@@ -1,24 +1,36 @@
-"""Retrieval quality of ztbot against a BM25 baseline, on the labelled question set.
+"""Retrieval quality of ztbot against a BM25 baseline, per labelled set, in one run.
 
-What it measures, for ztbot (``Engine.respond``, the path ``ztbot ask`` takes) and for a BM25
-baseline in the same run:
+Sets (each reported on its own):
 
-- top-1 topic accuracy on covered items (an abstention on a covered item counts as wrong);
-- section accuracy on items with a section label (topic AND section right);
-- abstention precision and recall, the positive class being "abstained": recall is the share of
-  ``none`` items abstained on, precision the share of abstentions that were on ``none`` items;
-- per-question latency p50/p99 in ms (``time.perf_counter`` around each call, after a warm-up);
-- a per-style breakdown (style tag -> n, accuracy; on ``none`` items "right" means abstained).
+- the development set in the style of real users (``--dev``, by default
+  ``../shared/data/questions-dev.yaml`` next to the repository, or ``$ZTBOT_DEV_SET``), split
+  into its ``real-derived`` and ``paraphrase`` items;
+- ztbot's own question set, ``tests/data/questions.yaml``.
 
-The baseline is ``rank_bm25.BM25Okapi`` over the FAQ text: one document per topic (title and
-answer) and one per section (title and answer), tokenised with a lowercase ``\\w+`` split and
-no stopword list. It answers the topic (and section, if the best document is a section) of the
-best-scoring document, and abstains when that score is below a threshold picked as the
-best-F1 (abstention F1) threshold *on this same set*: an optimistic, tuned-on-test baseline.
+Figures, for ztbot (``Engine.respond``, the path ``ztbot ask`` takes) and for BM25 on the same
+items:
+
+- top-1: covered items answered with the right topic (or one of the item's ``also`` topics);
+  an abstention or a "did you mean" on a covered item counts as wrong;
+- top-3: covered items whose right topic is among the first three ranked, abstaining or not;
+- section: items with a section label answered with the right topic AND section;
+- abstention on none: ``none`` items on which the system abstained (did not answer a topic);
+- false abstention: covered items on which the system abstained.
+
+The fusion weights and the answerability decision shipped in ``MatchConfig`` were fitted on the
+development set (``bench/fusion.py``), so ztbot's figures on it are IN-SAMPLE. The rows marked
+``CV`` are 5-fold cross-validated: each fold is predicted by weights fitted on the other four
+(the knowledge's classifier never sees the set). Use the CV rows to judge the product.
+
+BM25: ``rank_bm25.BM25Okapi`` over the FAQ (one document per topic answer and per section,
+lowercase ``\\w+`` tokens, no stopwords); it abstains below a score threshold chosen for the
+best balanced accuracy ON THE SAME ITEMS it is scored on (an optimistic baseline).
 
 Run from the repository root::
 
-    .venv/bin/python bench/retrieval.py [--questions PATH] [--knowledge PATH] [--json] [-v]
+    .venv/bin/python bench/retrieval.py [--dev PATH] [--questions PATH] [--fit] [--json] [-v]
+
+``--fit`` prints the configuration fitted on the whole development set (what ships).
 """
 
 from __future__ import annotations
@@ -26,10 +38,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
-import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,73 +48,101 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import yaml
 from rank_bm25 import BM25Okapi
 
-from bench._common import (
-    DEFAULT_KNOWLEDGE,
-    DEFAULT_QUESTIONS,
-    NONE,
-    Item,
-    load_labelled,
-    percentile,
-    ratio,
-)
+from bench._common import DEFAULT_KNOWLEDGE, DEFAULT_QUESTIONS, REPO, load_labelled
+from bench.fusion import NONE, Labelled, Row, collect, cross_validate, fit
+from bot.base.oses import detect_os
 from bot.core.engine import Engine
+from bot.core.matching import MatchConfig, best_section, fuse
 from bot.core.models import Incoming
 from bot.knowledge import KnowledgeBase, load_knowledge
 
 _WORD = re.compile(r"\w+")
+DEFAULT_DEV = REPO.parent / "shared" / "data" / "questions-dev.yaml"
 
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
-    """What a system answered for one question (topic None = abstained)."""
+    """What a system answered for one item (topic None = abstained) and its top-3 ranking."""
 
     topic: str | None
     section: str | None
-    score: float  # ztbot: confidence; BM25: the best document's raw score
-    kind: str  # ztbot: the reply kind; BM25: "answer" or "abstain"
-    ranked: str | None  # the best-ranked topic, whether or not the system abstained
+    top3: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Figures:
-    """The scores of one system on the labelled set."""
+    """Hits and totals per measure."""
 
-    name: str
     top1: tuple[int, int]
-    ranked1: tuple[int, int]
+    top3: tuple[int, int]
     section: tuple[int, int]
-    abstain_precision: tuple[int, int]
-    abstain_recall: tuple[int, int]
-    covered_abstained: tuple[int, int]
-    clarify: int
-    p50_ms: float
-    p99_ms: float
-    by_style: dict[str, tuple[int, int]]
+    none_abstained: tuple[int, int]
+    false_abstention: tuple[int, int]
 
     def as_json(self) -> dict[str, Any]:
-        def frac(pair: tuple[int, int]) -> dict[str, Any]:
-            value = ratio(*pair)
-            return {"hits": pair[0], "n": pair[1], "value": None if math.isnan(value) else value}
-
-        p, r = ratio(*self.abstain_precision), ratio(*self.abstain_recall)
         return {
-            "top1_covered": frac(self.top1),
-            "top1_ranked_ignoring_abstention": frac(self.ranked1),
-            "section": frac(self.section),
-            "abstain_precision": frac(self.abstain_precision),
-            "abstain_recall": frac(self.abstain_recall),
-            "abstain_f1": _f1(p, r),
-            "none_abstained": frac(self.abstain_recall),
-            "covered_abstained": frac(self.covered_abstained),
-            "clarify_replies": self.clarify,
-            "latency_ms": {"p50": self.p50_ms, "p99": self.p99_ms},
-            "by_style": {s: frac(v) for s, v in sorted(self.by_style.items())},
+            name: {"hits": h, "n": n, "value": (h / n if n else None)}
+            for name, (h, n) in (
+                ("top1", self.top1),
+                ("top3", self.top3),
+                ("section", self.section),
+                ("abstention_on_none", self.none_abstained),
+                ("false_abstention", self.false_abstention),
+            )
         }
 
 
-# --- the two systems ----------------------------------------------------------------------
+def load_dev(path: Path) -> list[Labelled]:
+    """The development set: a YAML list of {text, expect, section, also, kind}."""
+    raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        Labelled(
+            q=str(r["text"]),
+            topic=str(r["expect"]),
+            section=str(r["section"]) if r.get("section") else None,
+            also=tuple(str(a) for a in r.get("also") or ()),
+            group=f"dev {r.get('kind', '-')}",
+        )
+        for r in raw
+    ]
+
+
+def load_own(path: Path) -> list[Labelled]:
+    """ztbot's own question set (tests/data/questions.yaml)."""
+    return [Labelled(i.q, i.topic, i.section, (), "questions.yaml") for i in load_labelled(path)]
+
+
+# --- the systems --------------------------------------------------------------------------
+
+
+def ztbot_predict(engine: Engine) -> Callable[[Labelled], Prediction]:
+    def predict(item: Labelled) -> Prediction:
+        reply = engine.respond(Incoming(text=item.q))
+        topic = reply.topic if reply.kind in ("answer", "diagnosis") else None
+        top3 = tuple(c.topic for c in reply.candidates[:3]) or ((reply.topic,) if topic else ())
+        return Prediction(topic, reply.section, top3)
+
+    return predict
+
+
+def cv_predictions(engine: Engine, rows: Sequence[Row]) -> list[Prediction]:
+    """5-fold cross-validated predictions; sections and top-3 come from the unfitted parts."""
+    topics = cross_validate(engine, rows, MatchConfig())
+    out = []
+    for row, topic in zip(rows, topics, strict=True):
+        top3: tuple[str, ...] = ()
+        if row.evidence is not None:
+            ranked = fuse(row.evidence, engine.matcher.config)
+            top3 = tuple(engine.kb.topics[i].id for i, _ in ranked[:3])
+        section = None
+        if topic is not None:
+            found = best_section(engine.kb.topic(topic), detect_os(row.item.q), row.item.q)
+            section = found.id if found else None
+        out.append(Prediction(topic, section, top3 or ((topic,) if topic else ())))
+    return out
 
 
 def tokenize(text: str) -> list[str]:
@@ -124,262 +163,139 @@ class Bm25Baseline:
                 corpus.append(tokenize(f"{section.title}\n{section.answer}"))
                 self.tags.append((topic.id, section.id))
         self.bm25 = BM25Okapi(corpus)
-        self.threshold = 0.0
 
-    def best(self, text: str) -> tuple[int, float]:
-        """Index and score of the best document for `text`."""
+    def ranked(self, text: str) -> tuple[list[tuple[str, str | None]], float]:
+        """Documents' tags, best first, and the best score."""
         scores = self.bm25.get_scores(tokenize(text))
-        i = int(scores.argmax())
-        return i, float(scores[i])
+        order = sorted(range(len(scores)), key=lambda i: -float(scores[i]))
+        return [self.tags[i] for i in order], float(scores[order[0]])
 
-    def predict(self, text: str) -> Prediction:
-        i, score = self.best(text)
-        if score < self.threshold:
-            return Prediction(None, None, score, "abstain", self.tags[i][0])
-        topic, section = self.tags[i]
-        return Prediction(topic, section, score, "answer", topic)
-
-
-def ztbot_predict(engine: Engine) -> Callable[[str], Prediction]:
-    def predict(text: str) -> Prediction:
-        reply = engine.respond(Incoming(text=text))
-        ranked = reply.candidates[0].topic if reply.candidates else reply.topic
-        return Prediction(reply.topic, reply.section, reply.confidence, reply.kind, ranked)
-
-    return predict
-
-
-def timed_run(
-    predict: Callable[[str], Prediction], items: Sequence[Item]
-) -> tuple[list[Prediction], list[float]]:
-    """One warm-up pass, then one timed pass; return the timed pass's predictions and ms."""
-    for item in items:
-        predict(item.q)
-    preds: list[Prediction] = []
-    times: list[float] = []
-    for item in items:
-        t0 = time.perf_counter()
-        pred = predict(item.q)
-        times.append((time.perf_counter() - t0) * 1000.0)
-        preds.append(pred)
-    return preds, times
+    def predictions(self, items: Sequence[Labelled]) -> list[Prediction]:
+        """Predictions with the abstain threshold tuned on these same items (optimistic)."""
+        results = [self.ranked(item.q) for item in items]
+        best: tuple[float, list[Prediction]] = (-1.0, [])
+        for threshold in sorted({0.0, *(score for _, score in results), math.inf}):
+            preds = []
+            for tags, score in results:
+                top3 = tuple(dict.fromkeys(t for t, _ in tags))[:3]
+                if score < threshold:
+                    preds.append(Prediction(None, None, top3))
+                else:
+                    preds.append(Prediction(tags[0][0], tags[0][1], top3))
+            value = _balanced(items, preds)
+            if value > best[0]:
+                best = (value, preds)
+        return best[1]
 
 
-def best_f1_threshold(items: Sequence[Item], scores: Sequence[float]) -> tuple[float, float]:
-    """The abstain-below threshold with the best abstention F1 on `items`; ties: the lowest.
-
-    Candidates are 0 (never abstain), every observed best score, and one just above the
-    highest (always abstain). Returns (threshold, F1).
-    """
-    is_none = [item.topic == NONE for item in items]
-    n_none = sum(is_none)
-    best_t, best_f1 = 0.0, -1.0
-    for t in sorted({0.0, *scores, max(scores, default=0.0) + 1e-9}):
-        abstained = [s < t for s in scores]
-        tp = sum(a and n for a, n in zip(abstained, is_none, strict=True))
-        f1 = _f1(ratio(tp, sum(abstained)), ratio(tp, n_none)) or 0.0
-        if f1 > best_f1:
-            best_t, best_f1 = t, f1
-    return best_t, best_f1
-
-
-def _f1(p: float, r: float) -> float | None:
-    if math.isnan(p) or math.isnan(r) or p + r == 0:
-        return None
-    return 2 * p * r / (p + r)
+def _balanced(items: Sequence[Labelled], preds: Sequence[Prediction]) -> float:
+    pairs = list(zip(items, preds, strict=True))
+    covered = [i.right(p.topic) for i, p in pairs if i.topic != NONE]
+    none = [i.right(p.topic) for i, p in pairs if i.topic == NONE]
+    return sum(covered) / max(len(covered), 1) + sum(none) / max(len(none), 1)
 
 
 # --- scoring ------------------------------------------------------------------------------
 
 
-def score(
-    name: str, items: Sequence[Item], preds: Sequence[Prediction], ms: list[float]
-) -> Figures:
-    covered = [(i, p) for i, p in zip(items, preds, strict=True) if i.topic != NONE]
-    none = [(i, p) for i, p in zip(items, preds, strict=True) if i.topic == NONE]
-    sectioned = [(i, p) for i, p in zip(items, preds, strict=True) if i.section]
-    abstained = [(i, p) for i, p in zip(items, preds, strict=True) if p.topic is None]
-    by_style: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for item, pred in zip(items, preds, strict=True):
-        by_style[item.style][0] += _topic_right(item, pred)
-        by_style[item.style][1] += 1
+def score(items: Sequence[Labelled], preds: Sequence[Prediction]) -> Figures:
+    pairs = list(zip(items, preds, strict=True))
+    covered = [(i, p) for i, p in pairs if i.topic != NONE]
+    none = [(i, p) for i, p in pairs if i.topic == NONE]
+    sectioned = [(i, p) for i, p in pairs if i.section and i.topic != NONE]
     return Figures(
-        name=name,
-        top1=(sum(p.topic == i.topic for i, p in covered), len(covered)),
-        ranked1=(sum(p.ranked == i.topic for i, p in covered), len(covered)),
+        top1=(sum(i.right(p.topic) for i, p in covered), len(covered)),
+        top3=(sum(any(i.right(t) for t in p.top3) for i, p in covered), len(covered)),
         section=(
-            sum((p.topic, p.section) == (i.topic, i.section) for i, p in sectioned),
+            sum(p.topic == i.topic and p.section == i.section for i, p in sectioned),
             len(sectioned),
         ),
-        abstain_precision=(sum(i.topic == NONE for i, _ in abstained), len(abstained)),
-        abstain_recall=(sum(p.topic is None for _, p in none), len(none)),
-        covered_abstained=(sum(p.topic is None for _, p in covered), len(covered)),
-        clarify=sum(p.kind == "clarify" for p in preds),
-        p50_ms=percentile(ms, 50),
-        p99_ms=percentile(ms, 99),
-        by_style={s: (v[0], v[1]) for s, v in by_style.items()},
+        none_abstained=(sum(p.topic is None for _, p in none), len(none)),
+        false_abstention=(sum(p.topic is None for _, p in covered), len(covered)),
     )
-
-
-def _topic_right(item: Item, pred: Prediction) -> bool:
-    return (pred.topic or NONE) == item.topic
-
-
-# --- output -------------------------------------------------------------------------------
 
 
 def _cell(pair: tuple[int, int]) -> str:
-    value = ratio(*pair)
-    shown = "  n/a" if math.isnan(value) else f"{value:.3f}"
-    return f"{shown} ({pair[0]}/{pair[1]})"
+    hits, n = pair
+    return "  n/a" if not n else f"{hits / n:.3f} ({hits}/{n})"
 
 
-def print_table(
-    zt: Figures,
-    bm: Figures,
-    threshold: float,
-    f1: float,
-    items: Sequence[Item],
-    questions: Path,
-    knowledge: Path,
-    kb: KnowledgeBase,
-) -> None:
-    n_none = sum(i.topic == NONE for i in items)
-    print(
-        f"labelled set: {_rel(questions)}  ({len(items)} items: {len(items) - n_none} covered, "
-        f"{n_none} none, {sum(bool(i.section) for i in items)} with a section label)"
-    )
-    print(
-        f"knowledge:    {_rel(knowledge)}  ({len(kb.topics)} topics, "
-        f"{sum(len(t.sections) for t in kb.topics)} sections, version {kb.version})"
-    )
-    print()
-
-    def f1_of(f: Figures) -> str:
-        value = _f1(ratio(*f.abstain_precision), ratio(*f.abstain_recall))
-        return "n/a" if value is None else f"{value:.3f}"
-
-    rows: list[tuple[str, str, str]] = [
-        ("top-1 topic, covered items", _cell(zt.top1), _cell(bm.top1)),
-        ("  best-ranked, never abstaining", _cell(zt.ranked1), _cell(bm.ranked1)),
-        ("section (topic AND section)", _cell(zt.section), _cell(bm.section)),
-        ("abstention precision", _cell(zt.abstain_precision), _cell(bm.abstain_precision)),
-        ("abstention recall", _cell(zt.abstain_recall), _cell(bm.abstain_recall)),
-        ("abstention F1", f1_of(zt), f1_of(bm)),
-        ("none items abstained on", _cell(zt.abstain_recall), _cell(bm.abstain_recall)),
-        ("covered items abstained on", _cell(zt.covered_abstained), _cell(bm.covered_abstained)),
-        ("'did you mean' replies", str(zt.clarify), "-"),
-        ("latency p50 (ms)", f"{zt.p50_ms:.3f}", f"{bm.p50_ms:.3f}"),
-        ("latency p99 (ms)", f"{zt.p99_ms:.3f}", f"{bm.p99_ms:.3f}"),
+def print_group(name: str, systems: Sequence[tuple[str, Figures]]) -> None:
+    print(f"\n== {name} ==")
+    rows = [
+        ("top-1 (covered)", [_cell(f.top1) for _, f in systems]),
+        ("top-3 (covered)", [_cell(f.top3) for _, f in systems]),
+        ("section (topic AND section)", [_cell(f.section) for _, f in systems]),
+        ("abstention on none", [_cell(f.none_abstained) for _, f in systems]),
+        ("false abstention (covered)", [_cell(f.false_abstention) for _, f in systems]),
     ]
     w0 = max(len(r[0]) for r in rows)
-    w1 = max(len(zt.name), *(len(r[1]) for r in rows))
-    w2 = max(len(bm.name), *(len(r[2]) for r in rows))
-    print(f"{'':{w0}}  {zt.name:>{w1}}  {bm.name:>{w2}}")
-    print(f"{'-' * w0}  {'-' * w1}  {'-' * w2}")
-    for label, a, b in rows:
-        print(f"{label:{w0}}  {a:>{w1}}  {b:>{w2}}")
-    print()
+    widths = [max(len(n), *(len(r[1][k]) for r in rows)) for k, (n, _) in enumerate(systems)]
     print(
-        f"BM25 baseline: BM25Okapi over {len(kb.topics)} topic answers + "
-        f"{sum(len(t.sections) for t in kb.topics)} sections, lowercase \\w+ tokens, no stopwords;"
+        f"{'':{w0}}  " + "  ".join(f"{n:>{w}}" for (n, _), w in zip(systems, widths, strict=True))
     )
-    print(
-        f"  abstains below a best-document score of {threshold:.3f}, the best-F1 threshold "
-        f"(abstention F1 {f1:.3f})"
-    )
-    print("  chosen ON THIS SAME SET: an optimistic baseline.")
-    print()
-    print("per style (top-1; on none items, right = abstained):")
-    styles = sorted(set(zt.by_style) | set(bm.by_style), key=lambda s: (-zt.by_style[s][1], s))
-    ws = max(len("style"), *(len(s) for s in styles))
-    print(f"  {'style':{ws}}  {'n':>4}  {'ztbot':>6}  {'bm25':>6}")
-    for style in styles:
-        hits, n = zt.by_style[style]
-        bhits, _ = bm.by_style[style]
-        print(f"  {style:{ws}}  {n:>4}  {hits / n:>6.3f}  {bhits / n:>6.3f}")
-
-
-def print_misses(items: Sequence[Item], preds: Sequence[Prediction]) -> None:
-    topic_misses = [(i, p) for i, p in zip(items, preds, strict=True) if not _topic_right(i, p)]
-    section_misses = [
-        (i, p)
-        for i, p in zip(items, preds, strict=True)
-        if i.section and _topic_right(i, p) and p.section != i.section
-    ]
-    print()
-    print(f"ztbot topic misses ({len(topic_misses)}):")
-    for item, pred in topic_misses:
-        got = pred.topic or "(abstained)"
+    for label, cells in rows:
         print(
-            f"  [{item.style}] want {_label(item.topic, item.section)}  got "
-            f"{_label(got, pred.section)} {pred.kind} conf={pred.score:.2f}\n      {item.q!r}"
-        )
-    print(f"ztbot section misses, topic right ({len(section_misses)}):")
-    for item, pred in section_misses:
-        print(
-            f"  [{item.style}] want {_label(item.topic, item.section)}  got "
-            f"{_label(item.topic, pred.section) if pred.section else '(no section)'}\n"
-            f"      {item.q!r}"
+            f"{label:{w0}}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
         )
 
 
-def _label(topic: str, section: str | None) -> str:
-    return f"{topic}/{section}" if section else topic
-
-
-def _rel(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+def print_misses(items: Sequence[Labelled], preds: Sequence[Prediction]) -> None:
+    for item, pred in zip(items, preds, strict=True):
+        if not item.right(pred.topic):
+            print(f"  [{item.group}] want {item.topic} got {pred.topic or '(abstained)'}")
+            print(f"      {item.q[:160]!r}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    default_dev = Path(os.environ.get("ZTBOT_DEV_SET", DEFAULT_DEV))
+    parser.add_argument("--dev", type=Path, default=default_dev, metavar="PATH")
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, metavar="PATH")
     parser.add_argument("--knowledge", type=Path, default=DEFAULT_KNOWLEDGE, metavar="PATH")
+    parser.add_argument("--fit", action="store_true", help="print the config fitted on --dev")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("-v", "--verbose", action="store_true", help="list ztbot's misses")
     args = parser.parse_args(argv)
 
-    items = load_labelled(args.questions)
     kb = load_knowledge(args.knowledge)
     engine = Engine(kb)
-    zt_preds, zt_ms = timed_run(ztbot_predict(engine), items)
-
     baseline = Bm25Baseline(kb)
-    best_scores = [baseline.best(item.q)[1] for item in items]
-    baseline.threshold, f1 = best_f1_threshold(items, best_scores)
-    bm_preds, bm_ms = timed_run(baseline.predict, items)
+    report: dict[str, Any] = {"knowledge_version": kb.version, "groups": {}}
+    groups: list[tuple[str, list[Labelled], list[Prediction] | None]] = []
+    if args.dev.is_file():
+        dev = load_dev(args.dev)
+        rows = collect(engine, dev)
+        if args.fit:
+            fitted = fit(engine, rows, MatchConfig())
+            print(
+                f"fitted on {len(dev)} items: ranker_weight={fitted.ranker_weight} "
+                f"answer_bias={fitted.answer_bias} answer_weights={fitted.answer_weights}"
+            )
+        cv = cv_predictions(engine, rows)
+        for group in sorted({i.group for i in dev}, reverse=True):
+            picked = [k for k, i in enumerate(dev) if i.group == group]
+            groups.append((group, [dev[k] for k in picked], [cv[k] for k in picked]))
+    else:
+        print(f"no development set at {args.dev} (use --dev PATH): its rows are skipped")
+    groups.append(("questions.yaml", load_own(args.questions), None))
 
-    zt = score("ztbot", items, zt_preds, zt_ms)
-    bm = score("bm25 (tuned)", items, bm_preds, bm_ms)
+    predict = ztbot_predict(engine)
+    for name, items, cv_preds in groups:
+        systems = [
+            ("ztbot" + (" in-sample" if cv_preds is not None else ""), [predict(i) for i in items])
+        ]
+        if cv_preds is not None:
+            systems.append(("ztbot CV (5-fold)", cv_preds))
+        systems.append(("bm25 (tuned on set)", baseline.predictions(items)))
+        figures = [(label, score(items, preds)) for label, preds in systems]
+        report["groups"][name] = {label: f.as_json() for label, f in figures}
+        if not args.json:
+            print_group(f"{name} ({len(items)} items)", figures)
+            if args.verbose:
+                print_misses(items, systems[0][1])
     if args.json:
-        out = {
-            "questions": str(args.questions),
-            "knowledge": str(args.knowledge),
-            "knowledge_version": kb.version,
-            "items": len(items),
-            "ztbot": zt.as_json(),
-            "bm25": {
-                **bm.as_json(),
-                "threshold": baseline.threshold,
-                "threshold_note": "best abstention-F1 threshold chosen on this same set "
-                "(optimistic baseline)",
-            },
-        }
-        if args.verbose:
-            out["ztbot_misses"] = [
-                {"q": i.q, "want": [i.topic, i.section], "got": [p.topic, p.section]}
-                for i, p in zip(items, zt_preds, strict=True)
-                if not _topic_right(i, p) or (i.section and p.section != i.section)
-            ]
-        print(json.dumps(out, indent=2))
-        return 0
-    print_table(zt, bm, baseline.threshold, f1, items, args.questions, args.knowledge, kb)
-    if args.verbose:
-        print_misses(items, zt_preds)
+        print(json.dumps(report, indent=2))
     return 0
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 from typing import Final
 
 _FOLD: Final = str.maketrans(
@@ -150,6 +151,9 @@ def stem(word: str) -> str:
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
         w = w[:-1]
     for suffix in ("ing", "ed"):
+        # "-eed" is part of the word ("speed", "need", "exceed"), not a past tense.
+        if suffix == "ed" and w.endswith("eed"):
+            break
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             base = w[: -len(suffix)]
             if not any(c in _VOWELS for c in base):
@@ -161,6 +165,24 @@ def stem(word: str) -> str:
     if w.endswith("e") and len(w) > 4:
         w = w[:-1]
     return w
+
+
+@cache
+def english_ranks() -> dict[str, int]:
+    """General-English words -> frequency rank (0 = most frequent), from the shipped word list."""
+    data = resources.files("bot.base").joinpath("data/english-words.txt").read_text("utf-8")
+    ranked = (line for line in data.splitlines() if line and not line.startswith("#"))
+    return {word: rank for rank, word in enumerate(ranked)}
+
+
+@cache
+def _english_terms() -> frozenset[str]:
+    return frozenset(english_ranks()) | frozenset(canonical(w) for w in english_ranks())
+
+
+def is_english(word: str) -> bool:
+    """True for a common English word or its stem: a real word, never a typo to correct."""
+    return word in _english_terms()
 
 
 def canonical(token: str) -> str:
@@ -185,6 +207,12 @@ def clauses(text: str) -> list[list[str]]:
 def words(text: str) -> list[str]:
     """Fold, tokenise and canonicalise `text`, keeping stopwords (for exact phrase checks)."""
     return [canonical(tok) for tok in tokens(fold(text))]
+
+
+@lru_cache(maxsize=8192)
+def phrase_words(phrase: str) -> tuple[str, ...]:
+    """`words` of a knowledge phrase (section match words, ask-for rules), computed once."""
+    return tuple(words(phrase))
 
 
 def terms(text: str) -> list[str]:

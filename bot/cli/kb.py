@@ -138,6 +138,8 @@ def _test(kb: KnowledgeBase, tests: Path | None, *, out: TextIO) -> int:
 
 def _failure_line(kb: KnowledgeBase, f: SelfTestFailure) -> str:
     expected = _where(f.expected_topic, f.expected_section, empty="no answer")
+    if f.avoided is not None:
+        expected = f"anything but an answer from {f.avoided} (a near miss)"
     got = _where(f.got_topic, f.got_section, empty="no answer")
     if f.got_kind == "clarify":
         titles = [kb.by_id[f.got_topic].title] if f.got_topic in kb.by_id else []
@@ -218,7 +220,10 @@ def _verdict(reply: Reply, kb: KnowledgeBase, floor: float) -> str:
     if reply.uncovered is not None:
         title = next((u.title for u in kb.uncovered if u.id == reply.uncovered), reply.uncovered)
         return f"abstains: recognised the uncovered subject {reply.uncovered} ({title})"
-    return f"abstains: confidence {reply.confidence:.2f} is below the floor {floor:.2f}"
+    if reply.confidence < floor:
+        return f"abstains: confidence {reply.confidence:.2f} is below the floor {floor:.2f}"
+    pointer = f", pointing to {reply.candidates[0].topic}" if reply.candidates else ""
+    return f"abstains: the FAQ does not answer it (answerability){pointer}"
 
 
 def _search_json(text: str, reply: Reply, kb: KnowledgeBase) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 from bot.base.oses import OsName
-from bot.base.text import words
+from bot.base.text import phrase_words, words
 from bot.core.matching import phrase_in
 from bot.diagnosis.findings import Diagnosis, Finding
 from bot.diagnosis.normalize import normalize_text
@@ -127,7 +127,7 @@ def commands_wanted(
     wanted: list[str] = []
     for rule in kb.ask_for:
         hit = (topic is not None and topic in rule.topics) or any(
-            phrase_in(words(w), qwords) for w in rule.when
+            phrase_in(phrase_words(w), qwords) for w in rule.when
         )
         if hit:
             wanted.extend(c for c in rule.commands if c not in done and c not in wanted)
@@ -203,3 +203,44 @@ def diagnosis_heading(diagnosis: Diagnosis, lead: Finding | None) -> str:
     if any(o.warnings for o in diagnosis.outputs):
         return "Diagnosis: nothing wrong in what could be read"
     return "Diagnosis: nothing looks wrong"
+
+
+_SMALLTALK: Final[dict[str, str]] = {
+    "thanks": "You're welcome! Ask me anything else about ZeroTier.",
+    "greeting": (
+        "Hi! Ask me a ZeroTier question, or paste the output of a `zerotier-cli` command and "
+        "I'll look at it."
+    ),
+    "test": (
+        "I'm here. Ask me a ZeroTier question in your own words, or paste the output of a "
+        "`zerotier-cli` command and I'll look at it."
+    ),
+    "bump": (
+        "If you still have this problem, tell me what you see: what you tried to reach, on "
+        "which systems, and any error text. Pasting the output of `zerotier-cli info` and "
+        "`zerotier-cli peers` helps me look at it."
+    ),
+    "ack": "OK. If anything else comes up, just ask.",
+}
+
+
+def smalltalk_body(chatter: str) -> str:
+    """The reply to chatter: small talk, or a request for details after a bump."""
+    return _SMALLTALK.get(chatter, _SMALLTALK["greeting"])
+
+
+def abstain_body(subject: str | None, pointer: str | None) -> str:
+    """Say plainly that the FAQ does not answer this; name the subject and a related section."""
+    if subject is not None:
+        first = (
+            f"That sounds like a question about *{subject}*, which my FAQ doesn't cover, so "
+            "I'd rather not guess."
+        )
+    else:
+        first = "My ZeroTier FAQ doesn't answer that, so I'd rather not guess."
+    if pointer is not None:
+        return (
+            f"{first} The closest section is *{pointer}*: it is related but does not answer "
+            "this exact question. Reply 1 to read it anyway, or ask in other words."
+        )
+    return f"{first} Type `help` to see the topics I know, or ask in other words."

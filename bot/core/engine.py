@@ -9,8 +9,9 @@ from typing import Final
 from rapidfuzz import fuzz
 
 from bot.base.oses import OS_LABELS, OsName, detect_os, strip_os
-from bot.base.text import fold, words
+from bot.base.text import fold, phrase_words, words
 from bot.core.compose import (
+    abstain_body,
     also_asked,
     ask_for_output,
     commands_wanted,
@@ -23,14 +24,18 @@ from bot.core.compose import (
     question_part,
     reply_topic,
     sentence,
+    smalltalk_body,
     warnings_note,
 )
 from bot.core.matching import MatchConfig, Matcher, MatchResult, best_section, phrase_in
 from bot.core.models import Choice, Context, Incoming, Reply
+from bot.core.triage import Chatter, triage
 from bot.diagnosis.findings import Diagnosis, diagnose
 from bot.knowledge.model import KnowledgeBase, Section, Topic
 
 _MAX_CHOICES: Final = 3
+_STILL: Final = re.compile(r"\bstill\b|\bsame (?:problem|issue|error|thing)\b|\bno change\b")
+_POINTER_FLOOR: Final = 0.5  # a related section worth pointing to when the FAQ has no answer
 # "That didn't help" and friends: the user is telling us the last answer missed.
 _NEGATIVE: Final = re.compile(
     r"\b(?:did ?n[o']?t help|not helpful|does ?n[o']?t help|no help|useless|tried that"
@@ -42,16 +47,6 @@ _NEGATIVE: Final = re.compile(
 # "doesn't work" is feedback only when nothing else is said: "ping doesn't work on windows"
 # asked again is the same question, not a verdict on the answer.
 _WEAK_NEGATIVE: Final = re.compile(r"\b(?:did ?n[o']?t|does ?n[o']?t|not) work(?:ing|ed)?\b")
-_SMALLTALK: Final = re.compile(
-    r"^(?:(?:hi|hello|hey|heya|hiya|yo|sup|good (?:morning|afternoon|evening|night)|thanks?"
-    r"|thank you(?: so much| very much)?|thx|ty|tysm|cheers|ok|okay|cool|great|nice|awesome|perfect"
-    r"|bye|goodbye|see you|cya|lol|haha|got it|all good|that worked|it works now|solved|fixed"
-    r"|works now|you rock|ta|much appreciated|appreciate it)(?:\s+(?:all|everyone|guys|folks|bot"
-    r"|ztbot|mate|man|again|a lot|so much|there))*[\s!.,:)(]*)+$"
-)
-_THANKS: Final = re.compile(
-    r"thank|thx|\bty\b|tysm|cheers|appreciat|worked|works now|solved|fixed|\bta\b"
-)
 _HELP: Final = re.compile(
     r"^/?(?:help|\?|what can you do\??|commands|usage|how do(?:es)? (?:this|it) work\??)$"
 )
@@ -73,8 +68,13 @@ class Engine:
         # An upload with no comment is a paste to read, not an empty message.
         if (not folded and not incoming.attachments) or _HELP.match(folded):
             return self._help(ctx)
-        if _SMALLTALK.match(folded):
-            return self._smalltalk(folded, ctx)
+        if ctx.choices and _PICK.match(folded):
+            picked = self._picked_choice(folded, ctx)
+            if picked is None:
+                return self._out_of_range(ctx)
+        chatter = triage(folded).kind
+        if chatter is not None and not (ctx.choices and _PICK.match(folded)):
+            return self._smalltalk(chatter, ctx)
         files = tuple((a.name, a.text) for a in incoming.attachments)
         diagnosis = diagnose(incoming.text, self.kb.finding_text, ctx.nodes, files)
         if diagnosis.informative:
@@ -89,7 +89,11 @@ class Engine:
         follow_up = self._follow_up(text, folded, result, ctx)
         if follow_up is not None:
             return follow_up
-        return self._from_match(result, ctx, text)
+        if ctx.topic is None and detect_os(text) and self._only_names_os(text):
+            return self._which_problem(detect_os(text), ctx)
+        # Output quoted without facts (a bare header) still counts as pasted: never ask for it.
+        pasted = tuple(o.command for o in diagnosis.outputs)
+        return self._from_match(result, ctx, text, pasted)
 
     def choose(self, choice: Choice, context: Context, text: str = "") -> Reply:
         """The answer for a choice the user picked from an offer (a button, a number)."""
@@ -176,15 +180,33 @@ class Engine:
         self, topic: Topic, folded: str, os_names: tuple[OsName, ...], ctx: Context
     ) -> Reply:
         """After "that didn't help": a section of the same topic that fits, else other topics."""
+        qwords = words(folded)
         for section in topic.sections:
             if (
                 section.id != ctx.section
                 and not section.os
-                and any(phrase_in(words(w), words(folded)) for w in section.match)
+                and any(phrase_in(phrase_words(w), qwords) for w in section.match)
             ):
                 return self._answer(topic, section, os_names, 1.0, self._ranked(ctx), ctx)
-        others = [t for t in ctx.ranked if t not in ctx.shown and t in self.kb.by_id]
-        others += [t for s in topic.see_also if (t := s) not in ctx.shown and t not in others]
+        if _STILL.search(folded):
+            # "still broken": the topic's own "Still doesn't work?" steps come next, if unseen.
+            still = next(
+                (
+                    sec
+                    for sec in topic.sections
+                    if sec.id != ctx.section
+                    and not sec.os
+                    and any(fold(m).startswith("still") for m in (sec.title, *sec.match))
+                ),
+                None,
+            )
+            if still is not None:
+                return self._answer(topic, still, os_names, 1.0, self._ranked(ctx), ctx)
+        # The topic's own "see also" first: the FAQ's authors named them as the next step.
+        others = [t for t in topic.see_also if t not in ctx.shown and t in self.kb.by_id]
+        others += [
+            t for t in ctx.ranked if t not in ctx.shown and t in self.kb.by_id and t not in others
+        ]
         choices = tuple(Choice(t, None, self.kb.topic(t).title) for t in others[:_MAX_CHOICES])
         if not choices:
             body = (
@@ -282,7 +304,9 @@ class Engine:
 
     # --- fresh questions --------------------------------------------------------------------
 
-    def _from_match(self, result: MatchResult, ctx: Context, text: str) -> Reply:
+    def _from_match(
+        self, result: MatchResult, ctx: Context, text: str, pasted: tuple[str, ...] = ()
+    ) -> Reply:
         candidates = tuple(
             Choice(c.topic, c.section, self.kb.topic(c.topic).title, c.score)
             for c in result.candidates
@@ -296,7 +320,9 @@ class Engine:
                 kind="clarify",
                 body=f"I'm not sure which of these you mean:\n\n{lines}",
                 note=_notes(
-                    ask_for_output(commands_wanted(self.kb, None, text), _first(result.os, ctx.os)),
+                    ask_for_output(
+                        commands_wanted(self.kb, None, text, pasted), _first(result.os, ctx.os)
+                    ),
                     "Reply with a number, or rephrase your question.",
                 ),
                 topic=result.topic,
@@ -307,14 +333,16 @@ class Engine:
                 context=replace(ctx, ranked=ranked, choices=choices, os=_first(result.os, ctx.os)),
             )
         if result.topic is None:
-            return self._abstain(result, candidates, ctx, text)
+            return self._abstain(result, candidates, ctx, text, pasted)
         topic = self.kb.topic(result.topic)
         new_ctx = replace(ctx, ranked=ranked)
         section = topic.section(result.section)
         os_names = result.os or ((ctx.os,) if ctx.os else ())
         if section is None and topic.sections and ctx.os:
             section = best_section(topic, os_names, "")
-        return self._answer(topic, section, os_names, result.confidence, candidates, new_ctx, text)
+        return self._answer(
+            topic, section, os_names, result.confidence, candidates, new_ctx, text, pasted
+        )
 
     def _answer(
         self,
@@ -325,6 +353,7 @@ class Engine:
         candidates: tuple[Choice, ...],
         ctx: Context,
         question: str = "",
+        pasted: tuple[str, ...] = (),
     ) -> Reply:
         heading = topic.title if section is None else f"{topic.title} › {section.title}"
         note: str | None
@@ -340,7 +369,8 @@ class Engine:
             body = faq_steps(topic, None)
             note = None
         related = [self.kb.by_id[t].title for t in topic.see_also if t in self.kb.by_id]
-        ask = ask_for_output(commands_wanted(self.kb, topic.id, question), _first(os_names, ctx.os))
+        wanted = commands_wanted(self.kb, topic.id, question, pasted)
+        ask = ask_for_output(wanted, _first(os_names, ctx.os))
         note = _notes(note, ask, sentence(f"See also: {join_names(related)}") if related else None)
         shown = _with_shown(ctx.shown, topic.id)
         return Reply(
@@ -363,35 +393,56 @@ class Engine:
         )
 
     def _abstain(
-        self, result: MatchResult, candidates: tuple[Choice, ...], ctx: Context, text: str
+        self,
+        result: MatchResult,
+        candidates: tuple[Choice, ...],
+        ctx: Context,
+        text: str,
+        pasted: tuple[str, ...] = (),
     ) -> Reply:
         subject = next((u for u in self.kb.uncovered if u.id == result.uncovered), None)
-        if subject is not None:
-            first = (
-                f"That sounds like a question about *{subject.title}*, which my FAQ doesn't "
-                "cover, so I'd rather not guess."
-            )
-        else:
-            first = "I don't have an answer for that in my ZeroTier FAQ, so I'd rather not guess."
+        pointer = candidates[0] if candidates and candidates[0].score >= _POINTER_FLOOR else None
+        body = abstain_body(subject.title if subject else None, pointer.title if pointer else None)
+        # The related section comes first in `candidates`: a pointer, not an answer.
         return Reply(
             kind="abstain",
-            body=f"{first} Type `help` to see the topics I know, or ask in other words.",
-            note=ask_for_output(commands_wanted(self.kb, None, text), _first(result.os, ctx.os)),
+            body=body,
+            note=ask_for_output(
+                commands_wanted(self.kb, None, text, pasted), _first(result.os, ctx.os)
+            ),
             confidence=result.confidence,
             candidates=candidates,
             uncovered=result.uncovered,
-            context=replace(ctx, ranked=tuple(c.topic for c in candidates), choices=()),
+            choices=(pointer,) if pointer else (),
+            context=replace(
+                ctx,
+                ranked=tuple(c.topic for c in candidates),
+                choices=(pointer,) if pointer else (),
+            ),
         )
 
-    def _smalltalk(self, folded: str, ctx: Context) -> Reply:
-        if _THANKS.search(folded):
-            body = "You're welcome! Ask me anything else about ZeroTier."
-        else:
-            body = (
-                "Hi! Ask me a ZeroTier question, or paste the output of a `zerotier-cli` "
-                "command and I'll look at it."
-            )
-        return Reply(kind="smalltalk", body=body, context=ctx)
+    def _smalltalk(self, chatter: Chatter, ctx: Context) -> Reply:
+        return Reply(kind="smalltalk", body=smalltalk_body(chatter), context=ctx)
+
+    def _which_problem(self, os_names: tuple[OsName, ...], ctx: Context) -> Reply:
+        """ "I'm on a mac" with nothing discussed yet: remember the system, ask for the problem."""
+        body = (
+            f"Got it, {OS_LABELS[os_names[0]]}. What is the problem? Describe what you see, or "
+            "paste the output of `zerotier-cli info` and I'll look at it."
+        )
+        return Reply(kind="abstain", body=body, context=replace(ctx, os=os_names[0]))
+
+    def _out_of_range(self, ctx: Context) -> Reply:
+        """A pick like "5" after three choices: say which numbers are valid, offer them again."""
+        n = len(ctx.choices)
+        valid = "1" if n == 1 else f"a number from 1 to {n}"
+        lines = "\n".join(f"{i}. {c.title}" for i, c in enumerate(ctx.choices, 1))
+        return Reply(
+            kind="clarify",
+            body=f"Please reply with {valid}:\n\n{lines}",
+            choices=ctx.choices,
+            context=ctx,
+        )
 
     def _help(self, ctx: Context) -> Reply:
         topics = "\n".join(f"• {t.title}" for t in self.kb.topics)

@@ -36,7 +36,9 @@ def with_case(ctx: Context, text: str, reply: Reply) -> Context:
     """`ctx` with this turn's question, problem findings and shown section added."""
     asked = ctx.asked
     if reply.kind in _QUESTION_KINDS and text.strip():
-        asked = (*ctx.asked, to_asked(text, reply))[-_KEEP_ASKED:]
+        # The first problem stated stays: it is what the person taking over must read first.
+        both = (*ctx.asked, to_asked(text, reply))
+        asked = both if len(both) <= _KEEP_ASKED else (both[0], *both[-(_KEEP_ASKED - 1) :])
     found = ctx.found
     for finding in reply.findings:
         if finding.severity != "info":

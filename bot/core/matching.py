@@ -20,9 +20,23 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.base.oses import OsName, detect_os
-from bot.base.text import CANONICAL, STOPWORDS, clauses, fold, terms, tokens, words
+from bot.base.text import (
+    CANONICAL,
+    STOPWORDS,
+    clauses,
+    fold,
+    is_english,
+    phrase_words,
+    terms,
+    tokens,
+    words,
+)
+from bot.core.ranker import OUT_PREFIX, Ranker, knowledge_examples
 from bot.knowledge.model import KnowledgeBase, Section, Topic, Uncovered
 
+_VERBATIM = 97.0  # similarity (0..100) from which a message repeats a knowledge example
+_NAME_RATIO = 0.7  # an out-of-scope subject this close to the best topic is named when abstaining
+_POOL = 8  # topics per ranker considered for fusion (bounds the cost on big knowledge bases)
 Feature = str  # a term, or "a|b" for an order-free bigram
 
 # Field weights: how strongly a word in each part of a topic signals that topic.
@@ -40,12 +54,20 @@ _MAX_EXAMPLE_CHARS = 200
 class MatchConfig:
     """Thresholds that turn scores into answer / did-you-mean / abstain."""
 
-    floor: float = 0.45  # below this confidence the matcher abstains
+    floor: float = 0.0  # below this fused score the matcher abstains (answerability decides)
     suggest_floor: float = 0.30  # candidates above this may be offered as "did you mean"
-    gap: float = 0.15  # second raw score within this share of the top (both >= suggest_floor)
+    gap: float = 0.06  # second fused score within this share of the top (both >= suggest_floor)
     scale: float = 1.5  # raw score at which evidence strength reaches 1 - 1/e
     coverage_power: float = 0.5  # how much unexplained words in the question lower confidence
-    uncovered_ratio: float = 0.9  # abstain when an uncovered subject scores this close to the top
+    # Hard vetoes by an out-of-scope subject; off by default: the answerability decision weighs
+    # the subjects' evidence instead, and names the subject when it abstains.
+    uncovered_ratio: float = math.inf  # abstain when a subject's raw score is this share of the top
+    # Fitted on the development set with bench/fusion.py (docs/understanding.md).
+    ranker_weight: float = 0.5  # weight of the linear classifier's score in the fused score
+    margin: float = math.inf  # the classifier names an out-of-scope subject when it wins by this
+    # Answerability: a linear decision over `answer_features` (bias, then one weight each).
+    answer_bias: float = -0.054
+    answer_weights: tuple[float, ...] = (2.118, 1.335, 7.352, -2.178)
     oov_weight: float = 0.3  # share of a rare word's weight given to words the KB never saw
     example_cutoff: float = 72.0  # similarity (0..100) from which a near-verbatim example counts
     example_weight: float = 2.5  # raw score added by an exact match with an example
@@ -152,12 +174,19 @@ class Matcher:
                 self._examples.append(_sorted_tokens(example))
                 self._example_doc.append(i)
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        # Each topic's near misses, folded like the examples: one repeated word for word is
+        # never answered with that topic (the self-tests hold even at the decision's edge).
+        self._near_examples = [_sorted_tokens(q) for t in kb.topics for q in t.near_misses]
+        self._near_topic = [i for i, t in enumerate(kb.topics) for _ in t.near_misses]
+        self.ranker = Ranker(knowledge_examples(kb))
+        self._topic_index = {t.id: i for i, t in enumerate(kb.topics)}
+        self._subject_index = {u.id: n for n, u in enumerate(kb.uncovered)}
 
     def _correct_uncached(self, term: str) -> str | None:
         """Return the vocabulary word `term` is most likely a typo of, or None."""
         n = len(term)
-        if n < 4 or not term.isalpha():
-            return None
+        if n < 4 or not term.isalpha() or is_english(term):
+            return None  # a real English word is what the user meant, not a typo
         # Edit budget like common search engines' "AUTO" fuzziness; 4-letter words only
         # accept a swap of two letters ("pnig"), since one edit there makes other real words,
         # and 5-letter words no same-length substitution ("bread" is not a typo of "break").
@@ -196,6 +225,11 @@ class Matcher:
         return out
 
     def scores(self, text: str) -> tuple[list[tuple[int, float]], float]:
+        """Raw scores per topic index, best first, and the query's total evidence mass."""
+        scored, mass, _ = self._scores(text)
+        return scored, mass
+
+    def _scores(self, text: str) -> tuple[list[tuple[int, float]], float, int | None]:
         """Raw scores per topic index, best first, and the query's total evidence mass.
 
         The mass is what a topic explaining every word of the query would score; words the
@@ -203,7 +237,7 @@ class Matcher:
         """
         acc: dict[int, float] = defaultdict(float)
         qclauses = self.query_clauses(text)
-        self._add_example_similarity(text, acc)
+        verbatim = self._add_example_similarity(text, acc)
         mass = 0.0
         for f in {f for clause in qclauses for f in _features(clause)}:
             postings = self._postings.get(f)
@@ -215,13 +249,15 @@ class Matcher:
                 mass += self._idf[f]
             for i, contribution in postings:
                 acc[i] += contribution
-        return sorted(acc.items(), key=lambda kv: -kv[1]), mass
+        return sorted(acc.items(), key=lambda kv: -kv[1]), mass, verbatim
 
-    def _add_example_similarity(self, text: str, acc: dict[int, float]) -> None:
+    def _add_example_similarity(self, text: str, acc: dict[int, float]) -> int | None:
+        """Add near-verbatim example matches to `acc`; return the entry the message repeats
+        word for word (similarity >= _VERBATIM), if any."""
         cfg = self.config
         query = _sorted_tokens(text[:_MAX_EXAMPLE_CHARS])
         if not query or len(text) > _MAX_EXAMPLE_CHARS:
-            return  # long messages are bug reports, never near-verbatim examples
+            return None  # long messages are bug reports, never near-verbatim examples
         best: dict[int, float] = {}
         for _, sim, idx in process.extract(
             query,
@@ -234,37 +270,179 @@ class Matcher:
             best[doc] = max(best.get(doc, 0.0), float(sim))
         for doc, sim in best.items():
             acc[doc] += cfg.example_weight * (sim - cfg.example_cutoff) / (100 - cfg.example_cutoff)
+        verbatim = max(best.items(), key=lambda kv: kv[1], default=None)
+        return verbatim[0] if verbatim is not None and verbatim[1] >= _VERBATIM else None
+
+    def evidence(self, text: str) -> Evidence:
+        """Everything the verdict needs about `text`, from both rankers (pure, cacheable)."""
+        cfg = self.config
+        scored, mass, verbatim = self._scores(text)
+        n_topics = len(self.kb.topics)
+        lexical: dict[int, float] = {}
+        best_topic_raw = best_uncovered_raw = 0.0
+        uncovered: int | None = None
+        for i, raw in scored:
+            if i < n_topics:
+                best_topic_raw = max(best_topic_raw, raw)
+                if len(lexical) < _POOL:
+                    lexical[i] = confidence(raw, mass, cfg)
+            elif raw > best_uncovered_raw:
+                best_uncovered_raw, uncovered = raw, i - n_topics
+        ranks = self.ranker.scores(text)
+        index = self._topic_index
+        topic_ranks = {index[label]: v for label, v in ranks.items() if label in index}
+        others = [(v, label) for label, v in ranks.items() if label not in index]
+        other_score, other = max(others, default=(0.0, ""))
+        ratio = best_uncovered_raw / best_topic_raw if best_topic_raw > 0 else float("inf")
+        if best_uncovered_raw <= 0:
+            ratio = 0.0
+        subjects = self._subject_index
+        near_hit = (
+            process.extractOne(
+                _sorted_tokens(text), self._near_examples, scorer=fuzz.ratio, score_cutoff=_VERBATIM
+            )
+            if self._near_examples and len(text) <= _MAX_EXAMPLE_CHARS
+            else None
+        )
+        return Evidence(
+            near_miss=self._near_topic[near_hit[2]] if near_hit is not None else None,
+            verbatim=verbatim,
+            other_subject=subjects.get(other.removeprefix(OUT_PREFIX))
+            if other.startswith(OUT_PREFIX)
+            else None,
+            lexical=lexical,
+            ranks=topic_ranks,
+            other=other,
+            other_score=other_score,
+            uncovered=uncovered,
+            uncovered_ratio=ratio,
+        )
 
     def match(self, text: str, *, exclude: Iterable[str] = (), limit: int = 5) -> MatchResult:
-        """Rank topics for `text`; abstain (topic None) when unsure."""
-        cfg = self.config
+        """Rank topics for `text`; abstain (topic None) when the FAQ does not answer it."""
+        return self.verdict(self.evidence(text), text, exclude=exclude, limit=limit)
+
+    def verdict(
+        self,
+        ev: Evidence,
+        text: str,
+        *,
+        exclude: Iterable[str] = (),
+        limit: int = 5,
+        config: MatchConfig | None = None,
+    ) -> MatchResult:
+        """Ranking first, then answerability as its own decision (see `answerable`)."""
+        cfg = config or self.config
         excluded = set(exclude)
         os_names = detect_os(text)
-        scored, mass = self.scores(text)
-        n_topics = len(self.kb.topics)
-        best_uncovered = next(((i, s) for i, s in scored if i >= n_topics), None)
-        ranked = [
-            (i, s) for i, s in scored if i < n_topics and self.kb.topics[i].id not in excluded
-        ]
+        fused = fuse(ev, cfg)
+        ranked = [(i, s) for i, s in fused if self.kb.topics[i].id not in excluded]
         cands: list[Candidate] = []
-        for i, raw in ranked[:limit]:
+        qwords = words(text[:_MAX_QUERY_CHARS])  # once, for every candidate's sections
+        for i, score in ranked[:limit]:
             topic = self.kb.topics[i]
-            conf = confidence(raw, mass, cfg)
-            section = best_section(topic, os_names, text)
-            cands.append(Candidate(topic.id, section.id if section else None, round(conf, 4)))
+            section = best_section(topic, os_names, text, qwords)
+            cands.append(
+                Candidate(topic.id, section.id if section else None, round(min(score, 1.0), 4))
+            )
         top = cands[0].score if cands else 0.0
         second = cands[1].score if len(cands) > 1 else 0.0
-        # Closeness is judged on raw scores: confidences saturate near 1 for strong matches.
-        close = len(ranked) > 1 and ranked[1][1] >= ranked[0][1] * (1.0 - cfg.gap)
-        ambiguous = close and top >= cfg.suggest_floor and second >= cfg.suggest_floor
-        if best_uncovered is not None and (
-            not ranked or best_uncovered[1] >= ranked[0][1] * cfg.uncovered_ratio
-        ):
-            subject = self.kb.uncovered[best_uncovered[0] - n_topics].id
-            return MatchResult(None, None, top, tuple(cands), False, os_names, subject)
-        if not cands or top < cfg.floor:
-            return MatchResult(None, None, top, tuple(cands), ambiguous, os_names)
+        # A near tie on both rankers: the fused scores and the classifier's own scores.
+        close = (
+            len(ranked) > 1
+            and ranked[1][1] >= ranked[0][1] * (1.0 - cfg.gap)
+            and ev.rank(ranked[0][0]) - ev.rank(ranked[1][0]) < cfg.gap
+        )
+        ambiguous = (
+            close
+            and top >= cfg.suggest_floor
+            and second >= cfg.suggest_floor
+            and ev.verbatim != ranked[0][0]  # the knowledge's own example: no doubt
+        )
+        subject = uncovered_subject(ev, ranked[0][0] if ranked else None, cfg)
+        if not ranked or subject is not None or not answerable(ev, ranked[0], cfg):
+            if subject is None:
+                subject = named_subject(ev)
+            uncovered = self.kb.uncovered[subject].id if subject is not None else None
+            return MatchResult(None, None, top, tuple(cands), False, os_names, uncovered)
         return MatchResult(cands[0].topic, cands[0].section, top, tuple(cands), ambiguous, os_names)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What both rankers say about one message, before any threshold is applied."""
+
+    lexical: dict[int, float]  # topic index -> the lexical matcher's confidence (best few)
+    ranks: dict[int, float]  # topic index -> the linear classifier's score (0 when absent)
+    other: str  # the best non-topic label of the classifier (out-of-scope or near miss)
+    other_score: float
+    uncovered: int | None  # the best out-of-scope subject of the lexical matcher
+    uncovered_ratio: float  # its raw score over the best topic's
+    other_subject: int | None = None  # `other` as an out-of-scope subject index, if it is one
+    verbatim: int | None = None  # the entry whose example question this message repeats
+    near_miss: int | None = None  # the topic one of whose near misses this message repeats
+
+    def rank(self, topic: int) -> float:
+        """The classifier's score for topic index `topic`."""
+        return self.ranks.get(topic, 0.0)
+
+
+def fuse(ev: Evidence, cfg: MatchConfig) -> list[tuple[int, float]]:
+    """Topic indexes with fused scores, best first: lexical confidence + weighted classifier."""
+    pool = set(ev.lexical)
+    pool.update(sorted(ev.ranks, key=ev.ranks.__getitem__, reverse=True)[:_POOL])
+    fused = [(i, ev.lexical.get(i, 0.0) + cfg.ranker_weight * ev.rank(i)) for i in pool]
+    return sorted(fused, key=lambda kv: (-kv[1], kv[0]))
+
+
+def uncovered_subject(ev: Evidence, best: int | None, cfg: MatchConfig) -> int | None:
+    """The out-of-scope subject that wins over the best topic, if one does: by the lexical
+    matcher's ratio, or by the classifier's margin (both normalised for document size)."""
+    if ev.uncovered is not None and ev.uncovered_ratio >= cfg.uncovered_ratio:
+        return ev.uncovered
+    if ev.other_subject is not None and (
+        best is None or ev.other_score - ev.rank(best) >= cfg.margin
+    ):
+        return ev.other_subject
+    return None
+
+
+def named_subject(ev: Evidence) -> int | None:
+    """When abstaining anyway: the out-of-scope subject worth naming, if one stands out."""
+    if ev.other_subject is not None:
+        return ev.other_subject
+    return ev.uncovered if ev.uncovered_ratio >= _NAME_RATIO else None
+
+
+def decide(ev: Evidence, cfg: MatchConfig) -> int | None:
+    """The index of the topic to answer with, or None to abstain (no thresholds elsewhere)."""
+    ranked = fuse(ev, cfg)
+    if not ranked or uncovered_subject(ev, ranked[0][0], cfg) is not None:
+        return None
+    return ranked[0][0] if answerable(ev, ranked[0], cfg) else None
+
+
+def answer_features(ev: Evidence, best: int) -> tuple[float, ...]:
+    """What answerability is judged on, for the best-ranked topic (see `answerable`)."""
+    lexical = sorted(ev.lexical.values(), reverse=True)
+    second = lexical[1] if len(lexical) > 1 else 0.0
+    mine = ev.lexical.get(best, 0.0)
+    return (
+        mine,  # the lexical matcher's confidence: distinctive words, covering the message
+        mine - second,  # how clearly the lexical matcher prefers it
+        ev.rank(best) - ev.other_score,  # the classifier: topic over out-of-scope / near misses
+        min(ev.uncovered_ratio, 2.0),  # the lexical out-of-scope subject, normalised
+    )
+
+
+def answerable(ev: Evidence, best: tuple[int, float], cfg: MatchConfig) -> bool:
+    """Does the FAQ answer this? A linear decision over `answer_features`, separate from the
+    ranking; its weights are chosen by cross-validation (docs/understanding.md)."""
+    index, score = best
+    if score < cfg.floor or ev.near_miss == index:
+        return False
+    feats = answer_features(ev, index)
+    return cfg.answer_bias + sum(w * f for w, f in zip(cfg.answer_weights, feats, strict=True)) > 0
 
 
 def _sorted_tokens(text: str) -> str:
@@ -278,16 +456,19 @@ def confidence(raw: float, mass: float, cfg: MatchConfig) -> float:
     return float(strength * coverage**cfg.coverage_power)
 
 
-def best_section(topic: Topic, os_names: Sequence[OsName], text: str) -> Section | None:
+def best_section(
+    topic: Topic, os_names: Sequence[OsName], text: str, qwords: Sequence[str] | None = None
+) -> Section | None:
     """The section whose match words the user used, else the first OS they named, else None.
 
     Case sections win over OS sections: "the service is running on Windows but the CLI
     still can't connect" needs the "Still doesn't work?" steps, not the Windows ones.
     """
-    qwords = words(text[:_MAX_QUERY_CHARS])
+    if qwords is None:
+        qwords = words(text[:_MAX_QUERY_CHARS])
 
     def used(section: Section) -> bool:
-        return any(phrase_in(words(w), qwords) for w in section.match)
+        return any(phrase_in(phrase_words(w), qwords) for w in section.match)
 
     case = next((s for s in topic.sections if not s.os and used(s)), None)
     if case is not None:
@@ -302,11 +483,14 @@ def best_section(topic: Topic, os_names: Sequence[OsName], text: str) -> Section
 def phrase_in(phrase: Sequence[str], qterms: Sequence[str]) -> bool:
     """True when `phrase` occurs in `qterms` as a run of words, and is not negated."""
     n = len(phrase)
-    if n == 0:
+    if n == 0 or phrase[0] not in qterms:
         return False
-    for i in range(len(qterms) - n + 1):
-        if list(qterms[i : i + n]) == list(phrase) and (
-            phrase[0] == "not" or i == 0 or qterms[i - 1] != "not"
+    first, want = phrase[0], tuple(phrase)
+    for i, term in enumerate(qterms):
+        if (
+            term == first
+            and tuple(qterms[i : i + n]) == want
+            and (first == "not" or i == 0 or qterms[i - 1] != "not")
         ):
             return True
     return False

@@ -1,7 +1,8 @@
 """Self-test cases: the admins' `tests.yaml` file and every example question, as data.
 
-Each topic's `questions` must land on that topic, each out-of-scope question must make the bot
-abstain, and each case in `knowledge/tests.yaml` must get the topic (and section) it names:
+Each topic's `questions` must land on that topic, each of its `near_misses` must NOT be
+answered with that topic, each out-of-scope question must make the bot abstain, and each case
+in `knowledge/tests.yaml` must get the topic (and section) it names:
 
     - q: ping doesn't work on windows 11
       topic: ping-not-working
@@ -71,6 +72,7 @@ class SelfTestCase:
     topic: str | None
     section: str | None
     source: str
+    avoid: str | None = None  # a near miss: any reply but an answer from this topic passes
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,5 +147,12 @@ def example_cases(kb: KnowledgeBase) -> list[SelfTestCase]:
         SelfTestCase(q, None, None, f"out-of-scope {u.id}, question {n}")
         for u in kb.uncovered
         for n, q in enumerate(u.questions, 1)
+    ]
+    cases += [
+        SelfTestCase(
+            q, None, None, f"{t.source or 'knowledge'}: topic {t.id}, near miss {n}", avoid=t.id
+        )
+        for t in kb.topics
+        for n, q in enumerate(t.near_misses, 1)
     ]
     return cases

@@ -45,6 +45,7 @@ from bot.knowledge.schema import KnowledgeFileSpec
 
 __all__ = ["Problem", "check_knowledge", "finding_code_problems"]
 
+NEAR: Final = "near:"  # owner id prefix of a topic's near misses in the collision check
 COLLISION_SCORE: Final = 90  # rapidfuzz ratio (0..100) of folded questions that counts as the same
 
 # Fields holding Markdown that is shown to users.
@@ -440,6 +441,10 @@ def _examples(files: Iterable[ParsedFile]) -> list[_Example]:
                                 f.path, f.node, loc, f"{label} '{owner_id}'", owner_id, q, folded
                             )
                         )
+                for loc, q in _listed(entry, (key, i), "near_misses"):
+                    if isinstance(q, str) and (folded := " ".join(tokens(fold(q)))):
+                        owner = f"the near misses of topic '{owner_id}'"
+                        out.append(_Example(f.path, f.node, loc, owner, NEAR + owner_id, q, folded))
     return out
 
 
@@ -456,9 +461,15 @@ def _collisions(files: Sequence[ParsedFile]) -> Iterator[Problem]:
             if first.owner_id == later.owner_id:
                 continue
             where = problem_at(first.file, first.node, first.loc, "")
+            # A near miss that repeats its own topic's example asks the bot to answer and not
+            # answer the same question: that cannot pass the self-tests.
+            own = first.owner_id.removeprefix(NEAR) == later.owner_id.removeprefix(NEAR)
+            kind = "near miss" if later.owner_id.startswith(NEAR) else "example question"
             message = (
-                f"example question is nearly the same ({score:.0f}%) as one of {first.owner} "
+                f"{kind} is nearly the same ({score:.0f}%) as one of {first.owner} "
                 f"({where.file}:{where.line}): '{first.text}'"
             )
-            yield problem_at(later.file, later.node, later.loc, message, "warning")
+            yield problem_at(
+                later.file, later.node, later.loc, message, "error" if own else "warning"
+            )
             break

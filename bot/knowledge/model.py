@@ -30,6 +30,7 @@ class Topic:
     sections: tuple[Section, ...] = ()
     see_also: tuple[str, ...] = ()
     source: str = ""
+    near_misses: tuple[str, ...] = ()  # the topic's words, another question: not this topic
 
     def section(self, section_id: str | None) -> Section | None:
         """Return the section with `section_id`, or None."""

@@ -36,6 +36,9 @@ class TopicSpec(_Strict):
     keywords: tuple[Text, ...] = Field(min_length=1)
     sections: tuple[SectionSpec, ...] = ()
     see_also: tuple[Slug, ...] = ()
+    # Questions that use this topic's words but ask something its answer does not cover
+    # ("how do I change the port"): the bot must not answer them with this topic.
+    near_misses: tuple[Text, ...] = ()
 
 
 class OutOfScopeSpec(_Strict):

@@ -23,6 +23,7 @@ class SelfTestFailure:
     got_section: str | None
     source: str
     got_kind: str = ""  # the reply kind: "clarify" means the bot asked "did you mean"
+    avoided: str | None = None  # a near miss: the topic that must not answer it
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +69,15 @@ def run_selftest(kb: KnowledgeBase, tests_file: Path | None) -> SelfTestResult:
                     reply.section,
                     case.source,
                     reply.kind,
+                    case.avoid,
                 )
             )
     return SelfTestResult(len(cases), len(cases) - len(failures), tuple(failures))
 
 
 def _passes(case: SelfTestCase, reply: Reply) -> bool:
+    if case.avoid is not None:
+        return reply.topic != case.avoid or reply.kind not in ("answer", "diagnosis")
     if case.topic is None:
         return reply.topic is None
     # A "did you mean" whose first choice is right still did not answer the question.

@@ -230,14 +230,14 @@ async def test_not_helpful_button_records_feedback_and_offers_next_topics(bot: B
     [follow] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{click['token']}")
     [embed] = follow.json["embeds"]
     assert embed["description"].startswith(
-        "Sorry that didn't help. Could it be one of these instead?\n\n1. Why does my peer list"
+        "Sorry that didn't help. Could it be one of these instead?\n\n1. Ping is not working"
     )
     picks_row, feedback_row = follow.json["components"]
     labels = [c["label"] for c in picks_row["components"] + feedback_row["components"]]
     assert labels == [
-        "1. Why does my peer list have nodes I don't recognize?",
-        "2. Ping is not working",
-        '3. Error: Cannot connect to ZeroTier service (or Node ID "Unknown" in the GUI a…',  # 80
+        "1. Ping is not working",
+        '2. Error: Cannot connect to ZeroTier service (or Node ID "Unknown" in the GUI a…',  # 80
+        "3. Why does my peer list have nodes I don't recognize?",
         "None of these",
     ]
     next_turn = follow.json["components"][0]["components"][0]["custom_id"].split(":")[2]
@@ -793,7 +793,7 @@ async def test_did_you_mean_button_answers_with_that_topic(bot: Bot) -> None:
     decline = fake.button(_custom_ids(sent)[-1], _as_message(sent, int(made["id"])), **_in(made))
     bot.feed("INTERACTION_CREATE", decline)
     [offer] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{decline['token']}")
-    pick = fake.button(_custom_ids(offer)[1], _as_message(offer, int(made["id"])), **_in(made))
+    pick = fake.button(_custom_ids(offer)[0], _as_message(offer, int(made["id"])), **_in(made))
     bot.feed("INTERACTION_CREATE", pick)
     [answer] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{pick['token']}")
     assert answer.json["embeds"][0]["title"] == "Ping is not working"

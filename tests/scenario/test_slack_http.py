@@ -678,7 +678,7 @@ async def test_escalation_without_a_support_channel_goes_in_the_thread(make_bot,
 async def test_did_you_mean_button_answers_the_chosen_topic(make_bot, api):
     """A close match offers buttons; pressing one answers that topic in the thread."""
     bot = await make_bot()
-    await bot.event(mention("ports"), "Ev1")
+    await bot.event(mention("udp 9993 router"), "Ev1")
     await bot.settle()
     offer = api.of("chat.postMessage")[0]
     choices = next(b for b in offer.args["blocks"] if b.get("block_id") == "zt_choices")

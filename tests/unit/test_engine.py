@@ -78,7 +78,7 @@ def test_a_new_question_is_not_taken_as_a_follow_up(engine: Engine) -> None:
 
 def test_ambiguous_question_asks_did_you_mean(engine: Engine) -> None:
     """Two close topics give a clarify reply with both as numbered choices."""
-    reply = _say(engine, "ports")
+    reply = _say(engine, "udp 9993 router")
     assert reply.kind == "clarify"
     topics = {c.topic for c in reply.choices}
     assert {"ports-used", "port-forwarding"} <= topics
@@ -141,3 +141,56 @@ def test_repeating_the_question_is_not_negative_feedback(engine: Engine) -> None
     assert verdict.kind == "clarify"
     bare = _say(engine, "doesn't work", first.context)
     assert bare.kind == "clarify"
+
+
+def test_still_broken_after_a_service_answer_gives_its_still_doesnt_work_steps(
+    engine: Engine,
+) -> None:
+    """ "still broken" after the Windows service steps: the "Still doesn't work?" section."""
+    first = _say(engine, "zerotier-cli says cannot connect to zerotier service on windows")
+    assert (first.topic, first.section) == ("service-not-running", "windows")
+    for text in ("still broken", "it still doesn't work"):
+        reply = _say(engine, text, first.context)
+        assert (reply.topic, reply.section) == ("service-not-running", "still-doesnt-work")
+
+
+def test_that_didnt_help_offers_see_also_first(engine: Engine) -> None:
+    """The topic's own "see also" is the first thing offered after "that didn't help"."""
+    first = _say(engine, "ping doesn't work on windows")
+    reply = _say(engine, "that didn't help", first.context)
+    assert reply.kind == "clarify"
+    assert reply.choices[0].topic == "firewall-security-software"
+
+
+def test_out_of_range_pick_says_which_numbers_are_valid(engine: Engine) -> None:
+    """ "5" after three choices names the valid numbers and keeps the choices open."""
+    offer = _say(engine, "udp 9993 router")
+    assert offer.kind == "clarify"
+    n = len(offer.choices)
+    reply = _say(engine, "5", offer.context)
+    assert reply.kind == "clarify"
+    assert f"a number from 1 to {n}" in reply.body
+    assert reply.context.choices == offer.choices
+
+
+def test_related_section_is_a_pointer_not_an_answer(engine: Engine) -> None:
+    """The topic's words with another intent: no answer, the related section offered plainly."""
+    reply = _say(engine, "Can I make ZeroTier listen on 443 instead of its usual port?")
+    assert (reply.kind, reply.topic) == ("abstain", None)
+    assert reply.candidates[0].topic == "ports-used"
+    assert "doesn't answer that" in reply.body
+    assert "What ports does ZeroTier use?" in reply.body
+    picked = _say(engine, "1", reply.context)
+    assert picked.topic == "ports-used"
+
+
+def test_never_asks_for_the_output_just_pasted(engine: Engine) -> None:
+    """A pasted `listnetworks` (even a bare header) is not asked for again in the reply."""
+    text = (
+        "200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n"
+        "my network status is NOT_FOUND, what does it mean?"
+    )
+    reply = _say(engine, text)
+    assert reply.topic == "network-not-found"
+    assert "listnetworks" not in (reply.note or "")
+    assert "listnetworks" in (_say(engine, text.splitlines()[1]).note or "")

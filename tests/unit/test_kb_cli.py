@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.kb import _failure_line
 from bot.cli.main import main
 from bot.core.engine import Engine
 from bot.core.models import Incoming
 from bot.knowledge import KnowledgeBase
+from bot.runtime.selftest import SelfTestFailure
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 
@@ -245,3 +247,55 @@ def test_kb_without_an_action_is_a_usage_error(capsys: pytest.CaptureFixture[str
     code, _, err = _run(["kb"], capsys)
     assert code == 2
     assert len(err.strip().splitlines()) == 1
+
+
+NEAR_MISS = """\
+topics:
+  - id: ports-used
+    title: What ports does ZeroTier use?
+    answer: UDP 9993 and two random ports.
+    questions: ["what ports does zerotier use", "which udp port does zerotier listen on"]
+    keywords: [port, ports, udp, "9993"]
+    near_misses:
+      - "which udp port does zerotier listen on"
+      - "how do i change the port zerotier listens on"
+"""
+
+
+def test_check_rejects_a_near_miss_that_repeats_its_topic_example(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A near miss equal to its own topic's example can never pass: an error at its line."""
+    kdir = _kdir(tmp_path, NEAR_MISS)
+    code, out, _ = _run(["kb", "check", str(kdir)], capsys)
+    assert code == 2
+    assert f"{kdir / 'faq.yaml'}:8:9: topics[0].near_misses[0]: near miss is nearly the same" in out
+
+
+def test_kb_test_runs_near_misses_as_must_not_answer_cases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each near miss is a case that must not be answered with its topic; a failure says so."""
+    kdir = _kdir(tmp_path, NEAR_MISS)
+    code, out, _ = _run(["kb", "test", str(kdir)], capsys)
+    assert code == 1  # the question that is both an example and a near miss cannot pass
+    assert '"which udp port does zerotier listen on"' in out
+    assert out.splitlines()[-1] == "passed 3/4"
+    code, out, _ = _run(["kb", "test", str(KNOWLEDGE)], capsys)
+    assert code == 0
+
+
+def test_a_near_miss_failure_says_which_topic_must_not_answer(kb: KnowledgeBase) -> None:
+    """The failure line names the topic the near miss must not be answered with."""
+    failure = SelfTestFailure(
+        "how do i change the port",
+        None,
+        None,
+        "ports-used",
+        None,
+        "faq.yaml",
+        "answer",
+        "ports-used",
+    )
+    line = _failure_line(kb, failure)
+    assert "expected anything but an answer from ports-used (a near miss), got ports-used" in line

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.base.text import english_ranks, stem
 from bot.core.matching import Matcher
 from bot.knowledge import KnowledgeBase
 
@@ -149,3 +150,17 @@ def test_leave_one_out_keeps_examples_honest(kb: KnowledgeBase) -> None:
             total += 1
             hits += bool(result.candidates) and result.candidates[0].topic == topic.id
     assert hits / total >= 0.90, f"{hits}/{total}"
+
+
+def test_common_english_words_are_never_typo_corrected(kb: KnowledgeBase) -> None:
+    """The 5,000 most frequent English words are read as themselves, never as knowledge words
+    ("execution" is not "exception", "minutes" not "mint", "privileged" not "unprivileged")."""
+    matcher = Matcher(kb)
+    frequent = sorted(english_ranks(), key=english_ranks().__getitem__)[:5000]
+    corrected = {w: fixed for w in frequent if (fixed := matcher._correct(w)) is not None}
+    assert corrected == {}
+    assert matcher.query_terms("execution privileged minutes") == [
+        stem("execution"),
+        stem("privileged"),
+        stem("minutes"),
+    ]

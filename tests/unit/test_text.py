@@ -71,3 +71,12 @@ def test_text_helpers_never_raise(text: str) -> None:
     terms(text)
     clauses(text)
     detect_os(text)
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("speed", "speed"), ("exceeded", "exceed"), ("needed", "need"), ("agreed", "agreed")],
+)
+def test_stem_keeps_eed_words_whole(word: str, expected: str) -> None:
+    """'-eed' belongs to the word: "speed" must not become "spe"."""
+    assert stem(word) == expected
