@@ -9,7 +9,6 @@ from typing import Any
 
 from bot.base.settings import Settings
 from bot.runtime.images import is_image_upload, read_image
-from bot.runtime.paste_links import fetch_paste, raw_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +59,9 @@ def _image(data: bytes, name: str, settings: Settings) -> Source:
 
 
 def _link(url: str, settings: Settings) -> Source:
+    # httpx (and, through it, the CLI libraries it finds) only when a link is given.
+    from bot.runtime.paste_links import fetch_paste, raw_url  # noqa: PLC0415
+
     if raw_url(url, settings.paste_test_host) is None:
         return Source(
             "link",

@@ -918,11 +918,11 @@ async def test_an_old_pick_answers_from_its_own_offer_after_a_restart(
     """A "did you mean" button pressed after a restart picks from the offer it was part of."""
     first = await _make_bot(api, tmp_path, engine)
     first.feed("GUILD_CREATE", _guild())
-    _, sent, made = await _ask_in_thread(first, "ports")
+    _, sent, made = await _ask_in_thread(first, "udp 9993 router")
     ids = _custom_ids(sent)
     assert ids[1].startswith("ztbot:pick:")
     await first.close()
-    wanted = engine.respond(Incoming("ports")).choices[1].title
+    wanted = engine.respond(Incoming("udp 9993 router")).choices[1].title
 
     second = await _make_bot(api, tmp_path, engine)
     try:

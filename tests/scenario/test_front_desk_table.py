@@ -95,7 +95,7 @@ async def _upload(d: Driver) -> None:
 
 
 async def _pick(d: Driver) -> None:
-    await d.say("ports")
+    await d.say("udp 9993 router")
     await d.pick(2)
 
 
@@ -126,8 +126,8 @@ async def _redelivery(d: Driver) -> None:
 
 
 def _offered(engine: Engine) -> str:
-    """The title of the second topic the bot offers for "ports"."""
-    return engine.respond(Incoming("ports")).choices[1].title
+    """The title of the second topic the bot offers for "udp 9993 router"."""
+    return engine.respond(Incoming("udp 9993 router")).choices[1].title
 
 
 SCENARIOS = [

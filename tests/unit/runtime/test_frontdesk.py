@@ -70,7 +70,7 @@ async def test_a_second_click_on_the_same_answer_does_nothing(engine, tmp_path):
 async def test_picks_use_the_offer_of_their_own_turn(engine, tmp_path):
     """An older offer's button picks from that offer, not from the latest one."""
     desk = _desk(engine, tmp_path)
-    older = await _ask(desk, "ports")
+    older = await _ask(desk, "udp 9993 router")
     newer = await _ask(desk, "my peers show relay and ping is slow")
     assert older.choices and older.turn_id is not None
     picked = await desk.pick(_in(""), older.turn_id, 2)
@@ -81,7 +81,7 @@ async def test_picks_use_the_offer_of_their_own_turn(engine, tmp_path):
 async def test_a_pick_out_of_range_or_from_an_unknown_offer_says_so(engine, tmp_path):
     """ "5" after three choices names the valid numbers; an unknown turn asks to ask again."""
     desk = _desk(engine, tmp_path)
-    offer = await _ask(desk, "ports")
+    offer = await _ask(desk, "udp 9993 router")
     assert offer.turn_id is not None
     wrong = await desk.pick(_in(""), offer.turn_id, 9)
     assert wrong.private == f"Pick a number from 1 to {len(offer.choices)}." and wrong.reply is None
