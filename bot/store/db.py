@@ -6,13 +6,11 @@ import contextlib
 import fcntl
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 # Inside the package, so an installed wheel (the container) carries its migrations.
 MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
@@ -47,8 +45,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+if TYPE_CHECKING:  # Alembic is imported when migrating, not by every command that logs
+    from alembic.config import Config
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic Config pointing at migrations/, optionally bound to an open connection."""
+    from alembic.config import Config  # noqa: PLC0415
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -86,9 +90,27 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# The newest revision in migrations/versions (tests/unit/store/test_migrations.py keeps it true):
+# a database already there needs no Alembic at start-up, so one-shot commands start quickly.
+HEAD: Final = "0002"
+
+
+def at_head(engine: Engine) -> bool:
+    """True when the database is at the newest revision (False when it cannot tell)."""
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+    except SQLAlchemyError:
+        return False
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply migrations up to `revision`, safely when several processes start together."""
+    if revision == "head" and at_head(engine):
+        return
     with _migration_lock(engine) as conn:
+        from alembic import command  # noqa: PLC0415
+
         command.upgrade(alembic_config(conn), revision)
         conn.commit()
 
@@ -96,6 +118,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str) -> None:
     """Revert migrations down to `revision` ('base' for an empty database)."""
     with _migration_lock(engine) as conn:
+        from alembic import command  # noqa: PLC0415
+
         command.downgrade(alembic_config(conn), revision)
         conn.commit()
 
@@ -103,4 +127,6 @@ def downgrade(engine: Engine, revision: str) -> None:
 def current(engine: Engine) -> str | None:
     """The revision the database is at, or None when it has no ztbot tables yet."""
     with engine.connect() as conn:
+        from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+
         return MigrationContext.configure(conn).get_current_revision()

@@ -68,3 +68,27 @@ def test_concurrent_start_ups_apply_migrations_once(db_url: str) -> None:
         rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
     engine.dispose()
     assert rows == [("0002",)]
+
+
+def test_the_head_constant_is_the_newest_revision() -> None:
+    """db.HEAD (checked at start-up without Alembic) names the newest migration."""
+    from alembic.script import ScriptDirectory
+
+    from bot.store import db
+
+    assert ScriptDirectory.from_config(db.alembic_config()).get_current_head() == db.HEAD
+
+
+def test_upgrade_skips_alembic_at_head(db_url: str) -> None:
+    """A database at the newest revision is recognised as such, before and after upgrading."""
+    from bot.store import db
+
+    engine = db.make_engine(db_url)
+    try:
+        assert not db.at_head(engine)
+        db.upgrade(engine)
+        assert db.at_head(engine)
+        db.upgrade(engine)  # nothing to do, and no error
+        assert db.current(engine) == db.HEAD
+    finally:
+        engine.dispose()
