@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from bot.core.models import Escalation, Reply
+from bot.runtime.frontdesk import solvable
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_MAX: Final = 256
@@ -40,7 +41,6 @@ COLOURS: Final = {
 ERROR_COLOUR: Final = 0xED4245
 _ICON: Final = {"error": "🔴", "warning": "🟡", "info": "🔵"}
 _FENCE_LINE: Final = re.compile(r"^\s*```")
-_SOLVABLE_KINDS: Final = frozenset({"answer", "diagnosis"})  # "Solved" makes sense on these
 _MORE: Final = "…"
 _FENCE_ROOM: Final = 40  # room kept in a piece to reopen and close a cut code fence
 
@@ -186,9 +186,9 @@ def buttons_for(reply: Reply, *, feedback: bool = True) -> list[Button]:
     row = (len(out) + BUTTONS_PER_ROW - 1) // BUTTONS_PER_ROW
     if not feedback:
         return out
-    if reply.kind in _SOLVABLE_KINDS:
+    if solvable(reply):
         out.append(Button(solved_id(reply.turn_id), "Solved", "success", "✅", row))
-    if reply.kind in _SOLVABLE_KINDS or reply.choices or reply.kind == "abstain":
+    if solvable(reply) or reply.choices or reply.kind == "abstain":
         label = "None of these" if reply.choices else "Not helpful"
         out.append(Button(unhelpful_id(reply.turn_id), label, "secondary", "👎", row))
     return out
@@ -233,7 +233,7 @@ def _footer(reply: Reply) -> str | None:
         parts.append(reply.note)
     if reply.link is not None and not reply.heading:
         parts.append(f"From the FAQ: {reply.link.title} ({reply.link.url})")
-    elif reply.topic is not None and reply.kind in _SOLVABLE_KINDS:
+    elif reply.topic is not None and solvable(reply):
         parts.append(f"FAQ: {reply.topic}" + (f" › {reply.section}" if reply.section else ""))
     return "\n".join(parts) or None
 

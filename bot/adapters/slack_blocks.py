@@ -18,6 +18,7 @@ from bot.core.handover import escalation_markdown
 from bot.core.models import Escalation, Reply
 from bot.core.render import markdown_to_plain, to_markdown
 from bot.diagnosis.findings import SECRET_EXPOSED
+from bot.runtime.frontdesk import solvable
 
 MAX_BLOCKS: Final = 50
 MAX_SECTION: Final = 3000
@@ -250,7 +251,7 @@ def render(reply: Reply, *, feedback: bool = False) -> SlackMessage:
             }
         )
     if feedback and reply.turn_id:
-        tail.append(feedback_actions(reply.turn_id))
+        tail.append(feedback_actions(reply.turn_id, solved=solvable(reply)))
 
     room = MAX_BLOCKS - len(top) - len(tail)
     if len(body) > room:
@@ -266,16 +267,12 @@ def render(reply: Reply, *, feedback: bool = False) -> SlackMessage:
     return SlackMessage(text=text, blocks=(*top, *body, *tail))
 
 
-def feedback_actions(turn_id: str) -> dict[str, Any]:
-    """The Solved / Not helpful buttons; their value is the turn they judge."""
-    return {
-        "type": "actions",
-        "block_id": FEEDBACK_BLOCK,
-        "elements": [
-            button(":white_check_mark: Solved", ACTION_SOLVED, turn_id, "primary"),
-            button("Not helpful", ACTION_NOT_HELPFUL, turn_id),
-        ],
-    }
+def feedback_actions(turn_id: str, *, solved: bool = True) -> dict[str, Any]:
+    """The Solved (when `solved`) and Not helpful buttons; their value is the turn they judge."""
+    elements = [button("Not helpful", ACTION_NOT_HELPFUL, turn_id)]
+    if solved:
+        elements.insert(0, button(":white_check_mark: Solved", ACTION_SOLVED, turn_id, "primary"))
+    return {"type": "actions", "block_id": FEEDBACK_BLOCK, "elements": elements}
 
 
 def _evidence(reply: Reply) -> list[str]:

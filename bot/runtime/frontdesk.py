@@ -49,6 +49,7 @@ TEXT_SUFFIXES: Final = frozenset({".txt", ".log", ".text", ".out", ".json", ".co
 DEADLINE_S: Final = 20.0  # one answer's time limit (platforms drop replies after ~3 s to 15 min)
 TITLE_MAX: Final = 100  # thread titles: Discord's limit, and plenty elsewhere
 FEEDBACK_KINDS: Final = frozenset({"answer", "diagnosis", "clarify", "abstain"})
+SOLVABLE_KINDS: Final = frozenset({"answer", "diagnosis"})
 
 TOO_MUCH: Final = (
     "That was too much for me to read in time. Please paste less: the output of one command "
@@ -165,8 +166,14 @@ def thread_title(text: str, fallback: str = "ZeroTier help") -> str:
 
 
 def wants_feedback(reply: Reply) -> bool:
-    """Replies that can be judged carry Solved / Not helpful; greetings, help, hand-over not."""
+    """Replies that can be judged carry Not helpful; greetings, help, hand-over not."""
     return reply.kind in FEEDBACK_KINDS and reply.turn_id is not None
+
+
+def solvable(reply: Reply) -> bool:
+    """Replies that can also be marked Solved: answers and diagnoses (not "did you mean" or
+    "I don't know", where "Solved" would thank the bot for nothing)."""
+    return reply.kind in SOLVABLE_KINDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,6 +159,16 @@ def mention(text_: str, ts: str = "1700000000.000100", channel: str = "C0SUPPORT
     }
 
 
+def value_of(message: dict[str, Any], action_id: str) -> str:
+    """The value (a turn id) of the button `action_id` in a posted message."""
+    return next(
+        e["value"]
+        for b in message["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == action_id
+    )
+
+
 def all_text(blocks: list[dict[str, Any]]) -> str:
     """Every text in a message's blocks, joined (for 'does it say X' checks)."""
     return json.dumps(blocks, ensure_ascii=False)
@@ -583,7 +593,7 @@ async def test_solved_marks_the_thread_resolved(make_bot, api):
     await bot.event(mention("ping doesn't work on windows"), "Ev1")
     await bot.settle()
     reply = posted(api.of("chat.postMessage")[0])
-    turn_id = reply["blocks"][-1]["elements"][0]["value"]
+    turn_id = value_of(reply, "zt_solved")
     await bot.action(pressed("zt_solved", turn_id, reply))
     await bot.settle()
     assert [c.args for c in api.of("reactions.add")] == [
@@ -615,7 +625,7 @@ async def test_not_helpful_offers_next_topics_then_escalates_with_a_summary(make
     await bot.event(follow, "Ev2")
     await bot.settle()
     first = posted(api.of("chat.postMessage")[1])
-    turn_id = first["blocks"][-1]["elements"][1]["value"]
+    turn_id = value_of(first, "zt_not_helpful")
     await bot.action(pressed("zt_not_helpful", turn_id, first))
     await bot.settle()
     offer = api.of("chat.postMessage")[2]
@@ -627,7 +637,7 @@ async def test_not_helpful_offers_next_topics_then_escalates_with_a_summary(make
         f"zt_choice_{n}" for n in range(1, len(labels) + 1)
     ]
     second = posted(offer)
-    second_turn = second["blocks"][-1]["elements"][1]["value"]
+    second_turn = value_of(second, "zt_not_helpful")
     await bot.action(pressed("zt_not_helpful", second_turn, second))
     await bot.settle()
 
@@ -662,7 +672,7 @@ async def test_escalation_without_a_support_channel_goes_in_the_thread(make_bot,
     await bot.settle()
     for n in range(2):
         reply = posted(api.of("chat.postMessage")[n])
-        turn_id = reply["blocks"][-1]["elements"][1]["value"]
+        turn_id = value_of(reply, "zt_not_helpful")
         await bot.action(pressed("zt_not_helpful", turn_id, reply))
         await bot.settle()
     summaries = [
@@ -825,7 +835,7 @@ async def test_only_the_asker_may_press_solved_and_a_double_click_counts_once(ma
     await bot.event(mention("how do I update zerotier on linux"), "Ev1")
     await bot.settle()
     reply = posted(api.of("chat.postMessage")[0])
-    turn_id = reply["blocks"][-1]["elements"][0]["value"]
+    turn_id = value_of(reply, "zt_solved")
     await bot.action(pressed("zt_solved", turn_id, reply, user="U0MALLORY"))
     await bot.settle()
     (note,) = api.of("chat.postEphemeral")
@@ -848,7 +858,7 @@ async def test_after_a_hand_over_the_bot_does_not_answer_the_helpers(make_bot, a
     await bot.settle()
     for n in range(2):
         reply = posted(api.of("chat.postMessage")[n])
-        turn_id = reply["blocks"][-1]["elements"][1]["value"]
+        turn_id = value_of(reply, "zt_not_helpful")
         await bot.action(pressed("zt_not_helpful", turn_id, reply))
         await bot.settle()
     (summary,) = [c for c in api.of("chat.postMessage") if c.args["channel"] == "C0ESCALATE"]
