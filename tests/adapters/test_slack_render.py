@@ -216,6 +216,8 @@ def test_render_choices_and_feedback_kinds():
     assert [a["block_id"] for a in actions] == ["zt_choices", "zt_feedback"]
     buttons = actions[0]["elements"]
     assert [b["action_id"] for b in buttons] == ["zt_choice_1", "zt_choice_2"]
+    # "Did you mean" can be declined, not marked Solved.
+    assert [b["action_id"] for b in actions[1]["elements"]] == ["zt_not_helpful"]
     assert parse_choice_value(buttons[1]["value"]) == (
         "t9",
         2,
