@@ -37,6 +37,7 @@ from bot.adapters.slack_blocks import (
 )
 from bot.adapters.slack_connection import SlackConnection, respond_privately
 from bot.adapters.slack_incoming import (
+    DIAGNOSE_CALLBACK,
     PLATFORM,
     action_place,
     action_value,
@@ -44,6 +45,8 @@ from bot.adapters.slack_incoming import (
     is_dm,
     is_long_paste,
     parse_command,
+    shortcut_incoming,
+    shortcut_message,
     should_answer,
     team_of,
     text_files,
@@ -67,6 +70,9 @@ log = logging.getLogger(__name__)
 
 
 _MEMORY: Final = 10_000  # threads and event ids remembered
+CANNOT_POST: Final = (
+    "I can't post in that conversation. Invite me first (`/invite @ztbot`), then try again."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,7 @@ class SlackFrontEnd(SlackConnection):
         app.action(ACTION_SOLVED)(self._on_feedback)
         app.action(ACTION_NOT_HELPFUL)(self._on_feedback)
         app.action(_choice_pattern())(self._on_choice)
+        app.message_shortcut(DIAGNOSE_CALLBACK)(self._on_diagnose)
         # Last, so they only see what nothing above took: acknowledged and ignored.
         anything = re.compile(".*")
         for register in (app.event, app.action, app.command, app.view, app.shortcut, app.options):
@@ -224,6 +231,32 @@ class SlackFrontEnd(SlackConnection):
             # answer goes privately through the command's response URL instead.
             where = replace(where, text=question)
         await self._deliver(await self.desk.message(where), place)
+
+    async def _on_diagnose(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        """The "Diagnose with ztbot" message shortcut: the chosen message, answered in its
+        thread; the person who chose it is told privately where the answer went."""
+        await ack()
+        async with self._work("diagnose shortcut", context):
+            event = shortcut_message(body)
+            by = str((body.get("user") or {}).get("id") or "")
+            attachments, skipped = await self._fetch_files(text_files(event))
+            incoming = shortcut_incoming(body, me=self.me, attachments=attachments)
+            if incoming is None:
+                return
+            outcome = await self.desk.diagnose(incoming, by=by, skipped=skipped)
+            private = outcome.private
+            if outcome.reply is not None:
+                place = Place(incoming.channel or "", incoming.thread or "", by)
+                if not await self._post_reply(place, outcome.reply):
+                    private = CANNOT_POST
+            if private and body.get("response_url"):
+                await respond_privately(respond, render_markdown(private))
 
     async def _admin(self, place: Place, user: str, command: str) -> None:
         if not await self._is_admin(user):
@@ -352,10 +385,14 @@ class SlackFrontEnd(SlackConnection):
 
     # --- Slack calls ------------------------------------------------------------------------
 
-    async def _post_reply(self, place: Place, reply: Reply) -> None:
+    async def _post_reply(self, place: Place, reply: Reply) -> bool:
+        """Post a reply; False when Slack refused it."""
         message = render(reply, feedback=wants_feedback(reply))
-        if await self._say(place, message) is not None and place.respond is None:
+        if await self._say(place, message) is None:
+            return False
+        if place.respond is None:
             _remember(self._threads, (place.channel, place.thread))
+        return True
 
     async def _say(self, place: Place, message: SlackMessage) -> Any:
         """Post in the conversation: its thread, or privately through a command's response URL.

@@ -10,6 +10,7 @@ from typing import Any, Final
 from bot.core.models import Attachment, Incoming
 
 PLATFORM: Final = "slack"
+DIAGNOSE_CALLBACK: Final = "zt_diagnose"  # the message shortcut's callback_id (the manifest's)
 
 # Message subtypes that are a person writing; every other subtype (edits, joins, bot posts,
 # deletions) is ignored.
@@ -259,3 +260,39 @@ def action_place(body: Mapping[str, Any]) -> tuple[str, str, str]:
     ts = str(message.get("ts") or container.get("message_ts") or "")
     thread = str(message.get("thread_ts") or container.get("thread_ts") or ts)
     return channel_id, thread, ts
+
+
+def shortcut_message(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The chosen message of a message shortcut, as a `message` event in its channel."""
+    message = dict(body.get("message") or {})
+    channel = body.get("channel") or {}
+    message["channel"] = str(channel.get("id") or "")
+    message["type"] = "message"
+    if not message.get("user"):
+        message["user"] = str(message.get("bot_id") or "")
+    return message
+
+
+def shortcut_incoming(
+    body: Mapping[str, Any], *, me: BotIdentity, attachments: Iterable[Attachment] = ()
+) -> Incoming | None:
+    """The chosen message of a "Diagnose with ztbot" shortcut, as if its author had asked;
+    None when Slack left out where it is. The event id names the message, not the click."""
+    event = shortcut_message(body)
+    channel = str(event.get("channel") or "")
+    ts = str(event.get("ts") or "")
+    if not channel or not ts:
+        return None
+    team = team_of(body)
+    thread = thread_of(event)
+    return Incoming(
+        text=to_plain_text(str(event.get("text") or ""), me.user_id),
+        platform=PLATFORM,
+        user=str(event.get("user") or ""),
+        conversation=conversation_key(team, channel, thread, is_dm=is_dm(event)),
+        attachments=tuple(attachments),
+        event_id=f"diagnose:{team}:{channel}:{ts}",
+        workspace=team or None,
+        channel=channel,
+        thread=thread or None,
+    )

@@ -66,6 +66,9 @@ ALREADY: Final = "This answer was already marked; thanks."
 OLD_OFFER: Final = (
     "That choice belongs to an older answer I no longer have. Please ask again in your own words."
 )
+NOTHING_TO_DIAGNOSE: Final = "That message has no text or readable files for me to diagnose."
+DIAGNOSED: Final = "I've answered that message in its thread."
+ALREADY_DIAGNOSED: Final = "I've already diagnosed that message; see its thread."
 
 FileVerdict = Literal["read", "too_big", "not_text"]
 
@@ -189,6 +192,29 @@ class FrontDesk:
         if note:
             reply = replace(reply, note=f"{note} {reply.note}" if reply.note else note)
         return Outcome(reply=reply)
+
+    async def diagnose(
+        self, incoming: Incoming, *, by: str, skipped: Sequence[str] = ()
+    ) -> Outcome:
+        """ "Diagnose with ztbot" on someone's message, chosen by user `by`.
+
+        The message is answered as if its author had asked (so the author may press Solved),
+        in its thread, even after a hand-over: someone called on the bot explicitly. Its
+        `event_id` names the message, so it is diagnosed once however many people choose it.
+        The rate limit counts against the person who chose it; they are told where it went.
+        """
+        if not incoming.text.strip() and not incoming.attachments:
+            return Outcome(private=NOTHING_TO_DIAGNOSE)
+        if not await self._run(self.service.claim, incoming):
+            return Outcome(private=ALREADY_DIAGNOSED)
+        limited = self._limited(replace(incoming, user=by))
+        if limited is not None:
+            return limited
+        reply = await self._answer(incoming)
+        note = skipped_note(skipped, self.settings.max_attachment_bytes)
+        if note:
+            reply = replace(reply, note=f"{note} {reply.note}" if reply.note else note)
+        return Outcome(reply=reply, private=DIAGNOSED)
 
     async def knows(self, key: str) -> bool:
         """Whether conversation `key` was served before: a thread reply there is a follow-up."""

@@ -55,3 +55,15 @@ def test_manifest_defaults_to_socket_mode_with_zt_and_buttons():
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/zt"]
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+
+
+def test_manifest_declares_the_diagnose_shortcut_the_app_listens_to():
+    """The message shortcut's callback id is the one the app registers; its name fits Slack."""
+    from bot.adapters.slack_incoming import DIAGNOSE_CALLBACK
+
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    [shortcut] = manifest["features"]["shortcuts"]
+    assert shortcut["type"] == "message"
+    assert shortcut["callback_id"] == DIAGNOSE_CALLBACK
+    assert len(shortcut["name"]) <= 24
+    assert len(shortcut["description"]) <= 150

@@ -20,6 +20,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block, BlockElement
 from slack_sdk.signature import SignatureVerifier
 
 BOT_USER = "UBOT"
@@ -69,6 +71,7 @@ class SlackApi:
         self.failures: dict[str, Failure] = {}
         self.files: dict[str, FakeFile] = {}
         self.usergroups: dict[str, list[str]] = {}
+        self.rejected: list[tuple[str, list[str]]] = []  # calls refused for invalid blocks
         self.acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.port = 0
         self.on_call: Callable[[Call], None] | None = None  # a hook for benchmarks
@@ -207,6 +210,11 @@ class SlackApi:
                 headers["Retry-After"] = str(failure.retry_after)
             call.response = {"ok": False, "error": failure.error}
             return web.json_response(call.response, status=failure.status, headers=headers)
+        problems = block_problems(args.get("blocks"))
+        if problems:
+            self.rejected.append((method, problems))
+            call.response = {"ok": False, "error": "invalid_blocks", "errors": problems}
+            return web.json_response(call.response)
         call.response = self._answer(method, args)
         return web.json_response(call.response)
 
@@ -278,8 +286,44 @@ class SlackApi:
 
     async def _response_url(self, request: web.Request) -> web.Response:
         args = await _arguments(request)
+        problems = block_problems(args.get("blocks"))
+        if problems:
+            self.rejected.append((f"response_url:{request.match_info['id']}", problems))
+            return web.Response(status=400, text="invalid_blocks")
         await self._record(Call(f"response_url:{request.match_info['id']}", args, None))
         return web.Response(text="ok")
+
+
+def block_problems(blocks: Any) -> list[str]:
+    """Where Block Kit `blocks` break Slack's rules, per slack_sdk's models (empty: valid)."""
+    if blocks is None:
+        return []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if not isinstance(blocks, list) or len(blocks) > 50:
+        return ["blocks must be a list of at most 50"]
+    found: list[str] = []
+    for i, raw in enumerate(blocks):
+        try:
+            block = Block.parse(raw)
+            if block is None:
+                found.append(f"block {i}: not a block")
+                continue
+            block.validate_json()
+            # slack_sdk validates a block's own fields; its elements are checked one by one.
+            for element in raw.get("elements") or () if raw.get("type") == "actions" else ():
+                parsed = BlockElement.parse(element)
+                if parsed is None:
+                    found.append(f"block {i}: unknown element {element.get('type')}")
+                else:
+                    parsed.validate_json()
+            if isinstance(raw.get("accessory"), dict):
+                accessory = BlockElement.parse(raw["accessory"])
+                if accessory is not None:
+                    accessory.validate_json()
+        except (SlackObjectFormationError, KeyError, TypeError, ValueError) as exc:
+            found.append(f"block {i}: {exc}")
+    return found
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:

@@ -1,0 +1,135 @@
+"""Slack desk features end to end: signed requests into the real Bolt app in HTTP mode, the Web
+API played by the loopback stand-in, which refuses blocks slack_sdk's models find invalid."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.fakes.slack_api import TEAM, FakeFile
+from tests.scenario.test_slack_http import all_text, api, make_bot, mention
+
+__all__ = ["api", "make_bot"]  # the fixtures, shared with test_slack_http
+
+PEERS = (
+    "200 peers\n<ztaddr>   <ver>  <role> <lat> <link>   <lastTX> <lastRX> <path>\n"
+    "0123456789 1.14.1 LEAF      12 RELAY    -1       -1       -\n"
+)
+
+
+def shortcut(message: dict[str, Any], *, by: str = "U0MOD", channel: str = "C0GENERAL") -> dict:
+    """A message_action payload: `by` chose "Diagnose with ztbot" on `message`."""
+    return {
+        "type": "message_action",
+        "token": "legacy",
+        "action_ts": "1700000500.000001",
+        "team": {"id": TEAM, "domain": "example"},
+        "user": {"id": by, "name": "mod"},
+        "channel": {"id": channel, "name": "general"},
+        "callback_id": "zt_diagnose",
+        "trigger_id": "1.2.3",
+        "message_ts": message["ts"],
+        "message": message,
+        "response_url": "",
+    }
+
+
+def solved_click(turn: str, user: str, thread: str) -> dict[str, Any]:
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": user},
+        "channel": {"id": "C0GENERAL"},
+        "container": {"type": "message", "message_ts": "1700000499.000001"},
+        "message": {"ts": "1700000499.000001", "thread_ts": thread, "text": "", "blocks": []},
+        "actions": [{"action_id": "zt_solved", "value": turn, "type": "button"}],
+    }
+
+
+def user_message(text: str, ts: str = "1700000400.000100", **extra: Any) -> dict[str, Any]:
+    return {"type": "message", "user": "U0ALICE", "text": text, "ts": ts, **extra}
+
+
+async def test_diagnose_shortcut_answers_the_chosen_message_in_its_thread(make_bot, api):
+    """A moderator's shortcut on Alice's message with a .log file: the file is read, the
+    diagnosis goes in the message's thread, the moderator is told privately, and Alice (the
+    asker) may press Solved. Choosing it again does not answer twice."""
+    bot = await make_bot()
+    file = api.add_file(FakeFile("F0PEERS", "peers.log", PEERS.encode()))
+    payload = shortcut(user_message("my peer is slow, see file", files=[file]))
+    payload["response_url"] = api.response_url("sc")
+    await bot.action(payload)
+    await bot.settle()
+    (post,) = api.of("chat.postMessage")
+    assert post.args["channel"] == "C0GENERAL"
+    assert post.args["thread_ts"] == "1700000400.000100"
+    assert "0123456789" in all_text(post.args["blocks"])
+    assert [g.args["id"] for g in api.of("GET file")] == ["F0PEERS"]
+    (note,) = api.of("response_url:sc")
+    assert note.args["response_type"] == "ephemeral"
+    assert "answered that message in its thread" in all_text(note.args["blocks"])
+    assert api.rejected == []
+    turn = next(
+        e["value"]
+        for b in post.args["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == "zt_solved"
+    )
+    await bot.action(solved_click(turn, "U0MOD", post.args["thread_ts"]))
+    await bot.action(solved_click(turn, "U0ALICE", post.args["thread_ts"]))
+    await bot.settle()
+    ephemeral = api.of("chat.postEphemeral")
+    assert [c.args["user"] for c in ephemeral] == ["U0MOD"]  # not the moderator's to judge
+    assert any("Glad that helped" in str(c.args.get("text")) for c in api.of("chat.postMessage"))
+
+    posts = len(api.of("chat.postMessage"))
+    again = shortcut(user_message("my peer is slow, see file", files=[file]), by="U0OTHER")
+    again["response_url"] = api.response_url("again")
+    await bot.action(again)
+    await bot.settle()
+    assert len(api.of("chat.postMessage")) == posts
+    (told,) = api.of("response_url:again")
+    assert "already diagnosed" in all_text(told.args["blocks"])
+
+
+async def test_diagnose_shortcut_on_a_thread_reply_answers_in_that_thread(make_bot, api):
+    """A message inside a thread is answered in the same thread, not a new one."""
+    bot = await make_bot()
+    reply = user_message(
+        "how do I update zerotier", ts="1700000401.000200", thread_ts="1700000300.000100"
+    )
+    await bot.action(shortcut(reply))
+    await bot.settle()
+    (post,) = api.of("chat.postMessage")
+    assert post.args["thread_ts"] == "1700000300.000100"
+    assert api.rejected == []
+
+
+async def test_diagnose_shortcut_on_an_empty_message_or_where_the_app_cannot_post(make_bot, api):
+    """Nothing to read: the person is told so and nothing is posted. A channel the app is not
+    in: they are told to invite it."""
+    bot = await make_bot()
+    empty = shortcut(user_message(""))
+    empty["response_url"] = api.response_url("empty")
+    await bot.action(empty)
+    await bot.settle()
+    assert api.of("chat.postMessage") == []
+    (note,) = api.of("response_url:empty")
+    assert "no text or readable files" in all_text(note.args["blocks"])
+
+    api.fail("chat.postMessage", "not_in_channel")
+    closed = shortcut(user_message("ping doesn't work on windows", ts="1700000402.000300"))
+    closed["response_url"] = api.response_url("closed")
+    await bot.action(closed)
+    await bot.settle()
+    (note,) = api.of("response_url:closed")
+    assert "/invite @ztbot" in all_text(note.args["blocks"])
+
+
+async def test_a_mention_still_answers_after_the_shortcut_was_added(make_bot, api):
+    """The shortcut listener takes only its own callback id; events are untouched."""
+    bot = await make_bot()
+    await bot.event(mention("how do I update zerotier"), "Ev1")
+    await bot.settle()
+    assert len(api.of("chat.postMessage")) == 1
+    assert json.dumps(api.rejected) == "[]"
