@@ -44,6 +44,23 @@ async def fetch_attachments(
     return tuple(files), skipped
 
 
+async def answer_place(
+    message: discord.Message, name: str
+) -> tuple[discord.abc.Messageable, discord.Message | None]:
+    """Where to answer about `message`, and what to reply to: in a text channel its thread
+    (opened if need be); in a thread, a forum post or a DM right there, as a reply to it."""
+    channel = message.channel
+    if not isinstance(channel, discord.TextChannel):
+        return channel, message
+    if message.thread is not None:
+        return message.thread, None
+    try:
+        return await message.create_thread(name=name, auto_archive_duration=1440), None
+    except discord.HTTPException as exc:
+        log_http("creating a thread", exc)
+        return channel, message
+
+
 async def remove_secret(message: discord.Message, target: discord.abc.Messageable) -> None:
     """Delete a message holding a secret when allowed, and tell the user to rotate it."""
     deleted = False

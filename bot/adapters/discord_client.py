@@ -27,6 +27,7 @@ from discord import app_commands
 
 from bot.adapters.discord_actions import (
     USERS_ONLY,
+    answer_place,
     fetch_attachments,
     log_http,
     mark_resolved,
@@ -49,6 +50,7 @@ from bot.adapters.discord_incoming import (
     ChannelKind,
     MessageFacts,
     channel_key,
+    chosen_incoming,
     is_addressed,
     to_incoming,
 )
@@ -81,6 +83,11 @@ _STYLES: Final = {
 }
 _NO_MENTIONS: Final = discord.AllowedMentions.none()
 _APOLOGY: Final = "Sorry, something went wrong on my side. Please try again in a minute."
+DIAGNOSE_MENU: Final = "Diagnose with ztbot"  # the message context menu command
+CANNOT_POST: Final = (
+    "I can't post there: I need Send Messages, Create Public Threads and Send Messages in "
+    "Threads in that channel."
+)
 
 
 def configure_endpoints(settings: Settings) -> None:
@@ -209,8 +216,12 @@ def add_commands(tree: app_commands.CommandTree[Any]) -> None:
     async def report(interaction: Inter, since: str = "7d") -> None:
         await _frontend(interaction).slash_admin(interaction, f"report {since}")
 
+    async def diagnose_message(interaction: Inter, message: discord.Message) -> None:
+        await _frontend(interaction).menu_diagnose(interaction, message)
+
     tree.add_command(zt)
     tree.add_command(admin)
+    tree.add_command(app_commands.ContextMenu(name=DIAGNOSE_MENU, callback=diagnose_message))
 
 
 class DiagnoseModal(discord.ui.Modal, title="Diagnose zerotier-cli output"):
@@ -564,6 +575,30 @@ class DiscordFrontEnd:
             if outcome.reply is not None:
                 for out in render(outcome.reply):
                     await interaction.followup.send(ephemeral=True, **_send_kwargs(out))
+
+    async def menu_diagnose(self, interaction: Inter, message: discord.Message) -> None:
+        """ "Diagnose with ztbot" on a message: answered in its thread; whoever chose it is
+        told privately where the answer went."""
+        me = self.client.user
+        if self._closing or me is None:
+            return
+        async with self._handling(interaction, DIAGNOSE_MENU):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            files, skipped = await fetch_attachments(message, self.settings.max_attachment_bytes)
+            incoming = chosen_incoming(replace(facts_of(message, me.id), attachments=files))
+            outcome = await self.desk.diagnose(
+                incoming, by=str(interaction.user.id), skipped=skipped
+            )
+            private = outcome.private
+            if outcome.reply is not None:
+                target, reference = await answer_place(message, thread_title(incoming.text))
+                try:
+                    await self._send(target, outcome.reply, reference=reference)
+                except discord.Forbidden as exc:
+                    log_http("answering a chosen message", exc)
+                    private = CANNOT_POST
+            if private:
+                await interaction.followup.send(private, ephemeral=True)
 
     async def _slash(self, interaction: Inter, text: str, echoed: str, name: str = "") -> None:
         if self._closing:

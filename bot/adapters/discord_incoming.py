@@ -103,6 +103,17 @@ def to_incoming(facts: MessageFacts, support_channels: frozenset[str]) -> Incomi
     text = strip_mentions(facts.content, facts.bot_id)
     if not text and not facts.attachments:
         text = "help"  # a bare mention: show what the bot can do
+    return _incoming(facts, text)
+
+
+def chosen_incoming(facts: MessageFacts) -> Incoming:
+    """A message someone chose "Diagnose with ztbot" on, as if its author had asked. The event
+    id names the message, so it is diagnosed once however many people choose it."""
+    incoming = _incoming(facts, strip_mentions(facts.content, facts.bot_id))
+    return replace(incoming, event_id=f"diagnose:{facts.id}")
+
+
+def _incoming(facts: MessageFacts, text: str) -> Incoming:
     thread: int | None
     if facts.channel_kind == "dm":
         channel, thread = facts.channel_id, None

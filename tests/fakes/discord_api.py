@@ -308,6 +308,18 @@ def modal_submit(custom_id: str, values: dict[str, str], **kwargs: Any) -> dict[
     return _interaction(5, {"custom_id": custom_id, "components": rows}, **kwargs)
 
 
+def context_menu(name: str, target: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """INTERACTION_CREATE for the message context menu command `name` on message `target`."""
+    data = {
+        "id": str(snowflake()),
+        "name": name,
+        "type": 3,
+        "target_id": target["id"],
+        "resolved": {"messages": {target["id"]: target}},
+    }
+    return _interaction(2, data, **kwargs)
+
+
 def feed(client: Any, event: str, data: dict[str, Any]) -> None:
     """Hand one gateway dispatch to discord.py's own parser, as the gateway would."""
     client._connection.parsers[event](data)
@@ -348,6 +360,78 @@ def limit_problems(callback: dict[str, Any]) -> list[str]:
                 check("button label", component.get("label"))
         if row.get("type") == 18:  # a label wrapping a component (newer modals)
             check("text input label", row.get("label"))
+    return found
+
+
+# Discord's locales (https://discord.com/developers/docs/reference#locales): the only keys a
+# command's name_localizations / description_localizations may have.
+LOCALES = frozenset(
+    "id da de en-GB en-US es-ES es-419 fr hr it lt hu nl no pl pt-BR ro fi sv-SE vi tr cs el bg "
+    "ru uk hi th zh-CN ja zh-TW ko".split()
+)
+_CHAT_NAME = re.compile(r"^[-_'\w\u0900-\u097F\u0E00-\u0E7F]{1,32}$")
+
+
+def command_problems(commands: list[dict[str, Any]]) -> list[str]:
+    """Where application commands break Discord's documented limits (empty when they fit)."""
+    found: list[str] = []
+    if len(commands) > 100:
+        found.append(f"{len(commands)} commands (limit 100 chat input)")
+    menus = [c for c in commands if c.get("type") in (2, 3)]
+    for kind in (2, 3):
+        if sum(1 for c in menus if c.get("type") == kind) > 5:
+            found.append(f"more than 5 context menu commands of type {kind}")
+    for command in commands:
+        found.extend(_command_problems(command, command.get("type", 1)))
+    return found
+
+
+def _command_problems(item: dict[str, Any], kind: int, depth: int = 0) -> list[str]:
+    found: list[str] = []
+    name = str(item.get("name") or "")
+    description = item.get("description")
+    where = f"command {name!r}"
+    if kind == 1:
+        if not _CHAT_NAME.match(name) or name != name.lower():
+            found.append(f"{where}: name must be 1-32 lower-case letters, digits, - or _")
+        if not 1 <= len(description or "") <= 100:
+            found.append(f"{where}: description must be 1-100 characters")
+    else:
+        if not 1 <= len(name) <= 32:
+            found.append(f"{where}: context menu names are 1-32 characters")
+        if description:
+            found.append(f"{where}: context menu commands have no description")
+    for field_name, limit in (("name_localizations", 32), ("description_localizations", 100)):
+        for locale, text in (item.get(field_name) or {}).items():
+            if locale not in LOCALES:
+                found.append(f"{where}: {locale!r} is not a Discord locale")
+            if not 1 <= len(str(text)) <= limit:
+                found.append(f"{where}: {field_name}[{locale}] over {limit} characters")
+            if (
+                field_name == "name_localizations"
+                and kind == 1
+                and (not _CHAT_NAME.match(str(text)) or str(text) != str(text).lower())
+            ):
+                found.append(f"{where}: name_localizations[{locale}] is not a valid name")
+    options = item.get("options") or []
+    if len(options) > 25:
+        found.append(f"{where}: {len(options)} options (limit 25)")
+    for option in options:
+        found.extend(_command_problems(option, 1, depth + 1))
+        if len(option.get("choices") or []) > 25:
+            found.append(f"{where}: option {option.get('name')!r} has over 25 choices")
+    return found
+
+
+def autocomplete_problems(callback: dict[str, Any]) -> list[str]:
+    """Where an autocomplete result breaks Discord's limits (at most 25 choices, 1-100 each)."""
+    choices = (callback.get("data") or {}).get("choices") or []
+    found = [f"{len(choices)} choices (limit 25)"] if len(choices) > 25 else []
+    for choice in choices:
+        if not 1 <= len(str(choice.get("name") or "")) <= 100:
+            found.append(f"choice name {choice.get('name')!r} not 1-100 characters")
+        if isinstance(choice.get("value"), str) and len(choice["value"]) > 100:
+            found.append(f"choice value {choice['value'][:20]!r}... over 100 characters")
     return found
 
 
@@ -501,9 +585,16 @@ class DiscordApi:
             )
         if parts[0] == "applications" and method == "PUT":
             guild_id = parts[3] if len(parts) > 3 else None
+            problems = command_problems(body or [])
+            if problems:
+                self.rejected.append(problems)
+                return _json(
+                    {"message": "Invalid Form Body", "code": 50035, "errors": problems}, 400
+                )
             return _json(
                 [
                     {
+                        "description": "",  # Discord answers "" for context menu commands
                         **cmd,
                         "id": str(snowflake()),
                         "application_id": str(APP_ID),
@@ -516,6 +607,8 @@ class DiscordApi:
         if parts[0] == "interactions" and parts[-1] == "callback":
             kind = (body or {}).get("type")
             problems = limit_problems(body or {})
+            if kind == 8:
+                problems = autocomplete_problems(body or {})
             if problems:
                 self.rejected.append(problems)
                 return _json(

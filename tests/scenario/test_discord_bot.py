@@ -659,13 +659,15 @@ async def test_discord_sync_command_registers_the_commands(
     assert code == 0
     [put] = api.matching("PUT", rf"/applications/{APP_ID}/guilds/{GUILD}/commands")
     by_name = {c["name"]: c for c in put.json}
-    assert sorted(by_name) == ["zt", "zt-admin"]
+    assert sorted(by_name) == ["Diagnose with ztbot", "zt", "zt-admin"]
+    assert by_name["Diagnose with ztbot"]["type"] == 3  # a message context menu command
     assert [o["name"] for o in by_name["zt"]["options"]] == ["ask", "diagnose", "help"]
     assert by_name["zt"]["default_member_permissions"] is None
     assert by_name["zt-admin"]["default_member_permissions"] == MANAGE_GUILD
     assert [o["name"] for o in by_name["zt-admin"]["options"]] == ["reload", "report"]
     out = capsys.readouterr().out
-    assert out == f"synced 2 commands to guild {GUILD}: zt, zt-admin\n"
+    names = "zt, zt-admin, Diagnose with ztbot"
+    assert out == f"synced 3 commands to guild {GUILD}: {names}\n"
 
 
 async def test_start_connects_through_the_configured_gateway(
@@ -750,8 +752,10 @@ async def test_discord_sync_globally_and_without_a_token(
     monkeypatch.setenv("DISCORD_API_URL", api.api_url)
     assert await asyncio.to_thread(main, ["discord", "sync"]) == 0
     [put] = api.matching("PUT", rf"/applications/{APP_ID}/commands")
-    assert [c["name"] for c in put.json] == ["zt", "zt-admin"]
-    assert capsys.readouterr().out == ("synced 2 commands to every guild (global): zt, zt-admin\n")
+    assert [c["name"] for c in put.json] == ["zt", "zt-admin", "Diagnose with ztbot"]
+    assert capsys.readouterr().out == (
+        "synced 3 commands to every guild (global): zt, zt-admin, Diagnose with ztbot\n"
+    )
 
 
 async def test_hand_over_forbidden_still_answers_the_user(

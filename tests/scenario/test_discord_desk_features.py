@@ -1,0 +1,136 @@
+"""Discord desk features end to end: the real discord.py client against the loopback Discord,
+which refuses interaction callbacks and application commands that break Discord's limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.fakes import discord_api as fake
+from tests.fakes.discord_api import APP_ID, DiscordApi
+from tests.scenario.test_discord_bot import (
+    GENERAL,
+    GUILD,
+    LISTNETWORKS,
+    USER,
+    Bot,
+    api,
+    bot,
+)
+
+__all__ = ["api", "bot"]  # the fixtures, shared with test_discord_bot
+
+MOD = fake.user(800000000000000009, "mod")
+MENU = "Diagnose with ztbot"
+
+
+def _by_mod(channel: dict[str, Any]) -> dict[str, Any]:
+    return {"channel": channel, "author": MOD, "guild_id": GUILD}
+
+
+async def _private(api: DiscordApi, interaction: dict[str, Any]) -> dict[str, Any]:
+    """The ephemeral follow-up the person who chose the command got."""
+    [ack] = await api.wait_for(
+        "POST", rf"/interactions/{interaction['id']}/{interaction['token']}/callback"
+    )
+    assert ack.json["type"] == 5 and ack.json["data"]["flags"] == 64
+    [note] = await api.wait_for("POST", rf"/webhooks/{APP_ID}/{interaction['token']}")
+    assert note.json["flags"] == 64
+    return note.json
+
+
+async def test_diagnose_menu_answers_alices_message_in_a_thread_on_it(bot: Bot) -> None:
+    """A moderator's "Diagnose with ztbot" on Alice's .log upload in #general: the file is
+    read, a thread is opened on her message and the diagnosis goes there; the moderator is
+    told privately. Choosing it again does not answer twice."""
+    paste = LISTNETWORKS.strip("`").strip().encode()
+    bot.api.files["net.log"] = paste
+    attachment = {
+        "id": str(fake.snowflake()),
+        "filename": "net.log",
+        "size": len(paste),
+        "url": bot.api.file_url("net.log"),
+        "proxy_url": bot.api.file_url("net.log"),
+        "content_type": "text/plain",
+    }
+    msg = fake.message(
+        channel_id=GENERAL,
+        guild_id=GUILD,
+        author=USER,
+        content="it stopped working",
+        attachments=[attachment],
+    )
+    general = fake.text_channel(GENERAL, GUILD)
+    chosen = fake.context_menu(MENU, msg, **_by_mod(general))
+    bot.feed("INTERACTION_CREATE", chosen)
+    note = await _private(bot.api, chosen)
+    assert "answered that message in its thread" in note["content"]
+    [made] = bot.api.matching("POST", rf"/channels/{GENERAL}/messages/{msg['id']}/threads")
+    assert made.json["name"] == "it stopped working"
+    [sent] = bot.api.matching("POST", rf"/channels/{msg['id']}/messages")
+    assert "NOT_FOUND" in sent.json["embeds"][0]["title"]
+    assert bot.api.fetched == ["net.log"]
+    assert bot.api.rejected == []
+
+    again = fake.context_menu(MENU, msg, **_by_mod(general))
+    bot.feed("INTERACTION_CREATE", again)
+    note = await _private(bot.api, again)
+    assert "already diagnosed" in note["content"]
+    assert len(bot.api.matching("POST", rf"/channels/{msg['id']}/messages")) == 1
+    [(conversation,)] = bot.rows("SELECT key FROM conversations")
+    assert conversation == f"discord:{GUILD}:{msg['id']}"
+
+
+async def test_diagnose_menu_in_a_thread_replies_to_the_message_there(bot: Bot) -> None:
+    """A message inside a thread: the answer is a reply to it in the same thread."""
+    tid = fake.snowflake()
+    made = fake.thread(tid, GUILD, GENERAL, int(USER["id"]), "my question")
+    bot.feed("THREAD_CREATE", {**made, "newly_created": True})
+    msg = fake.message(
+        channel_id=tid, guild_id=GUILD, author=USER, content="how do I update zerotier"
+    )
+    chosen = fake.context_menu(MENU, msg, **_by_mod(made))
+    bot.feed("INTERACTION_CREATE", chosen)
+    await _private(bot.api, chosen)
+    [sent] = bot.api.matching("POST", rf"/channels/{tid}/messages")
+    assert str(sent.json["message_reference"]["message_id"]) == msg["id"]
+    assert bot.api.matching("POST", r"/channels/\d+/messages/\d+/threads") == []
+
+
+async def test_diagnose_menu_on_an_empty_message_says_so(bot: Bot) -> None:
+    """Nothing to read (an image, a sticker): the person is told, nothing is posted."""
+    msg = fake.message(channel_id=GENERAL, guild_id=GUILD, author=USER, content="")
+    chosen = fake.context_menu(MENU, msg, **_by_mod(fake.text_channel(GENERAL, GUILD)))
+    bot.feed("INTERACTION_CREATE", chosen)
+    note = await _private(bot.api, chosen)
+    assert "no text or readable files" in note["content"]
+    assert bot.api.matching("POST", r"/channels/\d+/messages") == []
+
+
+async def test_diagnose_menu_where_the_bot_may_not_post_tells_the_moderator(bot: Bot) -> None:
+    """Threads and posting forbidden: the moderator learns which permissions are missing."""
+    bot.api.fail("POST", r"/channels/\d+/messages/\d+/threads", 403, 50013)
+    bot.api.fail("POST", rf"/channels/{GENERAL}/messages", 403, 50013)
+    msg = fake.message(
+        channel_id=GENERAL, guild_id=GUILD, author=USER, content="ping doesn't work on windows"
+    )
+    chosen = fake.context_menu(MENU, msg, **_by_mod(fake.text_channel(GENERAL, GUILD)))
+    bot.feed("INTERACTION_CREATE", chosen)
+    note = await _private(bot.api, chosen)
+    assert "Send Messages" in note["content"]
+
+
+def test_the_commands_fit_discords_limits() -> None:
+    """Every command the bot registers (slash commands, the context menu) passes the
+    stand-in's checks of Discord's documented limits; the menu is a message command."""
+    import discord
+    from discord import app_commands
+
+    from bot.adapters.discord_client import add_commands
+
+    client = discord.Client(intents=discord.Intents.none())
+    tree = app_commands.CommandTree(client)
+    add_commands(tree)
+    payload = [c.to_dict(tree) for c in tree.get_commands()]
+    assert fake.command_problems(payload) == []
+    [menu] = [c for c in payload if c["type"] == 3]
+    assert menu["name"] == MENU
