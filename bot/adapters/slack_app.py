@@ -45,12 +45,12 @@ from bot.adapters.slack_incoming import (
     is_dm,
     is_long_paste,
     parse_command,
+    reply_thread,
     shortcut_incoming,
     shortcut_message,
     should_answer,
     team_of,
     text_files,
-    thread_of,
     to_incoming,
 )
 from bot.base.settings import Settings
@@ -163,7 +163,7 @@ class SlackFrontEnd(SlackConnection):
     ) -> None:
         channel = str(event.get("channel") or "")
         user = str(event.get("user") or "")
-        thread = thread_of(event)
+        thread = reply_thread(event)
         files = text_files(event)
         working = is_long_paste(str(event.get("text") or ""), len(files))
         ts = str(event.get("ts") or "")
@@ -311,7 +311,9 @@ class SlackFrontEnd(SlackConnection):
     def _clicked(self, body: Mapping[str, Any], respond: AsyncRespond) -> tuple[Place, Incoming]:
         """Where a button was pressed and by whom; private answers reply through response_url."""
         user = str((body.get("user") or {}).get("id") or "")
-        channel, thread, _ts = action_place(body)
+        channel, thread, ts = action_place(body)
+        if channel.startswith("D") and thread == ts:
+            thread = ""  # a DM answered inline: what the click brings is answered inline too
         private = bool((body.get("container") or {}).get("is_ephemeral"))
         place = Place(
             channel, thread, user, respond if private and body.get("response_url") else None

@@ -153,6 +153,14 @@ def thread_of(event: Mapping[str, Any]) -> str:
     return str(event.get("thread_ts") or event.get("ts") or "")
 
 
+def reply_thread(event: Mapping[str, Any]) -> str:
+    """Where the bot's reply goes: in DMs right there (inline, unless the user wrote in a
+    thread); elsewhere in the message's thread (a new one under a top-level message)."""
+    if is_dm(event) and not event.get("thread_ts"):
+        return ""
+    return thread_of(event)
+
+
 def should_answer(
     event: Mapping[str, Any],
     *,

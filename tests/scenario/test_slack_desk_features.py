@@ -41,7 +41,7 @@ def solved_click(turn: str, user: str, thread: str) -> dict[str, Any]:
         "user": {"id": user},
         "channel": {"id": "C0GENERAL"},
         "container": {"type": "message", "message_ts": "1700000499.000001"},
-        "message": {"ts": "1700000499.000001", "thread_ts": thread, "text": "", "blocks": []},
+        "message": {"ts": "1700000499.000001", "thread_ts": thread, "text": "a", "blocks": []},
         "actions": [{"action_id": "zt_solved", "value": turn, "type": "button"}],
     }
 
@@ -133,3 +133,91 @@ async def test_a_mention_still_answers_after_the_shortcut_was_added(make_bot, ap
     await bot.settle()
     assert len(api.of("chat.postMessage")) == 1
     assert json.dumps(api.rejected) == "[]"
+
+
+def dm(text: str, ts: str, channel: str = "D0BOB", **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "channel_type": "im",
+        "user": "U0BOB",
+        "text": text,
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+        **extra,
+    }
+
+
+async def test_direct_messages_are_answered_inline_as_one_conversation(make_bot, api):
+    """Two DMs: both answered right there (no thread per message), the second with the first's
+    context; Not helpful on the answer offers the next topics inline too."""
+    bot = await make_bot()
+    await bot.event(dm("ping doesn't work on windows", "1700000600.000100"), "EvDm1")
+    await bot.event(dm("still not working", "1700000601.000100"), "EvDm2")
+    await bot.settle()
+    posts = api.of("chat.postMessage")
+    assert len(posts) == 2
+    assert all("thread_ts" not in p.args for p in posts)
+    assert api.rejected == []
+    (conversations,) = bot.rows("SELECT count(DISTINCT conversation_id) FROM turns")
+    assert conversations == (1,)
+
+
+async def test_not_helpful_in_a_dm_answers_inline(make_bot, api):
+    """A button on an inline DM answer: what it brings comes inline as well."""
+    bot = await make_bot()
+    await bot.event(dm("ping doesn't work on windows", "1700000600.000100"), "EvDm1")
+    await bot.settle()
+    (post,) = api.of("chat.postMessage")
+    turn = next(
+        e["value"]
+        for b in post.args["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == "zt_not_helpful"
+    )
+    ts = post.response["ts"]
+    await bot.action(
+        {
+            "type": "block_actions",
+            "team": {"id": TEAM},
+            "user": {"id": "U0BOB"},
+            "channel": {"id": "D0BOB"},
+            "container": {"type": "message", "message_ts": ts, "channel_id": "D0BOB"},
+            "message": {"ts": ts, "text": "answer", "blocks": post.args["blocks"]},
+            "actions": [{"action_id": "zt_not_helpful", "value": turn, "type": "button"}],
+        }
+    )
+    await bot.settle()
+    offer = api.of("chat.postMessage")[-1]
+    assert "Could it be one of these instead?" in all_text(offer.args["blocks"])
+    assert "thread_ts" not in offer.args
+    assert api.rejected == []
+
+
+async def test_group_dm_mention_and_its_thread_follow_up(make_bot, api):
+    """A group DM (message.mpim): a mention is answered in a thread, and a follow-up in that
+    thread (a message event, no mention) is answered there with the conversation's context."""
+    bot = await make_bot()
+    first = mention("ping doesn't work on windows", ts="1700000700.000100", channel="G0GROUP")
+    await bot.event(first, "EvG1")
+    await bot.settle()
+    follow = {
+        "type": "message",
+        "channel_type": "mpim",
+        "user": "U0ALICE",
+        "text": "still broken",
+        "ts": "1700000701.000100",
+        "thread_ts": "1700000700.000100",
+        "channel": "G0GROUP",
+        "event_ts": "1700000701.000100",
+    }
+    await bot.event(follow, "EvG2")
+    chatter = {**follow, "ts": "1700000702.000100", "event_ts": "1700000702.000100"}
+    chatter.pop("thread_ts")
+    await bot.event(chatter, "EvG3")  # group chatter outside the bot's thread: left alone
+    await bot.settle()
+    posts = api.of("chat.postMessage")
+    assert [(p.args["channel"], p.args["thread_ts"]) for p in posts] == [
+        ("G0GROUP", "1700000700.000100"),
+        ("G0GROUP", "1700000700.000100"),
+    ]
