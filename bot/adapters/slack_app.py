@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack_blocks import (
     ACTION_CHOICE_PREFIX,
     ACTION_NOT_HELPFUL,
+    ACTION_SHARE,
     ACTION_SOLVED,
     SlackMessage,
     escape,
@@ -115,6 +116,7 @@ class SlackFrontEnd(SlackConnection):
         app.action(ACTION_NOT_HELPFUL)(self._on_feedback)
         app.action(_choice_pattern())(self._on_choice)
         app.message_shortcut(DIAGNOSE_CALLBACK)(self._on_diagnose)
+        app.action(ACTION_SHARE)(self._on_share)
         # Last, so they only see what nothing above took: acknowledged and ignored.
         anything = re.compile(".*")
         for register in (app.event, app.action, app.command, app.view, app.shortcut, app.options):
@@ -208,6 +210,9 @@ class SlackFrontEnd(SlackConnection):
                 await self._deliver(await self.desk.help(where), place)
             elif command.kind == "admin":
                 await self._admin(place, user, command.text)
+            elif command.private and place.respond is not None:
+                outcome = await self.desk.message(replace(where, text=command.text), private=True)
+                await self._deliver(outcome, place)
             else:
                 await self._ask(where, place, command.text)
 
@@ -231,6 +236,26 @@ class SlackFrontEnd(SlackConnection):
             # answer goes privately through the command's response URL instead.
             where = replace(where, text=question)
         await self._deliver(await self.desk.message(where), place)
+
+    async def _on_share(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        """ "Share in channel" on a private answer: the question and its answer, in public."""
+        await ack()
+        async with self._work("share", context):
+            place, where = self._clicked(body, respond)
+            outcome = self.desk.share(where, action_value(body))
+            if outcome.public is None:
+                await self._deliver(outcome, place)
+                return
+            public = Place(place.channel, "", place.user)
+            await self._ask(where, public, outcome.public)
+            if place.respond is not None:
+                await self._safe("response_url", place.respond(delete_original=True))
 
     async def _on_diagnose(
         self,
@@ -353,7 +378,7 @@ class SlackFrontEnd(SlackConnection):
                 ),
             )
         if outcome.reply is not None:
-            await self._post_reply(place, outcome.reply)
+            await self._post_reply(place, outcome.reply, share=outcome.share)
         if outcome.notice:
             await self._say(place, render_markdown(outcome.notice))
         if outcome.handover is not None:
@@ -387,9 +412,9 @@ class SlackFrontEnd(SlackConnection):
 
     # --- Slack calls ------------------------------------------------------------------------
 
-    async def _post_reply(self, place: Place, reply: Reply) -> bool:
+    async def _post_reply(self, place: Place, reply: Reply, *, share: bool = False) -> bool:
         """Post a reply; False when Slack refused it."""
-        message = render(reply, feedback=wants_feedback(reply))
+        message = render(reply, feedback=wants_feedback(reply), share=share)
         if await self._say(place, message) is None:
             return False
         if place.respond is None:

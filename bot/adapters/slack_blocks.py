@@ -31,6 +31,8 @@ MAX_CHOICES: Final = 5
 ACTION_SOLVED: Final = "zt_solved"
 ACTION_NOT_HELPFUL: Final = "zt_not_helpful"
 ACTION_CHOICE_PREFIX: Final = "zt_choice_"
+ACTION_SHARE: Final = "zt_share"
+SHARE_BLOCK: Final = "zt_share"
 FEEDBACK_BLOCK: Final = "zt_feedback"
 CHOICES_BLOCK: Final = "zt_choices"
 
@@ -208,9 +210,10 @@ def parse_choice_value(value: str) -> tuple[str | None, int, str]:
         return None, 0, ""
 
 
-def render(reply: Reply, *, feedback: bool = False) -> SlackMessage:
-    """A Reply as Block Kit: warning, heading, answer, evidence, FAQ link, choices, and the
-    Solved / Not helpful buttons when `feedback` (the front desk decides which replies)."""
+def render(reply: Reply, *, feedback: bool = False, share: bool = False) -> SlackMessage:
+    """A Reply as Block Kit: warning, heading, answer, evidence, FAQ link, choices, the
+    Solved / Not helpful buttons when `feedback` (the front desk decides which replies), and
+    "Share in channel" on a private answer when `share`."""
     faq = reply.link
     top: list[dict[str, Any]] = []
     secret = reply.secret_finding()
@@ -251,6 +254,16 @@ def render(reply: Reply, *, feedback: bool = False) -> SlackMessage:
         )
     if feedback and reply.turn_id:
         tail.append(feedback_actions(reply.turn_id))
+    if share and reply.turn_id:
+        tail.append(
+            {
+                "type": "actions",
+                "block_id": SHARE_BLOCK,
+                "elements": [
+                    button(":mega: Share in channel", ACTION_SHARE, reply.turn_id, "primary")
+                ],
+            }
+        )
 
     room = MAX_BLOCKS - len(top) - len(tail)
     if len(body) > room:

@@ -240,17 +240,26 @@ class Command:
 
     kind: str  # "ask", "help", "admin"
     text: str  # the question, or the admin command ("reload", "report 7d")
+    private: bool = False  # `/zt -p ...`: answer the asker only, with "Share in channel"
+
+
+_PRIVATE_FLAGS: Final = frozenset({"-p", "--private"})
 
 
 def parse_command(text: str) -> Command:
-    """`/zt help`, `/zt admin report 7d`, anything else is a question (empty: help)."""
+    """`/zt help`, `/zt admin report 7d`, `/zt -p <question>` (a private answer), anything
+    else is a question (empty: help)."""
     words = text.strip()
     head, _, rest = words.partition(" ")
+    private = head.lower() in _PRIVATE_FLAGS
+    if private:
+        words = rest.strip()
+        head, _, rest = words.partition(" ")
     if not words or head.lower() in {"help", "-h", "--help", "?"}:
         return Command("help", "")
     if head.lower() == "admin":
         return Command("admin", rest.strip())
-    return Command("ask", to_plain_text(words))
+    return Command("ask", to_plain_text(words), private=private)
 
 
 def action_value(body: Mapping[str, Any]) -> str:

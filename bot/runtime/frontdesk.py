@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
@@ -46,6 +47,7 @@ TEXT_SUFFIXES: Final = frozenset({".txt", ".log", ".text", ".out", ".json", ".co
 DEADLINE_S: Final = 20.0  # one answer's time limit (platforms drop replies after ~3 s to 15 min)
 TITLE_MAX: Final = 100  # thread titles: Discord's limit, and plenty elsewhere
 FEEDBACK_KINDS: Final = frozenset({"answer", "diagnosis", "clarify", "abstain"})
+PRIVATE_KEPT: Final = 5_000  # private answers that can still be shared
 
 TOO_MUCH: Final = (
     "That was too much for me to read in time. Please paste less: the output of one command "
@@ -69,6 +71,11 @@ OLD_OFFER: Final = (
 NOTHING_TO_DIAGNOSE: Final = "That message has no text or readable files for me to diagnose."
 DIAGNOSED: Final = "I've answered that message in its thread."
 ALREADY_DIAGNOSED: Final = "I've already diagnosed that message; see its thread."
+SHARE_GONE: Final = (
+    "I no longer have that private answer to share (it is old, or I restarted). "
+    "Please ask again."
+)
+SHARE_NOT_YOURS: Final = "Only the person who asked can share this answer."
 
 FileVerdict = Literal["read", "too_big", "not_text"]
 
@@ -93,6 +100,8 @@ class Outcome:
     by: str = ""  # who clicked, for the note that replaces the buttons
     resolved: bool = False  # mark the conversation solved (a tag, a reaction, a title)
     handover: HandOver | None = None
+    share: bool = False  # a private answer: it carries a "Share in channel" button
+    public: str | None = None  # "Share in channel" pressed: ask this again in the channel
 
     @property
     def silent(self) -> bool:
@@ -166,16 +175,23 @@ class FrontDesk:
         self.deadline_s = deadline_s
         self._clock = clock
         self._told: dict[str, float] = {}  # rate-limited users told, until when
+        self._private: OrderedDict[str, tuple[str, str]] = OrderedDict()  # turn: user, text
 
     # --- messages ---------------------------------------------------------------------------
 
     async def message(
-        self, incoming: Incoming, *, addressed: bool = True, skipped: Sequence[str] = ()
+        self,
+        incoming: Incoming,
+        *,
+        addressed: bool = True,
+        skipped: Sequence[str] = (),
+        private: bool = False,
     ) -> Outcome:
         """A message for the bot: a question, a paste, an upload, a follow-up in a thread.
 
         `addressed` says the user called on the bot (a mention, a DM, a slash command): after a
-        hand-over only that, from the asker, gets an answer.
+        hand-over only that, from the asker, gets an answer. `private`: the answer is shown to
+        the asker only, with a "Share in channel" button (`share`).
         """
         if not await self._run(self.service.claim, incoming):
             return _NOTHING
@@ -191,7 +207,23 @@ class FrontDesk:
         note = skipped_note(skipped, self.settings.max_attachment_bytes)
         if note:
             reply = replace(reply, note=f"{note} {reply.note}" if reply.note else note)
+        if private and reply.turn_id is not None:
+            self._private[reply.turn_id] = (incoming.user, incoming.text)
+            while len(self._private) > PRIVATE_KEPT:
+                self._private.popitem(last=False)
+            return Outcome(reply=reply, share=True)
         return Outcome(reply=reply)
+
+    def share(self, where: Incoming, turn: str) -> Outcome:
+        """ "Share in channel" on private answer `turn`: its question, to ask in public."""
+        kept = self._private.get(turn)
+        if kept is None:
+            return Outcome(private=SHARE_GONE)
+        user, question = kept
+        if where.user != user:
+            return Outcome(private=SHARE_NOT_YOURS)
+        del self._private[turn]  # shared once
+        return Outcome(public=question)
 
     async def diagnose(
         self, incoming: Incoming, *, by: str, skipped: Sequence[str] = ()

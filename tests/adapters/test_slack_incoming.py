@@ -205,6 +205,11 @@ def test_code_blocks():
         ("admin report 7d", Command("admin", "report 7d")),
         ("ping doesn't work on windows", Command("ask", "ping doesn't work on windows")),
         ("why &lt;ztaddr&gt;", Command("ask", "why <ztaddr>")),
+        ("-p ping fails", Command("ask", "ping fails", private=True)),
+        ("--private  ping fails", Command("ask", "ping fails", private=True)),
+        ("-p", Command("help", "")),
+        ("-p help", Command("help", "")),
+        ("private network is down", Command("ask", "private network is down")),
     ],
 )
 def test_parse_command(text, command):

@@ -221,3 +221,68 @@ async def test_group_dm_mention_and_its_thread_follow_up(make_bot, api):
         ("G0GROUP", "1700000700.000100"),
         ("G0GROUP", "1700000700.000100"),
     ]
+
+
+def share_click(api: Any, turn: str, user: str, name: str) -> dict[str, Any]:
+    """A click on "Share in channel" under a private (ephemeral) answer."""
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": user},
+        "channel": {"id": "C0SUPPORT"},
+        "container": {
+            "type": "message",
+            "message_ts": "1700000800.000001",
+            "channel_id": "C0SUPPORT",
+            "is_ephemeral": True,
+        },
+        "response_url": api.response_url(name),
+        "actions": [{"action_id": "zt_share", "value": turn, "type": "button"}],
+    }
+
+
+async def test_private_answer_can_be_shared_in_the_channel_by_the_asker(make_bot, api):
+    """`/zt -p`: the answer only the asker sees, with Share in channel; nothing is posted.
+    Someone else's click is refused; the asker's posts the question with the answer in its
+    thread and removes the private copy; a second click has nothing left to share."""
+    bot = await make_bot()
+    await bot.command("-p how do I update zerotier")
+    await bot.settle()
+    assert api.of("chat.postMessage") == []
+    (private,) = api.of("response_url:cmd")
+    assert private.args["response_type"] == "ephemeral"
+    blocks = private.args["blocks"]
+    (share,) = [
+        e for b in blocks for e in b.get("elements", []) if e.get("action_id") == "zt_share"
+    ]
+    assert share["text"]["text"] == ":mega: Share in channel"
+
+    await bot.action(share_click(api, share["value"], "U0MALLORY", "other"))
+    await bot.settle()
+    (refused,) = api.of("response_url:other")
+    assert "Only the person who asked" in all_text(refused.args["blocks"])
+    assert api.of("chat.postMessage") == []
+
+    await bot.action(share_click(api, share["value"], "U0ALICE", "mine"))
+    await bot.settle()
+    question, answer = api.of("chat.postMessage")
+    assert question.args["text"] == "<@U0ALICE> asked: how do I update zerotier"
+    assert answer.args["thread_ts"] == question.response["ts"]
+    assert "Update" in all_text(answer.args["blocks"])
+    (removed,) = api.of("response_url:mine")
+    assert removed.args["delete_original"] in (True, "true")
+
+    await bot.action(share_click(api, share["value"], "U0ALICE", "again"))
+    await bot.settle()
+    (gone,) = api.of("response_url:again")
+    assert "no longer have that private answer" in all_text(gone.args["blocks"])
+    assert api.rejected == []
+
+
+async def test_a_plain_slash_question_is_still_public(make_bot, api):
+    """Without -p the question and answer are public, and carry no Share button."""
+    bot = await make_bot()
+    await bot.command("how do I update zerotier")
+    await bot.settle()
+    _question, answer = api.of("chat.postMessage")
+    assert "zt_share" not in all_text(answer.args["blocks"])
