@@ -72,8 +72,7 @@ NOTHING_TO_DIAGNOSE: Final = "That message has no text or readable files for me 
 DIAGNOSED: Final = "I've answered that message in its thread."
 ALREADY_DIAGNOSED: Final = "I've already diagnosed that message; see its thread."
 SHARE_GONE: Final = (
-    "I no longer have that private answer to share (it is old, or I restarted). "
-    "Please ask again."
+    "I no longer have that private answer to share (it is old, or I restarted). Please ask again."
 )
 SHARE_NOT_YOURS: Final = "Only the person who asked can share this answer."
 
