@@ -36,6 +36,7 @@ from bot.adapters.discord_actions import (
 )
 from bot.adapters.discord_embeds import (
     PICK_TEMPLATE,
+    SHARE_TEMPLATE,
     SOLVED_TEMPLATE,
     UNHELPFUL_TEMPLATE,
     Button,
@@ -52,6 +53,7 @@ from bot.adapters.discord_incoming import (
     channel_key,
     chosen_incoming,
     is_addressed,
+    private_key,
     to_incoming,
 )
 from bot.base.errors import ConfigError
@@ -137,7 +139,7 @@ class ZtClient(discord.AutoShardedClient):
 
     async def setup_hook(self) -> None:
         """Register the persistent buttons, so clicks on old messages are handled too."""
-        self.add_dynamic_items(SolvedButton, UnhelpfulButton, PickButton)
+        self.add_dynamic_items(SolvedButton, UnhelpfulButton, PickButton, ShareButton)
 
     async def on_message(self, message: discord.Message) -> None:
         """Every message the gateway delivers; the front end decides whether to answer."""
@@ -186,9 +188,14 @@ def add_commands(tree: app_commands.CommandTree[Any]) -> None:
     zt = app_commands.Group(name="zt", description="ZeroTier help from the FAQ and your output")
 
     @zt.command(name="ask", description="Ask a ZeroTier question in your own words")
-    @app_commands.describe(question="e.g. ping doesn't work on windows")
-    async def ask(interaction: Inter, question: app_commands.Range[str, 1, 2000]) -> None:
-        await _frontend(interaction).slash_ask(interaction, question)
+    @app_commands.describe(
+        question="e.g. ping doesn't work on windows",
+        private="only you see the answer (you can share it afterwards)",
+    )
+    async def ask(
+        interaction: Inter, question: app_commands.Range[str, 1, 2000], private: bool = False
+    ) -> None:
+        await _frontend(interaction).slash_ask(interaction, question, private=private)
 
     @zt.command(name="diagnose", description="Paste zerotier-cli output for a diagnosis")
     async def diagnose(interaction: Inter) -> None:
@@ -322,6 +329,28 @@ class PickButton(
         await _frontend(interaction).click_pick(interaction, self.turn, self.n)
 
 
+class ShareButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=SHARE_TEMPLATE
+):
+    """ "Share in channel" under a private answer."""
+
+    def __init__(self, item: discord.ui.Button[discord.ui.View], turn: str) -> None:
+        super().__init__(item)
+        self.turn = turn
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Inter, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ShareButton:
+        """Rebuild the button from a click."""
+        assert isinstance(item, discord.ui.Button)
+        return cls(item, match["turn"])
+
+    async def callback(self, interaction: Inter) -> None:
+        """Ask the question again in public."""
+        await _frontend(interaction).click_share(interaction, self.turn)
+
+
 def to_view(buttons: Sequence[Button]) -> discord.ui.View | None:
     """A persistent view (no timeout) holding `buttons`, or None when there are none."""
     if not buttons:
@@ -336,6 +365,8 @@ def to_view(buttons: Sequence[Button]) -> discord.ui.View | None:
             item = SolvedButton(inner, rest)
         elif kind == "unhelpful":
             item = UnhelpfulButton(inner, rest)
+        elif kind == "share":
+            item = ShareButton(inner, rest)
         else:
             turn, _, n = rest.partition(":")
             item = PickButton(inner, turn, int(n))
@@ -555,10 +586,42 @@ class DiscordFrontEnd:
             thread=str(channel_id) if isinstance(channel, discord.Thread) or parent else None,
         )
 
-    async def slash_ask(self, interaction: Inter, question: str) -> None:
-        """`/zt ask`: the question is shown in the channel, the answer goes into a thread."""
+    async def slash_ask(self, interaction: Inter, question: str, *, private: bool = False) -> None:
+        """`/zt ask`: the question is shown in the channel, the answer goes into a thread; with
+        `private` only the asker sees the answer, with a "Share in channel" button."""
+        if private:
+            await self._private_ask(interaction, question)
+            return
         quoted = discord.utils.escape_mentions(discord.utils.escape_markdown(echo(question)))
         await self._slash(interaction, question, f"{interaction.user.mention} asked: {quoted}")
+
+    async def _private_ask(self, interaction: Inter, question: str) -> None:
+        if self._closing:
+            return
+        async with self._handling(interaction, "a private question"):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            assert interaction.channel_id is not None
+            where = self._interaction_incoming(interaction, question, interaction.channel_id)
+            key = private_key(interaction.guild_id, interaction.channel_id, interaction.user.id)
+            outcome = await self.desk.message(replace(where, conversation=key), private=True)
+            if outcome.private:
+                await interaction.followup.send(outcome.private, ephemeral=True)
+            if outcome.reply is not None:
+                feedback = wants_feedback(outcome.reply)
+                for out in render(outcome.reply, feedback=feedback, share=outcome.share):
+                    await interaction.followup.send(ephemeral=True, **_send_kwargs(out))
+
+    async def click_share(self, interaction: Inter, turn: str) -> None:
+        """ "Share in channel": the question, shown in the channel and answered in a thread."""
+        if self._closing:
+            return
+        assert interaction.channel_id is not None
+        where = self._interaction_incoming(interaction, "", interaction.channel_id)
+        outcome = self.desk.share(where, turn)
+        if outcome.public is None:
+            await self._tell(interaction, outcome.private or "")
+            return
+        await self.slash_ask(interaction, outcome.public)
 
     async def slash_diagnose(self, interaction: Inter, text: str) -> None:
         """The `/zt diagnose` form was submitted: the paste itself is never echoed."""

@@ -48,6 +48,7 @@ _FENCE_ROOM: Final = 40  # room kept in a piece to reopen and close a cut code f
 SOLVED_TEMPLATE: Final = r"ztbot:solved:(?P<turn>[0-9a-f]{1,64})"
 UNHELPFUL_TEMPLATE: Final = r"ztbot:unhelpful:(?P<turn>[0-9a-f]{1,64})"
 PICK_TEMPLATE: Final = r"ztbot:pick:(?P<turn>[0-9a-f]{1,64}):(?P<n>[0-9]{1,2})"
+SHARE_TEMPLATE: Final = r"ztbot:share:(?P<turn>[0-9a-f]{1,64})"
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 
@@ -85,6 +86,11 @@ def unhelpful_id(turn_id: str) -> str:
 def pick_id(turn_id: str, n: int) -> str:
     """Custom id of the button picking choice `n` (1-based) offered in a turn."""
     return f"ztbot:pick:{turn_id}:{n}"
+
+
+def share_id(turn_id: str) -> str:
+    """Custom id of the "Share in channel" button under a private answer."""
+    return f"ztbot:share:{turn_id}"
 
 
 def is_secret_leak(reply: Reply) -> bool:
@@ -137,9 +143,10 @@ def embed_size(embed: dict[str, Any]) -> int:
     return total
 
 
-def render(reply: Reply, *, feedback: bool = False) -> list[Outgoing]:
+def render(reply: Reply, *, feedback: bool = False, share: bool = False) -> list[Outgoing]:
     """The reply as one or more messages; the buttons go on the last one (Solved / Not helpful
-    only when `feedback`: the front desk decides which replies can be judged)."""
+    only when `feedback`: the front desk decides which replies can be judged; "Share in
+    channel" when `share`, on a private answer)."""
     colour = COLOURS.get(reply.kind, COLOURS["answer"])
     if any(f.severity == "error" for f in reply.findings):
         colour = ERROR_COLOUR
@@ -163,14 +170,15 @@ def render(reply: Reply, *, feedback: bool = False) -> list[Outgoing]:
     if footer:
         embeds[-1]["footer"] = {"text": clip(footer, FOOTER_BUDGET)}
     messages = [Outgoing(embeds=tuple(group)) for group in _pack(embeds)]
-    buttons = tuple(buttons_for(reply, feedback=feedback))
+    buttons = tuple(buttons_for(reply, feedback=feedback, share=share))
     last = messages[-1]
     messages[-1] = Outgoing(content=last.content, embeds=last.embeds, buttons=buttons)
     return messages
 
 
-def buttons_for(reply: Reply, *, feedback: bool = True) -> list[Button]:
-    """ "Did you mean" picks, then Solved / Not helpful when `feedback`."""
+def buttons_for(reply: Reply, *, feedback: bool = True, share: bool = False) -> list[Button]:
+    """ "Did you mean" picks, then Solved / Not helpful when `feedback`, then "Share in
+    channel" when `share`."""
     if reply.turn_id is None:
         return []
     out: list[Button] = []
@@ -184,13 +192,13 @@ def buttons_for(reply: Reply, *, feedback: bool = True) -> list[Button]:
             )
         )
     row = (len(out) + BUTTONS_PER_ROW - 1) // BUTTONS_PER_ROW
-    if not feedback:
-        return out
-    if reply.kind in _SOLVABLE_KINDS:
+    if feedback and reply.kind in _SOLVABLE_KINDS:
         out.append(Button(solved_id(reply.turn_id), "Solved", "success", "✅", row))
-    if reply.kind in _SOLVABLE_KINDS or reply.choices or reply.kind == "abstain":
+    if feedback and (reply.kind in _SOLVABLE_KINDS or reply.choices or reply.kind == "abstain"):
         label = "None of these" if reply.choices else "Not helpful"
         out.append(Button(unhelpful_id(reply.turn_id), label, "secondary", "👎", row))
+    if share:
+        out.append(Button(share_id(reply.turn_id), "Share in channel", "primary", "📣", row))
     return out
 
 

@@ -53,6 +53,11 @@ def channel_key(guild_id: int | None, channel_id: int, user_id: int) -> str:
     return f"{PLATFORM}:{guild_id}:{channel_id}"
 
 
+def private_key(guild_id: int | None, channel_id: int, user_id: int) -> str:
+    """The conversation key of one user's private questions in a channel (or DM)."""
+    return f"{channel_key(guild_id, channel_id, user_id)}:private:{user_id}"
+
+
 def strip_mentions(text: str, bot_id: int) -> str:
     """`text` without mentions of the bot (other mentions stay), whitespace tidied at the ends."""
     while True:  # until stable: removing one mention must not leave a new one behind

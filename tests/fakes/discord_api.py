@@ -279,6 +279,9 @@ def _interaction(
     return payload
 
 
+_OPTION_TYPES = {str: 3, int: 4, bool: 5}  # Discord's option types by value
+
+
 def slash(
     path: list[str],
     options: dict[str, Any] | None = None,
@@ -286,7 +289,8 @@ def slash(
 ) -> dict[str, Any]:
     """INTERACTION_CREATE for a slash command: `slash(["zt", "ask"], {"question": "..."})`."""
     leaf: list[dict[str, Any]] = [
-        {"name": k, "type": 3, "value": v} for k, v in (options or {}).items()
+        {"name": k, "type": _OPTION_TYPES.get(type(v), 3), "value": v}
+        for k, v in (options or {}).items()
     ]
     for name in reversed(path[1:]):
         leaf = [{"name": name, "type": 1, "options": leaf}]

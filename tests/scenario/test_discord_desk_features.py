@@ -13,6 +13,7 @@ from tests.scenario.test_discord_bot import (
     LISTNETWORKS,
     USER,
     Bot,
+    _in,
     api,
     bot,
 )
@@ -134,3 +135,59 @@ def test_the_commands_fit_discords_limits() -> None:
     assert fake.command_problems(payload) == []
     [menu] = [c for c in payload if c["type"] == 3]
     assert menu["name"] == MENU
+
+
+def _ids(request: Any) -> list[str]:
+    return [c["custom_id"] for row in request.json.get("components", []) for c in row["components"]]
+
+
+async def test_private_ask_then_share_in_channel(bot: Bot) -> None:
+    """/zt ask private:True: an ephemeral answer with Share in channel and nothing in public.
+    Another member's click is refused; the asker's shows the question in the channel and
+    answers it in a thread; a second click has nothing left to share."""
+    general = fake.text_channel(GENERAL, GUILD)
+    cmd = fake.slash(
+        ["zt", "ask"], {"question": "how do I update zerotier", "private": True}, **_in(general)
+    )
+    bot.feed("INTERACTION_CREATE", cmd)
+    [ack] = await bot.api.wait_for("POST", rf"/interactions/{cmd['id']}/{cmd['token']}/callback")
+    assert ack.json["type"] == 5 and ack.json["data"]["flags"] == 64
+    [answer] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{cmd['token']}")
+    assert answer.json["flags"] == 64
+    share = next(i for i in _ids(answer) if i.startswith("ztbot:share:"))
+    labels = [c["label"] for row in answer.json["components"] for c in row["components"]]
+    assert "Share in channel" in labels
+    assert bot.api.matching("POST", r"/channels/\d+/messages") == []
+
+    shown = fake.message(
+        channel_id=GENERAL,
+        guild_id=GUILD,
+        author=fake.BOT_USER,
+        components=answer.json["components"],
+    )
+    other = fake.button(share, shown, **_by_mod(general))
+    bot.feed("INTERACTION_CREATE", other)
+    [refused] = await bot.api.wait_for(
+        "POST", rf"/interactions/{other['id']}/{other['token']}/callback"
+    )
+    assert refused.json["data"]["flags"] == 64
+    assert "Only the person who asked" in refused.json["data"]["content"]
+
+    mine = fake.button(share, shown, **_in(general))
+    bot.feed("INTERACTION_CREATE", mine)
+    [public] = await bot.api.wait_for(
+        "POST", rf"/interactions/{mine['id']}/{mine['token']}/callback"
+    )
+    assert public.json["type"] == 4
+    assert public.json["data"]["content"] == f"<@{USER['id']}> asked: how do I update zerotier"
+    [thread] = await bot.api.wait_for("POST", rf"/channels/{GENERAL}/messages/\d+/threads")
+    [sent] = await bot.api.wait_for("POST", rf"/channels/{thread.path.split('/')[4]}/messages")
+    assert not any(i.startswith("ztbot:share:") for i in _ids(sent))
+
+    again = fake.button(share, shown, **_in(general))
+    bot.feed("INTERACTION_CREATE", again)
+    [gone] = await bot.api.wait_for(
+        "POST", rf"/interactions/{again['id']}/{again['token']}/callback"
+    )
+    assert "no longer have that private answer" in gone.json["data"]["content"]
+    assert bot.api.rejected == []
