@@ -25,10 +25,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_blocks import (
     ACTION_CHOICE_PREFIX,
+    ACTION_CLAIM,
     ACTION_NOT_HELPFUL,
+    ACTION_RESOLVE,
     ACTION_SHARE,
     ACTION_SOLVED,
     SlackMessage,
+    claimed_blocks,
     escape,
     parse_choice_value,
     render,
@@ -117,6 +120,8 @@ class SlackFrontEnd(SlackConnection):
         app.action(_choice_pattern())(self._on_choice)
         app.message_shortcut(DIAGNOSE_CALLBACK)(self._on_diagnose)
         app.action(ACTION_SHARE)(self._on_share)
+        app.action(ACTION_CLAIM)(self._on_handover)
+        app.action(ACTION_RESOLVE)(self._on_handover)
         # Last, so they only see what nothing above took: acknowledged and ignored.
         anything = re.compile(".*")
         for register in (app.event, app.action, app.command, app.view, app.shortcut, app.options):
@@ -257,6 +262,37 @@ class SlackFrontEnd(SlackConnection):
             if place.respond is not None:
                 await self._safe("response_url", place.respond(delete_original=True))
 
+    async def _on_handover(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        """Claim / Resolve on a hand-over post: the post shows who took it and when."""
+        await ack()
+        async with self._work("hand-over button", context):
+            place, where = self._clicked(body, respond)
+            key = action_value(body)
+            claim = (body.get("actions") or [{}])[0].get("action_id") == ACTION_CLAIM
+            outcome = await (self.desk.claim if claim else self.desk.resolve)(where, key)
+            if outcome.private:
+                await self._tell(Place(place.channel, "", place.user), outcome.private)
+            message = body.get("message") or {}
+            _channel, _thread, ts = action_place(body)
+            if outcome.claim is None or not message.get("blocks") or not ts:
+                return
+            state = outcome.claim
+            await self._safe(
+                "chat.update",
+                self.client.chat_update(
+                    channel=place.channel,
+                    ts=ts,
+                    text=str(message.get("text") or "Support needed"),
+                    blocks=claimed_blocks(message["blocks"], key, state.step, state.by, state.at),
+                ),
+            )
+
     async def _on_diagnose(
         self,
         ack: AsyncAck,
@@ -395,7 +431,11 @@ class SlackFrontEnd(SlackConnection):
             if perma is not None:
                 link = str(perma.get("permalink") or "") or None
         summary = render_escalation(
-            handover.escalation, user=handover.escalation.user, link=link, group=handover.group
+            handover.escalation,
+            user=handover.escalation.user,
+            link=link,
+            group=handover.group,
+            key=handover.key,
         )
         if handover.channel:
             posted = await self._safe(

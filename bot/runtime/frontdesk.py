@@ -28,6 +28,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Final, Literal, TypeVar
 
@@ -75,6 +76,9 @@ SHARE_GONE: Final = (
     "I no longer have that private answer to share (it is old, or I restarted). Please ask again."
 )
 SHARE_NOT_YOURS: Final = "Only the person who asked can share this answer."
+ALREADY_CLAIMED: Final = "Someone else already claimed this hand-over."
+ALREADY_RESOLVED: Final = "This hand-over was already resolved."
+CLAIMS_KEPT: Final = 10_000  # hand-overs whose claim is remembered here (the store keeps all)
 
 FileVerdict = Literal["read", "too_big", "not_text"]
 
@@ -86,6 +90,16 @@ class HandOver:
     escalation: Escalation
     channel: str | None  # None: post it in the conversation itself
     group: str | None  # the platform's id of the group or role to alert
+    key: str = ""  # the conversation, for the post's Claim / Resolve buttons
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Where a hand-over stands: claimed or resolved, by whom (platform user id), when."""
+
+    step: Literal["claimed", "resolved"]
+    by: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +114,7 @@ class Outcome:
     resolved: bool = False  # mark the conversation solved (a tag, a reaction, a title)
     handover: HandOver | None = None
     share: bool = False  # a private answer: it carries a "Share in channel" button
+    claim: Claim | None = None  # the hand-over post's new state (its buttons are redrawn)
     public: str | None = None  # "Share in channel" pressed: ask this again in the channel
 
     @property
@@ -175,6 +190,7 @@ class FrontDesk:
         self._clock = clock
         self._told: dict[str, float] = {}  # rate-limited users told, until when
         self._private: OrderedDict[str, tuple[str, str]] = OrderedDict()  # turn: user, text
+        self._claims: OrderedDict[str, Claim] = OrderedDict()  # conversation: its hand-over
 
     # --- messages ---------------------------------------------------------------------------
 
@@ -283,6 +299,7 @@ class FrontDesk:
             return Outcome(private=ALREADY, close="solved" if helpful else "not_helpful")
         if helpful:
             await self._run(self.service.solved, turn, where.user)
+            await self._run(self.service.support, key, "resolved", where.user)
             log.info("turn %s marked solved", turn)
             return Outcome(notice=SOLVED, close="solved", by=where.user, resolved=True)
         incoming = replace(where, text="", conversation=key, attachments=())
@@ -292,9 +309,40 @@ class FrontDesk:
         if reply.escalation is not None:
             channel, group = self._target(where.platform)
             handover = HandOver(
-                replace(reply.escalation, user=ctx.asker or where.user), channel, group
+                replace(reply.escalation, user=ctx.asker or where.user), channel, group, key
             )
+            await self._run(self.service.support, key, "escalated", ctx.asker or where.user)
         return Outcome(reply=reply, close="not_helpful", by=where.user, handover=handover)
+
+    # --- the support workflow ------------------------------------------------------------
+
+    async def claim(self, where: Incoming, key: str) -> Outcome:
+        """ "Claim" on the hand-over post of conversation `key`: `where.user` takes it."""
+        current = self._claims.get(key)
+        if current is not None:
+            told = ALREADY_RESOLVED if current.step == "resolved" else ALREADY_CLAIMED
+            return Outcome(private=None if current.by == where.user else told, claim=current)
+        at = await self._run(self.service.support, key, "claimed", where.user)
+        log.info("hand-over claimed")
+        return Outcome(claim=self._keep(key, Claim("claimed", where.user, at)))
+
+    async def resolve(self, where: Incoming, key: str) -> Outcome:
+        """ "Resolve" on the hand-over post of conversation `key` (claimed or not)."""
+        current = self._claims.get(key)
+        if current is not None and current.step == "resolved":
+            return Outcome(private=ALREADY_RESOLVED, claim=current)
+        if current is None:  # resolved straight away: it was claimed by whoever resolved it
+            await self._run(self.service.support, key, "claimed", where.user)
+        at = await self._run(self.service.support, key, "resolved", where.user)
+        log.info("hand-over resolved")
+        return Outcome(claim=self._keep(key, Claim("resolved", where.user, at)))
+
+    def _keep(self, key: str, claim: Claim) -> Claim:
+        self._claims[key] = claim
+        self._claims.move_to_end(key)
+        while len(self._claims) > CLAIMS_KEPT:
+            self._claims.popitem(last=False)
+        return claim
 
     # --- internals --------------------------------------------------------------------------
 

@@ -21,7 +21,14 @@ from bot.core.state import context_from_json, context_to_json
 from bot.knowledge.model import KnowledgeBase
 from bot.store import Store
 from bot.store.privacy import hash_user, stored_text
-from bot.store.records import ConversationRef, FeedbackRecord, KnowledgeRecord, TurnRecord
+from bot.store.records import (
+    ConversationRef,
+    FeedbackRecord,
+    KnowledgeRecord,
+    SupportRecord,
+    SupportStep,
+    TurnRecord,
+)
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +173,15 @@ class SupportService:
             self.store.submit(
                 FeedbackRecord(turn_id, self._user_hash(user) or "", helpful, self._clock())
             )
+
+    def support(self, key: str, step: SupportStep, user: str | None = None) -> datetime:
+        """Record a support-workflow step (escalated, claimed, resolved) of conversation `key`;
+        returns when it happened."""
+        now = self._clock()
+        if self.store is not None:
+            who = self._user_hash(user) if user else None
+            self.store.submit(SupportRecord(key, step, now, who))
+        return now
 
     def knowledge_loaded(
         self, loaded_by: str | None = None, content: Mapping[str, str] | None = None

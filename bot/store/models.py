@@ -52,6 +52,11 @@ class Conversation(Base):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     # The engine's follow-up context (JSON), so conversations survive a restart.
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The support workflow: handed over to people, claimed by one of them, resolved.
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # a user hash, like user_hash
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     turns: Mapped[list[Turn]] = relationship(back_populates="conversation")
 

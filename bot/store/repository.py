@@ -14,6 +14,7 @@ from bot.store.records import (
     FeedbackRecord,
     KnowledgeRecord,
     Record,
+    SupportRecord,
     TurnRecord,
 )
 
@@ -29,6 +30,8 @@ def apply(session: Session, record: Record) -> None:
         record_turn(session, record)
     elif isinstance(record, FeedbackRecord):
         record_feedback(session, record)
+    elif isinstance(record, SupportRecord):
+        record_support(session, record)
     else:
         record_knowledge_version(session, record)
 
@@ -91,6 +94,21 @@ def record_turn(session: Session, rec: TurnRecord) -> None:
         for c, sev, summary, topics in rec.findings
     ]
     session.add(turn)
+
+
+def record_support(session: Session, rec: SupportRecord) -> None:
+    """Note when a conversation was escalated, claimed or resolved: the first time counts, so
+    a second claim or a retried batch changes nothing. Unknown conversations are skipped."""
+    conv = session.scalars(select(Conversation).where(Conversation.key == rec.key)).one_or_none()
+    if conv is None:
+        return
+    if rec.step == "escalated" and conv.escalated_at is None:
+        conv.escalated_at = rec.at
+    elif rec.step == "claimed" and conv.claimed_at is None:
+        conv.claimed_at = rec.at
+        conv.claimed_by = rec.user_hash
+    elif rec.step == "resolved" and conv.resolved_at is None:
+        conv.resolved_at = rec.at
 
 
 def record_feedback(session: Session, rec: FeedbackRecord) -> None:

@@ -286,3 +286,97 @@ async def test_a_plain_slash_question_is_still_public(make_bot, api):
     await bot.settle()
     _question, answer = api.of("chat.postMessage")
     assert "zt_share" not in all_text(answer.args["blocks"])
+
+
+def _feedback_turn(call: Any) -> str:
+    return next(
+        e["value"]
+        for b in call.args["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == "zt_not_helpful"
+    )
+
+
+def _handover_click(action: str, post: Any, user: str) -> dict[str, Any]:
+    """A support person's click on the hand-over post's Claim or Resolve."""
+    ts = post.response["ts"]
+    (key,) = {
+        e["value"]
+        for b in post.args["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") in ("zt_claim", "zt_resolve")
+    }
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": user},
+        "channel": {"id": "C0ESCALATE"},
+        "container": {"type": "message", "message_ts": ts, "channel_id": "C0ESCALATE"},
+        "message": {"ts": ts, "text": post.args["text"], "blocks": post.args["blocks"]},
+        "actions": [{"action_id": action, "value": key, "type": "button"}],
+    }
+
+
+async def _escalate(bot: Any, api: Any) -> Any:
+    """Not helpful twice on a mention's answers: the hand-over post in C0ESCALATE."""
+    await bot.event(mention("ping doesn't work on windows"), "EvH1")
+    await bot.settle()
+    for _ in range(2):
+        last = api.of("chat.postMessage")[-1]
+        ts = last.response["ts"]
+        message = {"ts": ts, "thread_ts": last.args["thread_ts"], "text": "a", "blocks": []}
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM},
+            "user": {"id": "U0ALICE"},
+            "channel": {"id": "C0SUPPORT"},
+            "container": {"type": "message", "message_ts": ts, "channel_id": "C0SUPPORT"},
+            "message": message,
+            "actions": [
+                {"action_id": "zt_not_helpful", "value": _feedback_turn(last), "type": "button"}
+            ],
+        }
+        await bot.action(payload)
+        await bot.settle()
+    (post,) = [c for c in api.of("chat.postMessage") if c.args["channel"] == "C0ESCALATE"]
+    return post
+
+
+async def test_hand_over_post_is_claimed_then_resolved_and_the_times_are_stored(make_bot, api):
+    """The hand-over post carries Claim and Resolve; Claim shows who and when and leaves
+    Resolve; a second person's Claim is refused privately; Resolve closes it. The conversation
+    row records escalated, claimed (by whom, hashed) and resolved times, in that order."""
+    bot = await make_bot()
+    post = await _escalate(bot, api)
+    buttons = [e["action_id"] for b in post.args["blocks"] for e in b.get("elements", [])]
+    assert buttons[-2:] == ["zt_claim", "zt_resolve"]
+
+    await bot.action(_handover_click("zt_claim", post, "U0HELPER"))
+    await bot.settle()
+    (update,) = api.of("chat.update")
+    assert update.args["channel"] == "C0ESCALATE"
+    assert update.args["ts"] == post.response["ts"]
+    shown = all_text(update.args["blocks"])
+    assert ":raised_hand: Claimed by <@U0HELPER> <!date^" in shown
+    actions = [b for b in update.args["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for b in actions for e in b["elements"]] == ["zt_resolve"]
+
+    await bot.action(_handover_click("zt_claim", post, "U0LATE"))
+    await bot.settle()
+    (refused,) = api.of("chat.postEphemeral")
+    assert refused.args["user"] == "U0LATE"
+    assert "already claimed" in refused.args["text"]
+
+    await bot.action(_handover_click("zt_resolve", post, "U0HELPER"))
+    await bot.settle()
+    done = api.of("chat.update")[-1]
+    assert ":white_check_mark: Resolved by <@U0HELPER>" in all_text(done.args["blocks"])
+    assert not [b for b in done.args["blocks"] if b["type"] == "actions"]
+    assert api.rejected == []
+
+    [(escalated, claimed_at, by, resolved)] = bot.rows(
+        "SELECT escalated_at, claimed_at, claimed_by, resolved_at FROM conversations "
+        "WHERE escalated_at IS NOT NULL"
+    )
+    assert escalated <= claimed_at <= resolved
+    assert by is not None and "U0HELPER" not in by
