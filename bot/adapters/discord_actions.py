@@ -98,8 +98,14 @@ async def mark_resolved(interaction: Inter, solved_tag: str) -> None:
         await interaction.message.add_reaction("✅")
 
 
-async def post_handover(client: discord.Client, interaction: Inter, handover: HandOver) -> bool:
-    """Post the hand-over summary where the support people are; False when it failed."""
+async def post_handover(
+    client: discord.Client,
+    interaction: Inter,
+    handover: HandOver,
+    view: discord.ui.View | None = None,
+) -> bool:
+    """Post the hand-over summary where the support people are, `view` (its buttons) under
+    the last part; False when it failed."""
     assert interaction.channel_id is not None
     role = snowflake(handover.group)
     where = snowflake(handover.channel)
@@ -116,8 +122,12 @@ async def post_handover(client: discord.Client, interaction: Inter, handover: Ha
             target = client.get_channel(where) or await client.fetch_channel(where)
         if not isinstance(target, discord.abc.Messageable):
             raise TypeError(f"cannot post in {type(target).__name__}")
-        for part in escalation_text(handover.escalation, summary, str(role) if role else None):
-            await target.send(part, allowed_mentions=mentions)
+        parts = escalation_text(handover.escalation, summary, str(role) if role else None)
+        for i, part in enumerate(parts):
+            if view is not None and i == len(parts) - 1:
+                await target.send(part, allowed_mentions=mentions, view=view)
+            else:
+                await target.send(part, allowed_mentions=mentions)
     except (discord.HTTPException, TypeError) as exc:
         if isinstance(exc, discord.HTTPException):
             log_http("posting the hand-over", exc)

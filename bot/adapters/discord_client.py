@@ -35,13 +35,16 @@ from bot.adapters.discord_actions import (
     remove_secret,
 )
 from bot.adapters.discord_embeds import (
+    HANDOVER_TEMPLATE,
     PICK_TEMPLATE,
     SHARE_TEMPLATE,
     SOLVED_TEMPLATE,
     UNHELPFUL_TEMPLATE,
     Button,
     Outgoing,
+    claimed_content,
     clip,
+    handover_buttons,
     is_secret_leak,
     render,
     text_messages,
@@ -139,7 +142,9 @@ class ZtClient(discord.AutoShardedClient):
 
     async def setup_hook(self) -> None:
         """Register the persistent buttons, so clicks on old messages are handled too."""
-        self.add_dynamic_items(SolvedButton, UnhelpfulButton, PickButton, ShareButton)
+        self.add_dynamic_items(
+            SolvedButton, UnhelpfulButton, PickButton, ShareButton, HandoverButton
+        )
 
     async def on_message(self, message: discord.Message) -> None:
         """Every message the gateway delivers; the front end decides whether to answer."""
@@ -351,6 +356,29 @@ class ShareButton(
         await _frontend(interaction).click_share(interaction, self.turn)
 
 
+class HandoverButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=HANDOVER_TEMPLATE
+):
+    """Claim / Resolve under a hand-over post; the custom id carries the conversation."""
+
+    def __init__(self, item: discord.ui.Button[discord.ui.View], step: str, key: str) -> None:
+        super().__init__(item)
+        self.step = step
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Inter, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> HandoverButton:
+        """Rebuild the button from a click (after a restart too)."""
+        assert isinstance(item, discord.ui.Button)
+        return cls(item, match["step"], match["key"])
+
+    async def callback(self, interaction: Inter) -> None:
+        """Claim or resolve the hand-over."""
+        await _frontend(interaction).click_handover(interaction, self.step, self.key)
+
+
 def to_view(buttons: Sequence[Button]) -> discord.ui.View | None:
     """A persistent view (no timeout) holding `buttons`, or None when there are none."""
     if not buttons:
@@ -367,6 +395,8 @@ def to_view(buttons: Sequence[Button]) -> discord.ui.View | None:
             item = UnhelpfulButton(inner, rest)
         elif kind == "share":
             item = ShareButton(inner, rest)
+        elif kind in ("claim", "resolve"):
+            item = HandoverButton(inner, kind, rest)
         else:
             turn, _, n = rest.partition(":")
             item = PickButton(inner, turn, int(n))
@@ -797,6 +827,27 @@ class DiscordFrontEnd:
             where = self._interaction_incoming(interaction, "", interaction.channel_id)
             await self._deliver_click(interaction, await self.desk.pick(where, turn, n))
 
+    async def click_handover(self, interaction: Inter, step: str, key: str) -> None:
+        """Claim / Resolve on a hand-over post: the post says who took it and when."""
+        async with self._handling(interaction, "a hand-over button"):
+            assert interaction.channel_id is not None
+            where = self._interaction_incoming(interaction, "", interaction.channel_id)
+            act = self.desk.claim if step == "claim" else self.desk.resolve
+            outcome = await act(where, key)
+            state = outcome.claim
+            if state is None or interaction.message is None:
+                await self._tell(interaction, outcome.private or _APOLOGY)
+                return
+            content = claimed_content(interaction.message.content, state.step, state.by, state.at)
+            open_ = state.step == "claimed"
+            await interaction.response.edit_message(
+                content=content,
+                view=to_view(handover_buttons(key, claimable=False)) if open_ else None,
+                allowed_mentions=_NO_MENTIONS,
+            )
+            if outcome.private:
+                await interaction.followup.send(outcome.private, ephemeral=True)
+
     async def _deliver_click(self, interaction: Inter, outcome: Outcome) -> None:
         """Do what the front desk decided about a click (already acknowledged)."""
         if outcome.private:
@@ -818,7 +869,8 @@ class DiscordFrontEnd:
             except discord.HTTPException as exc:
                 log_http("marking the conversation solved", exc)
         if outcome.handover is not None:
-            posted = await post_handover(self.client, interaction, outcome.handover)
+            view = to_view(handover_buttons(outcome.handover.key)) if outcome.handover.key else None
+            posted = await post_handover(self.client, interaction, outcome.handover, view)
             await interaction.followup.send(
                 HANDOVER_POSTED if posted else HANDOVER_FAILED, allowed_mentions=_NO_MENTIONS
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, Literal
 
 from bot.core.models import Escalation, Reply
@@ -25,6 +26,7 @@ FOOTER_BUDGET: Final = 1024  # our footers are short notes; this keeps title + 4
 EMBED_TOTAL_MAX: Final = 6000  # all embeds of one message together
 EMBEDS_PER_MESSAGE: Final = 10
 CONTENT_MAX: Final = 2000
+CUSTOM_ID_MAX: Final = 100  # a component custom_id
 LABEL_MAX: Final = 80  # button label
 BUTTONS_PER_ROW: Final = 5
 
@@ -49,6 +51,8 @@ SOLVED_TEMPLATE: Final = r"ztbot:solved:(?P<turn>[0-9a-f]{1,64})"
 UNHELPFUL_TEMPLATE: Final = r"ztbot:unhelpful:(?P<turn>[0-9a-f]{1,64})"
 PICK_TEMPLATE: Final = r"ztbot:pick:(?P<turn>[0-9a-f]{1,64}):(?P<n>[0-9]{1,2})"
 SHARE_TEMPLATE: Final = r"ztbot:share:(?P<turn>[0-9a-f]{1,64})"
+HANDOVER_TEMPLATE: Final = r"ztbot:(?P<step>claim|resolve):(?P<key>[\w:.@-]{1,80})"
+_CLAIM_LINE: Final = re.compile(r"\n(?:✋ Claimed|✅ Resolved) by <@\d+> <t:\d+:f>$")
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 
@@ -280,6 +284,25 @@ def escalation_text(esc: Escalation, markdown: str, role_id: str | None) -> list
     del esc  # the summary is already in `markdown`; kept for symmetry with other renderers
     head = f"<@&{role_id}> " if role_id else ""
     return text_messages(head + markdown)
+
+
+def handover_buttons(key: str, *, claimable: bool = True) -> list[Button]:
+    """Claim and Resolve under a hand-over post (only Resolve once claimed); none when the
+    conversation key is too long for a custom id."""
+    if len(f"ztbot:resolve:{key}") > CUSTOM_ID_MAX:
+        return []
+    out = [Button(f"ztbot:resolve:{key}", "Resolve", "success", "✅")]
+    if claimable:
+        out.insert(0, Button(f"ztbot:claim:{key}", "Claim", "primary", "✋"))
+    return out
+
+
+def claimed_content(content: str, step: str, user_id: str, at: datetime) -> str:
+    """A hand-over post's text with one line saying who claimed or resolved it, and when."""
+    icon = "✅ Resolved" if step == "resolved" else "✋ Claimed"
+    line = f"\n{icon} by <@{user_id}> <t:{int(at.timestamp())}:f>"
+    base = _CLAIM_LINE.sub("", content)
+    return clip(base, CONTENT_MAX - len(line)) + line
 
 
 def secret_warning(user_id: str, deleted: bool) -> str:

@@ -3,16 +3,20 @@ which refuses interaction callbacks and application commands that break Discord'
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.fakes import discord_api as fake
 from tests.fakes.discord_api import APP_ID, DiscordApi
 from tests.scenario.test_discord_bot import (
+    ESCALATION,
     GENERAL,
     GUILD,
     LISTNETWORKS,
     USER,
     Bot,
+    _as_message,
+    _ask_in_thread,
     _in,
     api,
     bot,
@@ -191,3 +195,59 @@ async def test_private_ask_then_share_in_channel(bot: Bot) -> None:
     )
     assert "no longer have that private answer" in gone.json["data"]["content"]
     assert bot.api.rejected == []
+
+
+async def test_hand_over_post_is_claimed_then_resolved_with_times_stored(bot: Bot) -> None:
+    """The hand-over post carries Claim and Resolve; Claim edits the post to say who and when,
+    leaving Resolve; another helper's Claim is refused privately; Resolve removes the buttons.
+    The conversation row gets escalated, claimed and resolved times."""
+    _, sent, made = await _ask_in_thread(bot, "ping doesn't work on windows")
+    first = fake.button(_ids(sent)[-1], _as_message(sent, int(made["id"])), **_in(made))
+    bot.feed("INTERACTION_CREATE", first)
+    [offer] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{first['token']}")
+    second = fake.button(_ids(offer)[-1], _as_message(offer, int(made["id"])), **_in(made))
+    bot.feed("INTERACTION_CREATE", second)
+    [post] = await bot.api.wait_for("POST", rf"/channels/{ESCALATION}/messages")
+    key = f"discord:{GUILD}:{made['id']}"
+    assert _ids(post) == [f"ztbot:claim:{key}", f"ztbot:resolve:{key}"]
+
+    mods = fake.text_channel(ESCALATION, GUILD, "mods")
+    shown = fake.message(
+        channel_id=ESCALATION,
+        guild_id=GUILD,
+        author=fake.BOT_USER,
+        content=post.json["content"],
+        components=post.json["components"],
+    )
+    claim = fake.button(f"ztbot:claim:{key}", shown, **_by_mod(mods))
+    bot.feed("INTERACTION_CREATE", claim)
+    [edit] = await bot.api.wait_for(
+        "POST", rf"/interactions/{claim['id']}/{claim['token']}/callback"
+    )
+    assert edit.json["type"] == 7  # the clicked message is updated
+    assert re.search(rf"\n✋ Claimed by <@{MOD['id']}> <t:\d+:f>$", edit.json["data"]["content"])
+    assert [c["custom_id"] for r in edit.json["data"]["components"] for c in r["components"]] == [
+        f"ztbot:resolve:{key}"
+    ]
+
+    late = fake.button(f"ztbot:claim:{key}", shown, **_in(mods))
+    bot.feed("INTERACTION_CREATE", late)
+    await bot.api.wait_for("POST", rf"/interactions/{late['id']}/{late['token']}/callback")
+    [refused] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{late['token']}")
+    assert "already claimed" in refused.json["content"] and refused.json["flags"] == 64
+
+    claimed = {**shown, "content": edit.json["data"]["content"]}
+    resolve = fake.button(f"ztbot:resolve:{key}", claimed, **_by_mod(mods))
+    bot.feed("INTERACTION_CREATE", resolve)
+    [done] = await bot.api.wait_for(
+        "POST", rf"/interactions/{resolve['id']}/{resolve['token']}/callback"
+    )
+    content = done.json["data"]["content"]
+    assert content.count("\n✅ Resolved by") == 1 and "Claimed by" not in content
+    assert done.json["data"]["components"] == []
+    assert bot.api.rejected == []
+    [(escalated, claimed_at, resolved)] = bot.rows(
+        "SELECT escalated_at, claimed_at, resolved_at FROM conversations "
+        "WHERE escalated_at IS NOT NULL"
+    )
+    assert escalated <= claimed_at <= resolved
