@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot.base.text import canonical, terms, words
 from bot.diagnosis.extract import clean_line, extract_blocks, find_prompt
 from bot.diagnosis.normalize import normalize_text
+from bot.reports.handovers import Handovers, handover_stats, render_handovers
 from bot.store.models import Feedback, Finding, Turn
 
 # Replies that never try to answer a question, so a missing topic is not an abstention.
@@ -194,6 +195,7 @@ class Report:
     pastes: Section
     pastes_unexplained: int = 0
     pastes_not_helpful: int = 0
+    handovers: Handovers | None = None
 
     @property
     def rate(self) -> float | None:
@@ -222,6 +224,7 @@ class Report:
                 "unexplained": self.pastes_unexplained,
                 "not_helpful": self.pastes_not_helpful,
             },
+            **({"handovers": self.handovers.to_dict()} if self.handovers else {}),
         }
 
     @classmethod
@@ -242,6 +245,7 @@ class Report:
             pastes=Section.from_dict(data["pastes"]),
             pastes_unexplained=data["pastes"]["unexplained"],
             pastes_not_helpful=data["pastes"]["not_helpful"],
+            handovers=Handovers.from_dict(data["handovers"]) if "handovers" in data else None,
         )
 
 
@@ -601,6 +605,7 @@ def build_report(
         pastes=pastes,
         pastes_unexplained=unexplained,
         pastes_not_helpful=not_helpful,
+        handovers=handover_stats(session, since, until),
     )
 
 
@@ -696,4 +701,6 @@ def render_report(report: Report) -> str:
         f" {report.pastes_not_helpful} marked not helpful)",
     ]
     _section(lines, report.pastes, pastes=True)
+    if report.handovers is not None:
+        lines += ["", *render_handovers(report.handovers)]
     return "\n".join(lines) + "\n"
