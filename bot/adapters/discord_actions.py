@@ -78,22 +78,29 @@ async def remove_secret(message: discord.Message, target: discord.abc.Messageabl
     await target.send(secret_warning(str(message.author.id), deleted), allowed_mentions=USERS_ONLY)
 
 
-async def mark_resolved(interaction: Inter, solved_tag: str) -> None:
-    """The native "resolved": a forum tag, else a ✅ title (threads are also archived)."""
+async def mark_resolved(interaction: Inter, solved_tag: str, archive_after: int = 0) -> None:
+    """The native "resolved": a forum tag, else a ✅ title. A solved thread or post is then
+    archived by Discord once idle for `archive_after` minutes; with 0 a help thread is archived
+    at once and a forum post stays open so others find it."""
     channel = interaction.channel
     if isinstance(channel, discord.Thread):
         parent = channel.parent
+        forum = isinstance(parent, discord.ForumChannel)
+        idle: dict[str, Any] = {"auto_archive_duration": archive_after} if archive_after else {}
         if isinstance(parent, discord.ForumChannel):
             wanted = solved_tag.casefold()
             tag = next((t for t in parent.available_tags if t.name.casefold() == wanted), None)
             if tag is not None:
                 if tag not in channel.applied_tags:
-                    await channel.add_tags(tag, reason="ztbot: solved")
+                    await channel.edit(
+                        applied_tags=[*channel.applied_tags, tag], reason="ztbot: solved", **idle
+                    )
+                elif idle:
+                    await channel.edit(reason="ztbot: solved", **idle)
                 return
         name = channel.name if channel.name.startswith("✅") else clip(f"✅ {channel.name}", 100)
-        # A forum post stays open so others find it; a help thread is archived.
-        archived = not isinstance(parent, discord.ForumChannel)
-        await channel.edit(name=name, archived=archived, reason="ztbot: solved")
+        archived = not forum and not archive_after
+        await channel.edit(name=name, archived=archived, reason="ztbot: solved", **idle)
     elif interaction.message is not None:
         await interaction.message.add_reaction("✅")
 

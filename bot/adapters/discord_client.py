@@ -865,7 +865,11 @@ class DiscordFrontEnd:
             )
         if outcome.resolved:
             try:
-                await mark_resolved(interaction, self.settings.discord_solved_tag)
+                await mark_resolved(
+                    interaction,
+                    self.settings.discord_solved_tag,
+                    self.settings.discord_archive_solved_after,
+                )
             except discord.HTTPException as exc:
                 log_http("marking the conversation solved", exc)
         if outcome.handover is not None:

@@ -420,18 +420,35 @@ async def test_forum_post_answered_and_solved_applies_the_tag(bot: Bot) -> None:
     [thanks] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{click['token']}")
     assert thanks.json["content"] == "✅ Glad that helped! I've marked this as solved."
     [patch] = await bot.api.wait_for("PATCH", rf"/channels/{post['id']}")
-    assert patch.json == {"applied_tags": [str(SOLVED_TAG)]}
+    # Discord archives the solved post once it has been idle for a day (the default).
+    assert patch.json == {"applied_tags": [str(SOLVED_TAG)], "auto_archive_duration": 1440}
     turn_id = solved.rsplit(":", 1)[1]
     assert bot.rows("SELECT turn_id, helpful FROM feedback") == [(turn_id, True)]
 
 
-async def test_solved_in_a_help_thread_renames_and_archives_it(bot: Bot) -> None:
-    """Solved in a thread the bot opened: a ✅ title and the thread archived."""
-    _, sent, made = await _ask_in_thread(bot, "ping doesn't work on windows")
-    click = fake.button(_custom_ids(sent)[0], _as_message(sent, int(made["id"])), **_in(made))
-    bot.feed("INTERACTION_CREATE", click)
-    [patch] = await bot.api.wait_for("PATCH", rf"/channels/{made['id']}")
-    assert patch.json == {"name": "✅ help", "archived": True}
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (0, {"name": "✅ help", "archived": True}),
+        (60, {"name": "✅ help", "archived": False, "auto_archive_duration": 60}),
+        (10080, {"name": "✅ help", "archived": False, "auto_archive_duration": 10080}),
+    ],
+)
+async def test_solved_in_a_help_thread_renames_it_and_archives_it_when_idle(
+    api: DiscordApi, tmp_path: Path, engine: Engine, after: int, expected: dict[str, Any]
+) -> None:
+    """Solved in a thread the bot opened: a ✅ title; Discord archives it once idle for
+    DISCORD_ARCHIVE_SOLVED_AFTER minutes (0: at once)."""
+    bot = await _make_bot(api, tmp_path, engine, discord_archive_solved_after=after)
+    try:
+        bot.feed("GUILD_CREATE", _guild())
+        _, sent, made = await _ask_in_thread(bot, "ping doesn't work on windows")
+        click = fake.button(_custom_ids(sent)[0], _as_message(sent, int(made["id"])), **_in(made))
+        bot.feed("INTERACTION_CREATE", click)
+        [patch] = await bot.api.wait_for("PATCH", rf"/channels/{made['id']}")
+        assert patch.json == expected
+    finally:
+        await bot.close()
 
 
 async def test_second_not_helpful_escalates_with_secrets_masked(bot: Bot) -> None:
