@@ -46,7 +46,9 @@ from bot.adapters.slack_incoming import (
     action_place,
     action_value,
     conversation_key,
+    edited_message,
     is_dm,
+    is_from_bot,
     is_long_paste,
     parse_command,
     reply_thread,
@@ -141,6 +143,9 @@ class SlackFrontEnd(SlackConnection):
         event = body.get("event") or {}
         async with self._work("event", context):
             team = team_of(body)
+            if event.get("subtype") == "message_changed":
+                await self._on_edit(event, team)
+                return
             if not should_answer(
                 event,
                 me=self.me,
@@ -150,6 +155,23 @@ class SlackFrontEnd(SlackConnection):
                 return
             event_id = body.get("event_id")
             await self._answer_message(event, team, str(event_id) if event_id else None)
+
+    async def _on_edit(self, event: Mapping[str, Any], team: str) -> None:
+        """A user edited a message: the front desk decides whether it is answered again."""
+        edited = edited_message(event)
+        if edited is None or is_from_bot(edited, self.me):
+            return
+        channel, ts = str(edited["channel"]), str(edited["ts"])
+        when = str((edited.get("edited") or {}).get("ts") or event.get("event_ts") or "")
+        incoming = to_incoming(
+            edited, team=team, event_id=f"edit:{channel}:{ts}:{when}", me=self.me
+        )
+        if incoming is None:
+            return
+        outcome = await self.desk.edited(incoming, f"{channel}:{ts}")
+        if not outcome.silent:
+            user = str(edited.get("user") or "")
+            await self._deliver(outcome, Place(channel, reply_thread(edited), user))
 
     async def _resumed_thread(self, event: Mapping[str, Any], team: str) -> bool:
         """A reply in a thread the bot answered before this process started (the thread's
@@ -188,7 +210,9 @@ class SlackFrontEnd(SlackConnection):
                 return
             addressed = event.get("type") == "app_mention" or is_dm(event)
             outcome = await self.desk.message(incoming, addressed=addressed, skipped=skipped)
-            await self._deliver(outcome, Place(channel, thread, user))
+            answer = await self._deliver(outcome, Place(channel, thread, user))
+            if answer:
+                self.desk.answered(f"{channel}:{ts}", answer)
         finally:
             if working:
                 await self._safe(
@@ -314,7 +338,7 @@ class SlackFrontEnd(SlackConnection):
             private = outcome.private
             if outcome.reply is not None:
                 place = Place(incoming.channel or "", incoming.thread or "", by)
-                if not await self._post_reply(place, outcome.reply):
+                if await self._post_reply(place, outcome.reply) is None:
                     private = CANNOT_POST
             if private and body.get("response_url"):
                 await respond_privately(respond, render_markdown(private))
@@ -398,8 +422,9 @@ class SlackFrontEnd(SlackConnection):
 
     async def _deliver(
         self, outcome: Outcome, place: Place, *, clicked: Mapping[str, Any] | None = None
-    ) -> None:
-        """Do what the front desk decided, in Slack."""
+    ) -> str | None:
+        """Do what the front desk decided, in Slack; the ts of the reply posted, if any."""
+        posted: str | None = None
         if outcome.private:
             await self._tell(place, outcome.private)
         if clicked is not None and outcome.close is not None:
@@ -413,12 +438,21 @@ class SlackFrontEnd(SlackConnection):
                     channel=place.channel, timestamp=place.thread, name="white_check_mark"
                 ),
             )
-        if outcome.reply is not None:
-            await self._post_reply(place, outcome.reply, share=outcome.share)
+        if outcome.reply is not None and outcome.update is not None:
+            message = render(outcome.reply, feedback=wants_feedback(outcome.reply))
+            await self._safe(
+                "chat.update",
+                self.client.chat_update(
+                    channel=place.channel, ts=outcome.update, **message.kwargs()
+                ),
+            )
+        elif outcome.reply is not None:
+            posted = await self._post_reply(place, outcome.reply, share=outcome.share)
         if outcome.notice:
             await self._say(place, render_markdown(outcome.notice))
         if outcome.handover is not None:
             await self._escalate(outcome.handover, place)
+        return posted
 
     async def _escalate(self, handover: HandOver, place: Place) -> None:
         """Post the hand-over summary where the support people are, and tell the user."""
@@ -452,14 +486,16 @@ class SlackFrontEnd(SlackConnection):
 
     # --- Slack calls ------------------------------------------------------------------------
 
-    async def _post_reply(self, place: Place, reply: Reply, *, share: bool = False) -> bool:
-        """Post a reply; False when Slack refused it."""
+    async def _post_reply(self, place: Place, reply: Reply, *, share: bool = False) -> str | None:
+        """Post a reply; its ts ("" when private), None when Slack refused it."""
         message = render(reply, feedback=wants_feedback(reply), share=share)
-        if await self._say(place, message) is None:
-            return False
-        if place.respond is None:
-            _remember(self._threads, (place.channel, place.thread))
-        return True
+        posted = await self._say(place, message)
+        if posted is None:
+            return None
+        if place.respond is not None:
+            return ""
+        _remember(self._threads, (place.channel, place.thread))
+        return str(posted.get("ts") or "")
 
     async def _say(self, place: Place, message: SlackMessage) -> Any:
         """Post in the conversation: its thread, or privately through a command's response URL.

@@ -279,6 +279,20 @@ def action_place(body: Mapping[str, Any]) -> tuple[str, str, str]:
     return channel_id, thread, ts
 
 
+def edited_message(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The new version of a message from a `message_changed` event, as a `message` event in
+    its channel; None when there is none (an unfurl or a deletion arrives like an edit)."""
+    inner = event.get("message")
+    if not isinstance(inner, Mapping) or not inner.get("ts") or not inner.get("edited"):
+        return None
+    message = dict(inner)
+    message["type"] = "message"
+    message["channel"] = str(event.get("channel") or "")
+    message["channel_type"] = event.get("channel_type")
+    message.pop("subtype", None)
+    return message
+
+
 def shortcut_message(body: Mapping[str, Any]) -> dict[str, Any]:
     """The chosen message of a message shortcut, as a `message` event in its channel."""
     message = dict(body.get("message") or {})

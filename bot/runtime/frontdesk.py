@@ -78,6 +78,8 @@ SHARE_GONE: Final = (
 SHARE_NOT_YOURS: Final = "Only the person who asked can share this answer."
 ALREADY_CLAIMED: Final = "Someone else already claimed this hand-over."
 ALREADY_RESOLVED: Final = "This hand-over was already resolved."
+EDIT_WINDOW_S: Final = 600.0  # an edit this soon after the answer is answered again
+ANSWERS_KEPT: Final = 10_000  # answered messages remembered for edits
 CLAIMS_KEPT: Final = 10_000  # hand-overs whose claim is remembered here (the store keeps all)
 
 FileVerdict = Literal["read", "too_big", "not_text"]
@@ -115,6 +117,7 @@ class Outcome:
     handover: HandOver | None = None
     share: bool = False  # a private answer: it carries a "Share in channel" button
     claim: Claim | None = None  # the hand-over post's new state (its buttons are redrawn)
+    update: str | None = None  # the bot's earlier answer to replace by `reply` (an edit)
     public: str | None = None  # "Share in channel" pressed: ask this again in the channel
 
     @property
@@ -191,6 +194,7 @@ class FrontDesk:
         self._told: dict[str, float] = {}  # rate-limited users told, until when
         self._private: OrderedDict[str, tuple[str, str]] = OrderedDict()  # turn: user, text
         self._claims: OrderedDict[str, Claim] = OrderedDict()  # conversation: its hand-over
+        self._answers: OrderedDict[str, tuple[str, float]] = OrderedDict()  # message: answer
 
     # --- messages ---------------------------------------------------------------------------
 
@@ -313,6 +317,32 @@ class FrontDesk:
             )
             await self._run(self.service.support, key, "escalated", ctx.asker or where.user)
         return Outcome(reply=reply, close="not_helpful", by=where.user, handover=handover)
+
+    # --- edited questions ------------------------------------------------------------------
+
+    def answered(self, message: str, answer: str) -> None:
+        """The adapter posted `answer` (its platform id) for the user's `message`."""
+        self._answers[message] = (answer, self._clock())
+        self._answers.move_to_end(message)
+        while len(self._answers) > ANSWERS_KEPT:
+            self._answers.popitem(last=False)
+
+    async def edited(self, incoming: Incoming, message: str) -> Outcome:
+        """The user edited `message`: when the bot answered it within the last
+        `EDIT_WINDOW_S`, the new text is answered and replaces the old answer (`update`);
+        other edits (chatter, old messages, ones the bot never answered) are left alone."""
+        kept = self._answers.get(message)
+        if kept is None or self._clock() - kept[1] > EDIT_WINDOW_S:
+            return _NOTHING
+        if not incoming.text.strip() and not incoming.attachments:
+            return _NOTHING
+        if not await self._run(self.service.claim, incoming):
+            return _NOTHING
+        limited = self._limited(incoming)
+        if limited is not None:
+            return limited
+        log.info("an answered message was edited: answering it again")
+        return Outcome(reply=await self._answer(incoming), update=kept[0])
 
     # --- the support workflow ------------------------------------------------------------
 

@@ -380,3 +380,55 @@ async def test_hand_over_post_is_claimed_then_resolved_and_the_times_are_stored(
     )
     assert escalated <= claimed_at <= resolved
     assert by is not None and "U0HELPER" not in by
+
+
+def changed(text: str, ts: str, *, channel: str = "C0SUPPORT", edited: str = "1") -> dict:
+    """A message_changed event: the user edited message `ts` to `text`."""
+    return {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": channel,
+        "channel_type": "channel",
+        "hidden": True,
+        "ts": f"1700009999.00000{edited}",
+        "event_ts": f"1700009999.00000{edited}",
+        "message": {
+            "type": "message",
+            "user": "U0ALICE",
+            "text": text,
+            "ts": ts,
+            "edited": {"user": "U0ALICE", "ts": f"1700009999.00000{edited}"},
+        },
+        "previous_message": {"type": "message", "user": "U0ALICE", "text": "old", "ts": ts},
+    }
+
+
+async def test_an_edited_question_updates_the_answer_in_place(make_bot, api):
+    """A mention answered, then edited: the same answer message is updated with the answer to
+    the new text (no second post); the same edit redelivered changes nothing more."""
+    bot = await make_bot()
+    await bot.event(mention("how do I uninstall zerotier"), "EvE1")
+    await bot.settle()
+    (answer,) = api.of("chat.postMessage")
+    ts = "1700000000.000100"
+    await bot.event(changed("<@UBOT> how do I update zerotier", ts), "EvE2")
+    await bot.event(changed("<@UBOT> how do I update zerotier", ts), "EvE3")
+    await bot.settle()
+    assert len(api.of("chat.postMessage")) == 1
+    (update,) = api.of("chat.update")
+    assert update.args["channel"] == "C0SUPPORT"
+    assert update.args["ts"] == answer.response["ts"]
+    assert all_text(update.args["blocks"]) != all_text(answer.args["blocks"])
+    assert "Update" in all_text(update.args["blocks"])
+    assert api.rejected == []
+
+
+async def test_edits_the_bot_did_not_answer_are_left_alone(make_bot, api):
+    """An edit of a message the bot never answered, and an unfurl (no `edited`), do nothing."""
+    bot = await make_bot()
+    await bot.event(changed("how do I update zerotier", "1700000123.000100"), "EvE1")
+    unfurl = changed("see https://example.com", "1700000124.000100")
+    del unfurl["message"]["edited"]
+    await bot.event(unfurl, "EvE2")
+    await bot.settle()
+    assert api.of("chat.postMessage") == [] and api.of("chat.update") == []
