@@ -151,6 +151,11 @@ class ZtClient(discord.AutoShardedClient):
         if self.frontend is not None:
             await self.frontend.on_message(message)
 
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """Every edit (cached message or not); the front end decides whether to answer again."""
+        if self.frontend is not None:
+            await self.frontend.on_edit(payload.message)
+
 
 def _harden(parsers: dict[str, Callable[[Any], None]]) -> None:
     """Make one malformed gateway event cost only itself.
@@ -579,7 +584,9 @@ class DiscordFrontEnd:
             except discord.HTTPException as exc:
                 log_http("creating a thread", exc)
                 reference = message
-        await self._send(target, outcome.reply, reference=reference)
+        sent = await self._send(target, outcome.reply, reference=reference)
+        if sent is not None:
+            self.desk.answered(str(message.id), f"{sent.channel.id}:{sent.id}")
         if is_secret_leak(outcome.reply):
             await remove_secret(message, target)
 
@@ -589,13 +596,40 @@ class DiscordFrontEnd:
         reply: Reply,
         *,
         reference: discord.Message | None = None,
-    ) -> None:
+    ) -> discord.Message | None:
+        """Post a reply (in parts when long); its first message."""
+        first: discord.Message | None = None
         for i, out in enumerate(render(reply, feedback=wants_feedback(reply))):
             kwargs = _send_kwargs(out)
             if i == 0 and reference is not None:
                 kwargs["reference"] = reference
                 kwargs["mention_author"] = False
-            await target.send(**kwargs)
+            sent = await target.send(**kwargs)
+            first = first or sent
+        return first
+
+    async def on_edit(self, message: discord.Message) -> None:
+        """A user edited a message: answered again, in place of the old answer, when the front
+        desk says so (an answered question, edited soon after)."""
+        me = self.client.user
+        if self._closing or me is None or message.edited_at is None:
+            return
+        incoming = to_incoming(facts_of(message, me.id), self._support)
+        if incoming is None:
+            return
+        when = message.edited_at.timestamp()
+        incoming = replace(incoming, event_id=f"edit:{message.id}:{when:.0f}")
+        async with self._busy():
+            outcome = await self.desk.edited(incoming, str(message.id))
+            if outcome.reply is None or outcome.update is None:
+                return
+            channel_id, _, answer_id = outcome.update.partition(":")
+            channel = self.client.get_partial_messageable(int(channel_id))
+            first = render(outcome.reply, feedback=wants_feedback(outcome.reply))[0]
+            try:
+                await channel.get_partial_message(int(answer_id)).edit(**_send_kwargs(first))
+            except discord.HTTPException as exc:
+                log_http("updating an answer after an edit", exc)
 
     # --- slash commands -------------------------------------------------------------------
 

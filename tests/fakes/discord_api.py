@@ -682,6 +682,18 @@ class DiscordApi:
                         components=data.get("components"),
                     )
                 )
+            if len(parts) == 4 and parts[2] == "messages" and method == "PATCH":
+                data = body if isinstance(body, dict) else {}
+                return _json(
+                    message(
+                        channel_id=cid,
+                        author=BOT_USER,
+                        message_id=int(parts[3]),
+                        content=data.get("content") or "",
+                        embeds=data.get("embeds"),
+                        components=data.get("components"),
+                    )
+                )
             if len(parts) == 5 and parts[4] == "threads" and method == "POST":
                 made = thread(int(parts[3]), 0, cid, BOT_ID, (body or {}).get("name", "t"))
                 made.pop("guild_id")  # the client fills it from the parent channel

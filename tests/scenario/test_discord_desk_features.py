@@ -3,11 +3,12 @@ which refuses interaction callbacks and application commands that break Discord'
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 from tests.fakes import discord_api as fake
-from tests.fakes.discord_api import APP_ID, DiscordApi
+from tests.fakes.discord_api import APP_ID, BOT_ID, DiscordApi
 from tests.scenario.test_discord_bot import (
     ESCALATION,
     GENERAL,
@@ -251,3 +252,25 @@ async def test_hand_over_post_is_claimed_then_resolved_with_times_stored(bot: Bo
         "WHERE escalated_at IS NOT NULL"
     )
     assert escalated <= claimed_at <= resolved
+
+
+async def test_an_edited_question_updates_the_answer_in_place(bot: Bot) -> None:
+    """A mention answered in a thread, then edited (MESSAGE_UPDATE): the answer message is
+    edited with the answer to the new text; nothing new is posted; the same edit delivered
+    again changes nothing more; an unfurl (no edited_timestamp) is ignored."""
+    msg, sent, made = await _ask_in_thread(bot, "how do I uninstall zerotier")
+    edit = {
+        **msg,
+        "content": f"<@{BOT_ID}> how do I update zerotier",
+        "edited_timestamp": "2026-12-06T08:30:00+00:00",
+    }
+    bot.feed("MESSAGE_UPDATE", edit)
+    bot.feed("MESSAGE_UPDATE", edit)
+    bot.feed("MESSAGE_UPDATE", {**msg, "content": msg["content"] + " https://example.com"})
+    [patch] = await bot.api.wait_for("PATCH", rf"/channels/{msg['id']}/messages/\d+")
+    assert patch.json["embeds"] != sent.json["embeds"]
+    assert "Update" in patch.json["embeds"][0]["title"]
+    await asyncio.sleep(0.2)
+    assert len(bot.api.matching("PATCH", r"/channels/\d+/messages/\d+")) == 1
+    assert len(bot.api.matching("POST", rf"/channels/{msg['id']}/messages")) == 1
+    assert made["id"] == msg["id"]
