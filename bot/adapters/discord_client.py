@@ -211,6 +211,17 @@ def add_commands(tree: app_commands.CommandTree[Any]) -> None:
     async def diagnose(interaction: Inter) -> None:
         await interaction.response.send_modal(DiagnoseModal())
 
+    @zt.command(
+        name="topic", description="One FAQ topic's answer, shown to you (share it if you like)"
+    )
+    @app_commands.describe(name="start typing, then pick a topic")
+    async def topic(interaction: Inter, name: app_commands.Range[str, 1, 100]) -> None:
+        await _frontend(interaction).slash_topic(interaction, name)
+
+    @topic.autocomplete("name")
+    async def topic_names(interaction: Inter, current: str) -> list[app_commands.Choice[str]]:
+        return _frontend(interaction).topic_choices(current)
+
     @zt.command(name="help", description="What this bot can do")
     async def help_(interaction: Inter) -> None:
         await _frontend(interaction).slash_help(interaction)
@@ -668,12 +679,33 @@ class DiscordFrontEnd:
             where = self._interaction_incoming(interaction, question, interaction.channel_id)
             key = private_key(interaction.guild_id, interaction.channel_id, interaction.user.id)
             outcome = await self.desk.message(replace(where, conversation=key), private=True)
-            if outcome.private:
-                await interaction.followup.send(outcome.private, ephemeral=True)
-            if outcome.reply is not None:
-                feedback = wants_feedback(outcome.reply)
-                for out in render(outcome.reply, feedback=feedback, share=outcome.share):
-                    await interaction.followup.send(ephemeral=True, **_send_kwargs(out))
+            await self._send_private(interaction, outcome)
+
+    async def _send_private(self, interaction: Inter, outcome: Outcome) -> None:
+        """An outcome for the person only (the interaction is deferred ephemerally)."""
+        if outcome.private:
+            await interaction.followup.send(outcome.private, ephemeral=True)
+        if outcome.reply is not None:
+            feedback = wants_feedback(outcome.reply)
+            for out in render(outcome.reply, feedback=feedback, share=outcome.share):
+                await interaction.followup.send(ephemeral=True, **_send_kwargs(out))
+
+    def topic_choices(self, typed: str) -> list[app_commands.Choice[str]]:
+        """Autocomplete for `/zt topic`: the topics matching what was typed so far."""
+        return [
+            app_commands.Choice(name=clip(c.title, 100), value=c.topic)
+            for c in self.desk.topics(typed)
+        ]
+
+    async def slash_topic(self, interaction: Inter, name: str) -> None:
+        """`/zt topic`: one topic's FAQ answer, for the person only, with Share in channel."""
+        async with self._handling(interaction, "/zt topic"):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            assert interaction.channel_id is not None
+            where = self._interaction_incoming(interaction, name, interaction.channel_id)
+            key = private_key(interaction.guild_id, interaction.channel_id, interaction.user.id)
+            outcome = await self.desk.topic(replace(where, conversation=key), name)
+            await self._send_private(interaction, outcome)
 
     async def click_share(self, interaction: Inter, turn: str) -> None:
         """ "Share in channel": the question, shown in the channel and answered in a thread."""

@@ -80,6 +80,8 @@ ALREADY_CLAIMED: Final = "Someone else already claimed this hand-over."
 ALREADY_RESOLVED: Final = "This hand-over was already resolved."
 EDIT_WINDOW_S: Final = 600.0  # an edit this soon after the answer is answered again
 ANSWERS_KEPT: Final = 10_000  # answered messages remembered for edits
+TOPIC_CHOICES: Final = 25  # Discord's autocomplete limit; Slack menus take 100
+UNKNOWN_TOPIC: Final = "I don't know a topic called “{}”. Start typing and pick one from the list."
 CLAIMS_KEPT: Final = 10_000  # hand-overs whose claim is remembered here (the store keeps all)
 
 FileVerdict = Literal["read", "too_big", "not_text"]
@@ -227,11 +229,53 @@ class FrontDesk:
         if note:
             reply = replace(reply, note=f"{note} {reply.note}" if reply.note else note)
         if private and reply.turn_id is not None:
-            self._private[reply.turn_id] = (incoming.user, incoming.text)
-            while len(self._private) > PRIVATE_KEPT:
-                self._private.popitem(last=False)
-            return Outcome(reply=reply, share=True)
+            return self._privately(reply, incoming.user, incoming.text)
         return Outcome(reply=reply)
+
+    def _privately(self, reply: Reply, user: str, question: str) -> Outcome:
+        """A private answer, kept so its asker can share it."""
+        assert reply.turn_id is not None
+        self._private[reply.turn_id] = (user, question)
+        while len(self._private) > PRIVATE_KEPT:
+            self._private.popitem(last=False)
+        return Outcome(reply=reply, share=True)
+
+    # --- topics at hand ---------------------------------------------------------------------
+
+    def topics(self, query: str = "", limit: int = TOPIC_CHOICES) -> list[Choice]:
+        """FAQ topics whose title (or id) holds every word typed so far, in FAQ order."""
+        wanted = query.casefold().split()
+        found = [
+            Choice(t.id, None, t.title)
+            for t in self.service.knowledge.topics
+            if all(w in t.title.casefold() or w in t.id for w in wanted)
+        ]
+        return found[:limit]
+
+    def find_topic(self, name: str) -> Choice | None:
+        """The topic `name` names: an id, a title, or the only match of the words typed."""
+        kb = self.service.knowledge
+        topic = kb.by_id.get(name.strip())
+        if topic is not None:
+            return Choice(topic.id, None, topic.title)
+        wanted = " ".join(name.casefold().split())
+        exact = [c for c in self.topics(name, limit=1000) if c.title.casefold() == wanted]
+        found = exact or self.topics(name, limit=2)
+        return found[0] if len(found) == 1 else None
+
+    async def topic(self, where: Incoming, name: str) -> Outcome:
+        """A topic looked up by name (autocomplete, a menu): its FAQ answer, shown to the
+        person only, with "Share in channel"; logged like any turn."""
+        choice = self.find_topic(name)
+        if choice is None:
+            return Outcome(private=UNKNOWN_TOPIC.format(mask_secrets(name)[:100]))
+        limited = self._limited(where)
+        if limited is not None:
+            return limited
+        reply = await self._answer(replace(where, text=choice.title, attachments=()), choice)
+        if reply.turn_id is None:
+            return Outcome(reply=reply)
+        return self._privately(reply, where.user, choice.title)
 
     def share(self, where: Incoming, turn: str) -> Outcome:
         """ "Share in channel" on private answer `turn`: its question, to ask in public."""

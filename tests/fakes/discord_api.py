@@ -298,6 +298,15 @@ def slash(
     return _interaction(2, data, **kwargs)
 
 
+def autocomplete(path: list[str], option: str, typed: str, **kwargs: Any) -> dict[str, Any]:
+    """INTERACTION_CREATE for autocomplete: `typed` so far in `option` of the command `path`."""
+    leaf: list[dict[str, Any]] = [{"name": option, "type": 3, "value": typed, "focused": True}]
+    for name in reversed(path[1:]):
+        leaf = [{"name": name, "type": 1, "options": leaf}]
+    data = {"id": str(snowflake()), "name": path[0], "type": 1, "options": leaf}
+    return _interaction(4, data, **kwargs)
+
+
 def button(custom_id: str, message: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """INTERACTION_CREATE for a click on the button `custom_id` of `message`."""
     return _interaction(3, {"custom_id": custom_id, "component_type": 2}, message=message, **kwargs)

@@ -678,7 +678,7 @@ async def test_discord_sync_command_registers_the_commands(
     by_name = {c["name"]: c for c in put.json}
     assert sorted(by_name) == ["Diagnose with ztbot", "zt", "zt-admin"]
     assert by_name["Diagnose with ztbot"]["type"] == 3  # a message context menu command
-    assert [o["name"] for o in by_name["zt"]["options"]] == ["ask", "diagnose", "help"]
+    assert [o["name"] for o in by_name["zt"]["options"]] == ["ask", "diagnose", "topic", "help"]
     assert by_name["zt"]["default_member_permissions"] is None
     assert by_name["zt-admin"]["default_member_permissions"] == MANAGE_GUILD
     assert [o["name"] for o in by_name["zt-admin"]["options"]] == ["reload", "report"]

@@ -274,3 +274,36 @@ async def test_an_edited_question_updates_the_answer_in_place(bot: Bot) -> None:
     assert len(bot.api.matching("PATCH", r"/channels/\d+/messages/\d+")) == 1
     assert len(bot.api.matching("POST", rf"/channels/{msg['id']}/messages")) == 1
     assert made["id"] == msg["id"]
+
+
+async def test_topic_autocomplete_and_a_private_topic_answer(bot: Bot) -> None:
+    """Typing in /zt topic offers matching topic titles (at most 25, within Discord's limits);
+    picking one shows its FAQ answer to the user only, with Share in channel."""
+    general = fake.text_channel(GENERAL, GUILD)
+    typed = fake.autocomplete(["zt", "topic"], "name", "updat", **_in(general))
+    bot.feed("INTERACTION_CREATE", typed)
+    [offer] = await bot.api.wait_for(
+        "POST", rf"/interactions/{typed['id']}/{typed['token']}/callback"
+    )
+    assert offer.json["type"] == 8
+    choices = offer.json["data"]["choices"]
+    assert choices and all("updat" in c["name"].lower() for c in choices)
+    everything = fake.autocomplete(["zt", "topic"], "name", "", **_in(general))
+    bot.feed("INTERACTION_CREATE", everything)
+    [full] = await bot.api.wait_for(
+        "POST", rf"/interactions/{everything['id']}/{everything['token']}/callback"
+    )
+    assert len(full.json["data"]["choices"]) == min(25, len(bot.service.knowledge.topics))
+
+    cmd = fake.slash(["zt", "topic"], {"name": choices[0]["value"]}, **_in(general))
+    bot.feed("INTERACTION_CREATE", cmd)
+    [answer] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{cmd['token']}")
+    assert answer.json["flags"] == 64
+    assert answer.json["embeds"][0]["title"] == choices[0]["name"]
+    assert any(i.startswith("ztbot:share:") for i in _ids(answer))
+    assert bot.api.rejected == []
+
+    unknown = fake.slash(["zt", "topic"], {"name": "quantum toaster"}, **_in(general))
+    bot.feed("INTERACTION_CREATE", unknown)
+    [told] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{unknown['token']}")
+    assert "don't know a topic called" in told.json["content"]
