@@ -30,6 +30,7 @@ from bot.adapters.slack_blocks import (
     ACTION_RESOLVE,
     ACTION_SHARE,
     ACTION_SOLVED,
+    ACTION_TOPIC,
     SlackMessage,
     claimed_blocks,
     escape,
@@ -38,6 +39,7 @@ from bot.adapters.slack_blocks import (
     render_escalation,
     render_markdown,
     resolved_blocks,
+    topic_menu,
 )
 from bot.adapters.slack_connection import SlackConnection, respond_privately
 from bot.adapters.slack_incoming import (
@@ -122,6 +124,7 @@ class SlackFrontEnd(SlackConnection):
         app.action(_choice_pattern())(self._on_choice)
         app.message_shortcut(DIAGNOSE_CALLBACK)(self._on_diagnose)
         app.action(ACTION_SHARE)(self._on_share)
+        app.action(ACTION_TOPIC)(self._on_topic)
         app.action(ACTION_CLAIM)(self._on_handover)
         app.action(ACTION_RESOLVE)(self._on_handover)
         # Last, so they only see what nothing above took: acknowledged and ignored.
@@ -239,6 +242,11 @@ class SlackFrontEnd(SlackConnection):
                 await self._deliver(await self.desk.help(where), place)
             elif command.kind == "admin":
                 await self._admin(place, user, command.text)
+            elif command.kind == "topic" and not command.text:
+                choices = [(c.topic, c.title) for c in self.desk.topics(limit=100)]
+                await self._say(place, topic_menu(choices))
+            elif command.kind == "topic":
+                await self._deliver(await self.desk.topic(where, command.text), place)
             elif command.private and place.respond is not None:
                 outcome = await self.desk.message(replace(where, text=command.text), private=True)
                 await self._deliver(outcome, place)
@@ -285,6 +293,19 @@ class SlackFrontEnd(SlackConnection):
             await self._ask(where, public, outcome.public)
             if place.respond is not None:
                 await self._safe("response_url", place.respond(delete_original=True))
+
+    async def _on_topic(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        """A topic picked from the `/zt topic` menu: its answer, privately, with Share."""
+        await ack()
+        async with self._work("topic menu", context):
+            place, where = self._clicked(body, respond)
+            await self._deliver(await self.desk.topic(where, action_value(body)), place)
 
     async def _on_handover(
         self,

@@ -36,6 +36,9 @@ ACTION_SHARE: Final = "zt_share"
 ACTION_CLAIM: Final = "zt_claim"
 ACTION_RESOLVE: Final = "zt_resolve"
 HANDOVER_BLOCK: Final = "zt_handover"
+ACTION_TOPIC: Final = "zt_topic"
+MAX_OPTIONS: Final = 100  # a static select's options
+MAX_OPTION_TEXT: Final = 75
 SHARE_BLOCK: Final = "zt_share"
 FEEDBACK_BLOCK: Final = "zt_feedback"
 CHOICES_BLOCK: Final = "zt_choices"
@@ -333,6 +336,34 @@ def render_escalation(
     if key:
         blocks.append(handover_actions(key, claimable=True))
     return SlackMessage(text=fallback, blocks=tuple(blocks))
+
+
+def topic_menu(choices: Iterable[tuple[str, str]]) -> SlackMessage:
+    """A menu of FAQ topics, (id, title) each: picking one shows its answer."""
+    options = [
+        {
+            "text": {"type": "plain_text", "text": plain(title, MAX_OPTION_TEXT) or "…"},
+            "value": topic,
+        }
+        for topic, title in list(choices)[:MAX_OPTIONS]
+    ]
+    intro = section("Pick a topic to see its FAQ answer (only you will see it):")
+    if not options:
+        return SlackMessage(
+            text="No topics are loaded.", blocks=(section("No topics are loaded."),)
+        )
+    menu = {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "static_select",
+                "action_id": ACTION_TOPIC,
+                "placeholder": {"type": "plain_text", "text": "Choose a topic"},
+                "options": options,
+            }
+        ],
+    }
+    return SlackMessage(text="Pick a FAQ topic", blocks=(intro, menu))
 
 
 def handover_actions(key: str, *, claimable: bool) -> dict[str, Any]:

@@ -238,7 +238,7 @@ def team_of(body: Mapping[str, Any]) -> str:
 class Command:
     """A parsed `/zt ...` slash command."""
 
-    kind: str  # "ask", "help", "admin"
+    kind: str  # "ask", "help", "admin", "topic"
     text: str  # the question, or the admin command ("reload", "report 7d")
     private: bool = False  # `/zt -p ...`: answer the asker only, with "Share in channel"
 
@@ -259,13 +259,16 @@ def parse_command(text: str) -> Command:
         return Command("help", "")
     if head.lower() == "admin":
         return Command("admin", rest.strip())
+    if head.lower() in {"topic", "topics"}:
+        return Command("topic", to_plain_text(rest))
     return Command("ask", to_plain_text(words), private=private)
 
 
 def action_value(body: Mapping[str, Any]) -> str:
-    """The `value` of the first action in a block_actions payload."""
+    """The `value` of the first action in a block_actions payload (a menu's chosen option)."""
     actions = body.get("actions") or [{}]
-    return str(actions[0].get("value") or "")
+    selected = actions[0].get("selected_option") or {}
+    return str(actions[0].get("value") or selected.get("value") or "")
 
 
 def action_place(body: Mapping[str, Any]) -> tuple[str, str, str]:

@@ -210,6 +210,8 @@ def test_code_blocks():
         ("-p", Command("help", "")),
         ("-p help", Command("help", "")),
         ("private network is down", Command("ask", "private network is down")),
+        ("topic", Command("topic", "")),
+        ("topic  update zerotier", Command("topic", "update zerotier")),
     ],
 )
 def test_parse_command(text, command):

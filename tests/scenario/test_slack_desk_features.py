@@ -432,3 +432,47 @@ async def test_edits_the_bot_did_not_answer_are_left_alone(make_bot, api):
     await bot.event(unfurl, "EvE2")
     await bot.settle()
     assert api.of("chat.postMessage") == [] and api.of("chat.update") == []
+
+
+async def test_topic_menu_then_a_private_topic_answer(make_bot, api):
+    """`/zt topic`: a menu of every FAQ topic (valid Block Kit), privately; picking one shows
+    its answer privately with Share in channel. `/zt topic <words>` answers at once."""
+    bot = await make_bot()
+    await bot.command("topic")
+    await bot.settle()
+    (menu,) = api.of("response_url:cmd")
+    [select] = [e for b in menu.args["blocks"] for e in b.get("elements", []) if "options" in e]
+    assert select["type"] == "static_select" and select["action_id"] == "zt_topic"
+    titles = {o["value"]: o["text"]["text"] for o in select["options"]}
+    assert len(titles) == len(bot.service.knowledge.topics)
+    topic = next(t for t, title in titles.items() if "Update" in title)
+    pick = {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": "U0ALICE"},
+        "channel": {"id": "C0SUPPORT"},
+        "container": {
+            "type": "message",
+            "message_ts": "1700000900.000001",
+            "channel_id": "C0SUPPORT",
+            "is_ephemeral": True,
+        },
+        "response_url": api.response_url("pick"),
+        "actions": [
+            {
+                "action_id": "zt_topic",
+                "type": "static_select",
+                "selected_option": {"value": topic, "text": {"type": "plain_text", "text": "x"}},
+            }
+        ],
+    }
+    await bot.action(pick)
+    await bot.command("topic how do I update", user="U0BOB")
+    await bot.settle()
+    (picked,) = api.of("response_url:pick")
+    assert titles[topic] in all_text(picked.args["blocks"])
+    assert "zt_share" in all_text(picked.args["blocks"])
+    direct = api.of("response_url:cmd")[-1]
+    assert titles[topic] in all_text(direct.args["blocks"])
+    assert api.of("chat.postMessage") == []
+    assert api.rejected == []
