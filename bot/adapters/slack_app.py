@@ -42,6 +42,7 @@ from bot.adapters.slack_blocks import (
     topic_menu,
 )
 from bot.adapters.slack_connection import SlackConnection, respond_privately
+from bot.adapters.slack_home import home_view
 from bot.adapters.slack_incoming import (
     DIAGNOSE_CALLBACK,
     PLATFORM,
@@ -118,6 +119,7 @@ class SlackFrontEnd(SlackConnection):
         app = self.app
         app.event("app_mention")(self._on_event)
         app.event("message")(self._on_event)
+        app.event("app_home_opened")(self._on_home)
         app.command("/zt")(self._on_command)
         app.action(ACTION_SOLVED)(self._on_feedback)
         app.action(ACTION_NOT_HELPFUL)(self._on_feedback)
@@ -158,6 +160,19 @@ class SlackFrontEnd(SlackConnection):
                 return
             event_id = body.get("event_id")
             await self._answer_message(event, team, str(event_id) if event_id else None)
+
+    async def _on_home(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        """The user opened ztbot's Home tab: publish their home page."""
+        event = body.get("event") or {}
+        async with self._work("home", context):
+            if event.get("tab") != "home" or not event.get("user"):
+                return
+            user = str(event["user"])
+            place = Place(str(event.get("channel") or ""), "", user)
+            home = await self.desk.home(self._incoming(team_of(body), place, "", ""))
+            await self._safe(
+                "views.publish", self.client.views_publish(user_id=user, view=home_view(home))
+            )
 
     async def _on_edit(self, event: Mapping[str, Any], team: str) -> None:
         """A user edited a message: the front desk decides whether it is answered again."""
@@ -305,7 +320,14 @@ class SlackFrontEnd(SlackConnection):
         await ack()
         async with self._work("topic menu", context):
             place, where = self._clicked(body, respond)
-            await self._deliver(await self.desk.topic(where, action_value(body)), place)
+            if (body.get("container") or {}).get("type") == "view":
+                # From the Home tab: the answer goes to the app's messages with the user.
+                place = Place(place.user, "", place.user)
+                where = self._incoming(team_of(body), place, "", "")
+            outcome = await self.desk.topic(where, action_value(body))
+            if place.respond is None:
+                outcome = replace(outcome, share=False)
+            await self._deliver(outcome, place)
 
     async def _on_handover(
         self,

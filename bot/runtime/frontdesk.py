@@ -82,6 +82,13 @@ EDIT_WINDOW_S: Final = 600.0  # an edit this soon after the answer is answered a
 ANSWERS_KEPT: Final = 10_000  # answered messages remembered for edits
 TOPIC_CHOICES: Final = 25  # Discord's autocomplete limit; Slack menus take 100
 UNKNOWN_TOPIC: Final = "I don't know a topic called “{}”. Start typing and pick one from the list."
+HOME_INTRO: Final = (
+    "I answer ZeroTier questions from the FAQ and diagnose pasted `zerotier-cli` output.\n"
+    "• Mention me in a support channel, or write to me here.\n"
+    "• `/zt <question>` asks in public; `/zt -p <question>` only you see the answer.\n"
+    "• `/zt topic` shows one FAQ topic.\n"
+    "• *Diagnose with ztbot* in a message's menu answers that message in its thread."
+)
 CLAIMS_KEPT: Final = 10_000  # hand-overs whose claim is remembered here (the store keeps all)
 
 FileVerdict = Literal["read", "too_big", "not_text"]
@@ -95,6 +102,25 @@ class HandOver:
     channel: str | None  # None: post it in the conversation itself
     group: str | None  # the platform's id of the group or role to alert
     key: str = ""  # the conversation, for the post's Claim / Resolve buttons
+
+
+@dataclass(frozen=True, slots=True)
+class Recent:
+    """One of a user's conversations, for their home page."""
+
+    channel: str | None
+    thread: str | None
+    last_seen: datetime
+    status: Literal["open", "with people", "resolved"]
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """A user's home page with the bot: what it does, its topics, their conversations."""
+
+    intro: str  # Markdown
+    topics: tuple[Choice, ...]
+    recent: tuple[Recent, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +265,20 @@ class FrontDesk:
         while len(self._private) > PRIVATE_KEPT:
             self._private.popitem(last=False)
         return Outcome(reply=reply, share=True)
+
+    async def home(self, where: Incoming) -> Home:
+        """The home page of `where.user`: how to ask, the topics, their newest conversations."""
+        rows = await self._run(self.service.recent, where.platform, where.workspace, where.user)
+        recent = tuple(
+            Recent(
+                channel,
+                thread,
+                seen,
+                "resolved" if resolved else "with people" if escalated else "open",
+            )
+            for _key, channel, thread, seen, escalated, resolved in rows
+        )
+        return Home(HOME_INTRO, tuple(self.topics(limit=100)), recent)
 
     # --- topics at hand ---------------------------------------------------------------------
 

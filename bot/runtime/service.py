@@ -183,6 +183,15 @@ class SupportService:
             self.store.submit(SupportRecord(key, step, now, who))
         return now
 
+    def recent(
+        self, platform: str, workspace: str | None, user: str, limit: int = 5
+    ) -> list[tuple[str, str | None, str | None, datetime, bool, bool]]:
+        """The user's newest conversations from the store (empty without one)."""
+        who = self._user_hash(user)
+        if self.store is None or who is None:
+            return []
+        return self.store.recent_conversations(platform, workspace, who, limit)
+
     def knowledge_loaded(
         self, loaded_by: str | None = None, content: Mapping[str, str] | None = None
     ) -> None:

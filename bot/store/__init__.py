@@ -17,6 +17,7 @@ from bot.store.repository import (
     load_context,
     newest_knowledge,
     prune,
+    recent_conversations,
     turn_for_event,
 )
 from bot.store.writer import BufferedWriter, session_factory
@@ -93,6 +94,18 @@ class Store:
                 return turn_for_event(session, platform, event_id) is not None
         except SQLAlchemyError:
             return None
+
+    def recent_conversations(
+        self, platform: str, workspace: str | None, user_hash: str, limit: int = 5
+    ) -> list[tuple[str, str | None, str | None, datetime, bool, bool]]:
+        """A user's newest conversations (see repository); empty when the DB is down."""
+        if not self.writer.healthy:
+            return []
+        try:
+            with self._sessions() as session:
+                return recent_conversations(session, platform, workspace, user_hash, limit)
+        except SQLAlchemyError:
+            return []
 
     def newest_knowledge(self) -> tuple[str, datetime, dict[str, str] | None] | None:
         """The newest recorded knowledge version, or None (also when the DB is down)."""

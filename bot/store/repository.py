@@ -111,6 +111,31 @@ def record_support(session: Session, rec: SupportRecord) -> None:
         conv.resolved_at = rec.at
 
 
+def recent_conversations(
+    session: Session, platform: str, workspace: str | None, user_hash: str, limit: int
+) -> list[tuple[str, str | None, str | None, datetime, bool, bool]]:
+    """A user's newest conversations on a platform and workspace: (key, channel, thread, last
+    seen, escalated, resolved), newest first."""
+    rows = session.execute(
+        select(
+            Conversation.key,
+            Conversation.channel,
+            Conversation.thread,
+            Conversation.last_seen_at,
+            Conversation.escalated_at.is_not(None),
+            Conversation.resolved_at.is_not(None),
+        )
+        .where(
+            Conversation.platform == platform,
+            Conversation.workspace == workspace,
+            Conversation.user_hash == user_hash,
+        )
+        .order_by(Conversation.last_seen_at.desc())
+        .limit(limit)
+    ).all()
+    return [(k, c, t, as_utc(seen), bool(e), bool(r)) for k, c, t, seen, e, r in rows]
+
+
 def record_feedback(session: Session, rec: FeedbackRecord) -> None:
     """Helpful / not helpful, once per user per turn: a second vote replaces the first."""
     if session.get(Turn, rec.turn_id) is None:

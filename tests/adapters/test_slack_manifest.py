@@ -22,9 +22,11 @@ METHOD_SCOPES = {
     "reactions_add": "reactions:write",
     "reactions_remove": "reactions:write",
     "usergroups_users_list": "usergroups:read",
+    "views_publish": None,
 }
 # Scope each subscribed event needs.
 EVENT_SCOPES = {
+    "app_home_opened": None,
     "app_mention": "app_mentions:read",
     "message.channels": "channels:history",
     "message.groups": "groups:history",
@@ -56,6 +58,7 @@ def test_manifest_defaults_to_socket_mode_with_zt_and_buttons():
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/zt"]
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
 
 
 def test_manifest_declares_the_diagnose_shortcut_the_app_listens_to():

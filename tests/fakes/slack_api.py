@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 from aiohttp import WSMsgType, web
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block, BlockElement
+from slack_sdk.models.views import View
 from slack_sdk.signature import SignatureVerifier
 
 BOT_USER = "UBOT"
@@ -210,7 +211,7 @@ class SlackApi:
                 headers["Retry-After"] = str(failure.retry_after)
             call.response = {"ok": False, "error": failure.error}
             return web.json_response(call.response, status=failure.status, headers=headers)
-        problems = block_problems(args.get("blocks"))
+        problems = block_problems(args.get("blocks")) + view_problems(args.get("view"))
         if problems:
             self.rejected.append((method, problems))
             call.response = {"ok": False, "error": "invalid_blocks", "errors": problems}
@@ -292,6 +293,22 @@ class SlackApi:
             return web.Response(status=400, text="invalid_blocks")
         await self._record(Call(f"response_url:{request.match_info['id']}", args, None))
         return web.Response(text="ok")
+
+
+def view_problems(view: Any) -> list[str]:
+    """Where a view (a home tab, a modal) breaks Slack's rules, per slack_sdk's models."""
+    if view is None:
+        return []
+    if isinstance(view, str):
+        view = json.loads(view)
+    blocks = view.get("blocks") or []
+    if len(blocks) > 100:
+        return [f"a view holds at most 100 blocks, not {len(blocks)}"]
+    try:
+        View(**view).validate_json()
+    except (SlackObjectFormationError, TypeError, ValueError) as exc:
+        return [f"view: {exc}"]
+    return block_problems([*blocks][:50]) + block_problems([*blocks][50:])
 
 
 def block_problems(blocks: Any) -> list[str]:

@@ -476,3 +476,53 @@ async def test_topic_menu_then_a_private_topic_answer(make_bot, api):
     assert titles[topic] in all_text(direct.args["blocks"])
     assert api.of("chat.postMessage") == []
     assert api.rejected == []
+
+
+async def test_app_home_shows_help_topics_and_the_users_recent_conversations(make_bot, api):
+    """app_home_opened: views.publish for that user with a valid home view: how to ask, the
+    topic menu, and their conversations (the escalated one marked). A topic picked there is
+    answered in the app's messages with the user, with no Share button."""
+    bot = await make_bot()
+    await bot.event(mention("how do I update zerotier"), "EvA1")
+    await bot.settle()
+    bot.service.store.writer.flush()
+    opened = {"type": "app_home_opened", "user": "U0ALICE", "channel": "D0ALICE", "tab": "home"}
+    await bot.event(opened, "EvA2")
+    await bot.event({**opened, "tab": "messages"}, "EvA3")  # the Messages tab: nothing to do
+    await bot.settle()
+    (publish,) = api.of("views.publish")
+    assert publish.args["user_id"] == "U0ALICE"
+    view = publish.args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    shown = all_text(view["blocks"])
+    assert "/zt topic" in shown and "Diagnose with ztbot" in shown
+    assert "zt_topic" in shown
+    assert "<#C0SUPPORT> · last message <!date^" in shown and ":speech_balloon: open" in shown
+    assert api.rejected == []
+
+    [select] = [e for b in view["blocks"] for e in b.get("elements", []) if "options" in e]
+    topic = select["options"][0]["value"]
+    await bot.action(
+        {
+            "type": "block_actions",
+            "team": {"id": TEAM},
+            "user": {"id": "U0ALICE"},
+            "container": {"type": "view", "view_id": "V1"},
+            "view": {"id": "V1", "type": "home"},
+            "actions": [
+                {
+                    "action_id": "zt_topic",
+                    "type": "static_select",
+                    "selected_option": {
+                        "value": topic,
+                        "text": {"type": "plain_text", "text": "t"},
+                    },
+                }
+            ],
+        }
+    )
+    await bot.settle()
+    answer = api.of("chat.postMessage")[-1]
+    assert answer.args["channel"] == "U0ALICE"
+    assert "zt_share" not in all_text(answer.args["blocks"])
+    assert api.rejected == []
