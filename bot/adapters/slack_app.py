@@ -151,10 +151,11 @@ class SlackFrontEnd(SlackConnection):
             if event.get("subtype") == "message_changed":
                 await self._on_edit(event, team)
                 return
+            config = await self.desk.workspace(PLATFORM, team)
             if not should_answer(
                 event,
                 me=self.me,
-                support_channels=self.settings.slack_support_channels,
+                support_channels=config.ids("support_channels", self.settings),
                 bot_threads=self._threads,
             ) and not await self._resumed_thread(event, team):
                 return
@@ -256,7 +257,7 @@ class SlackFrontEnd(SlackConnection):
             if command.kind == "help":
                 await self._deliver(await self.desk.help(where), place)
             elif command.kind == "admin":
-                await self._admin(place, user, command.text)
+                await self._admin(place, where, command.text)
             elif command.kind == "topic" and not command.text:
                 choices = [(c.topic, c.title) for c in self.desk.topics(limit=100)]
                 await self._say(place, topic_menu(choices))
@@ -386,8 +387,16 @@ class SlackFrontEnd(SlackConnection):
             if private and body.get("response_url"):
                 await respond_privately(respond, render_markdown(private))
 
-    async def _admin(self, place: Place, user: str, command: str) -> None:
-        if not await self._is_admin(user):
+    async def _admin(self, place: Place, where: Incoming, command: str) -> None:
+        user = place.user
+        admin = await self._admin_in(user, where.workspace)
+        verb, _, rest = command.partition(" ")
+        if verb == "config":  # the workspace's own settings, kept by the front desk
+            await self._tell(
+                place, (await self.desk.config(where, rest, admin=admin)).private or ""
+            )
+            return
+        if not admin:
             log.warning("slack: refused admin command %r from %s", command.split()[:1], user)
             await self._tell(
                 place,
@@ -414,7 +423,7 @@ class SlackFrontEnd(SlackConnection):
                 where,
                 action_value(body),
                 helpful=helpful,
-                moderator=await self._is_admin(place.user),
+                moderator=await self._admin_in(place.user, where.workspace),
             )
             await self._deliver(outcome, place, clicked=body)
 
@@ -435,6 +444,11 @@ class SlackFrontEnd(SlackConnection):
             else:
                 outcome = await self.desk.pick(where, turn, number)
             await self._deliver(outcome, place)
+
+    async def _admin_in(self, user: str, team: str | None) -> bool:
+        """An admin of this workspace: its own admin group when its admins set one."""
+        config = await self.desk.workspace(PLATFORM, team)
+        return await self._is_admin(user, config.get("admin_group", self.settings))
 
     def _clicked(self, body: Mapping[str, Any], respond: AsyncRespond) -> tuple[Place, Incoming]:
         """Where a button was pressed and by whom; private answers reply through response_url."""

@@ -38,6 +38,7 @@ from bot.core.links import faq_link
 from bot.core.models import Choice, Escalation, Incoming, Reply
 from bot.runtime.ratelimit import RateLimiter
 from bot.runtime.service import SupportService, conversation_key
+from bot.runtime.workspace_config import NAMES, ConfigValueError, WorkspaceConfig, parse_value
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,14 @@ HOME_INTRO: Final = (
     "• `/zt <question>` asks in public; `/zt -p <question>` only you see the answer.\n"
     "• `/zt topic` shows one FAQ topic.\n"
     "• *Diagnose with ztbot* in a message's menu answers that message in its thread."
+)
+CONFIG_TTL_S: Final = 30.0  # how long a workspace's settings are trusted (replicas set them)
+CONFIG_USAGE: Final = (
+    "Usage: `config show`, `config set <name> <value>`, `config unset <name>`. Names: {}."
+)
+CONFIG_ADMINS_ONLY: Final = "Only this workspace's admins can see or change its settings."
+CONFIG_NO_DB: Final = (
+    "I couldn't save that: the database is not reachable. Nothing was changed; try again."
 )
 CLAIMS_KEPT: Final = 10_000  # hand-overs whose claim is remembered here (the store keeps all)
 
@@ -223,6 +232,8 @@ class FrontDesk:
         self._private: OrderedDict[str, tuple[str, str]] = OrderedDict()  # turn: user, text
         self._claims: OrderedDict[str, Claim] = OrderedDict()  # conversation: its hand-over
         self._answers: OrderedDict[str, tuple[str, float]] = OrderedDict()  # message: answer
+        self._configs: dict[tuple[str, str], tuple[WorkspaceConfig, float]] = {}
+        self._limiters: dict[int, RateLimiter] = {}  # per-workspace limits, by limit
 
     # --- messages ---------------------------------------------------------------------------
 
@@ -247,6 +258,7 @@ class FrontDesk:
         if ctx.handed_over and not (addressed and incoming.user == ctx.asker):
             log.info("conversation handed over to people; the bot stays quiet")
             return _NOTHING
+        await self.workspace(incoming.platform, incoming.workspace)  # its rate limit, if set
         limited = self._limited(incoming)
         if limited is not None:
             return limited
@@ -395,12 +407,64 @@ class FrontDesk:
         reply = self._linked(reply)
         handover = None
         if reply.escalation is not None:
-            channel, group = self._target(where.platform)
+            channel, group = await self._target(where)
             handover = HandOver(
                 replace(reply.escalation, user=ctx.asker or where.user), channel, group, key
             )
             await self._run(self.service.support, key, "escalated", ctx.asker or where.user)
         return Outcome(reply=reply, close="not_helpful", by=where.user, handover=handover)
+
+    # --- per-workspace settings ------------------------------------------------------------
+
+    async def workspace(self, platform: str, workspace: str | None) -> WorkspaceConfig:
+        """The settings in force in a workspace (its admins' over the environment's)."""
+        key = (platform, workspace or "")
+        cached = self._configs.get(key)
+        if cached is not None and self._clock() - cached[1] < CONFIG_TTL_S:
+            return cached[0]
+        values = None
+        if workspace:
+            values = await self._run(self.service.workspace_settings, platform, workspace)
+        if values is None and cached is not None:
+            return cached[0]  # the database is down: keep what we had
+        config = WorkspaceConfig(platform, workspace or "", values or {})
+        self._configs[key] = (config, self._clock())
+        return config
+
+    async def config(self, where: Incoming, command: str, *, admin: bool) -> Outcome:
+        """`config show|set <name> <value>|unset <name>` from an admin of `where.workspace`."""
+        if not admin:
+            return Outcome(private=CONFIG_ADMINS_ONLY)
+        current = await self.workspace(where.platform, where.workspace)
+        verb, _, rest = command.strip().partition(" ")
+        name, _, raw = rest.strip().partition(" ")
+        usage = CONFIG_USAGE.format(", ".join(f"`{n}`" for n in current.names()))
+        if verb == "show" or not verb:
+            return Outcome(private=current.show(self.settings))
+        if verb not in ("set", "unset") or name not in current.names() or not where.workspace:
+            return Outcome(private=usage)
+        value: str | None = None
+        if verb == "set":
+            try:
+                value = parse_value(name, raw)
+            except ConfigValueError as exc:
+                return Outcome(private=f"{exc}. {usage}")
+        try:
+            old = await self._run(
+                self.service.set_workspace_setting,
+                where.platform,
+                where.workspace,
+                name,
+                value,
+                where.user,
+            )
+        except Exception:
+            log.exception("a workspace setting could not be saved")
+            return Outcome(private=CONFIG_NO_DB)
+        self._configs.pop((where.platform, where.workspace), None)
+        log.info("workspace setting %s changed by an admin", name)
+        new = value if value is not None else f"the default ({current.get(name, self.settings)})"
+        return Outcome(private=f"`{name}`: {old or 'default'} → {new}. {NAMES[name]}.")
 
     # --- edited questions ------------------------------------------------------------------
 
@@ -486,10 +550,11 @@ class FrontDesk:
     def _limited(self, incoming: Incoming) -> Outcome | None:
         """None when the user may send this; else a private notice, once per window."""
         key = f"{incoming.platform}:{incoming.workspace or ''}:{incoming.user}"
-        if self.limiter.allow(key):
+        limiter = self._limiter_of(incoming)
+        if limiter.allow(key):
             return None
         now = self._clock()
-        wait = max(1, round(self.limiter.retry_after(key)))
+        wait = max(1, round(limiter.retry_after(key)))
         log.info("rate limited %s for %d s", incoming.platform, wait)
         if self._told.get(key, 0.0) > now:
             return _NOTHING
@@ -503,10 +568,20 @@ class FrontDesk:
             )
         )
 
-    def _target(self, platform: str) -> tuple[str | None, str | None]:
-        """Where a platform's hand-overs go and whom they alert (its settings)."""
-        channel = getattr(self.settings, f"{platform}_escalation_channel", None)
-        group = getattr(self.settings, f"{platform}_escalation_group", None) or getattr(
-            self.settings, f"{platform}_escalation_role", None
-        )
-        return (str(channel) if channel else None), (str(group) if group else None)
+    def _limiter_of(self, incoming: Incoming) -> RateLimiter:
+        """The workspace's own rate limit when its admins set one (settings as last read)."""
+        cached = self._configs.get((incoming.platform, incoming.workspace or ""))
+        own = cached[0].values.get("rate_limit") if cached is not None else None
+        if own is None or not own.isdigit():
+            return self.limiter
+        limit = int(own)
+        if limit not in self._limiters:
+            self._limiters[limit] = RateLimiter(limit, self.settings.rate_window_s)
+        return self._limiters[limit]
+
+    async def _target(self, where: Incoming) -> tuple[str | None, str | None]:
+        """Where a workspace's hand-overs go and whom they alert (its settings)."""
+        config = await self.workspace(where.platform, where.workspace)
+        channel = config.get("escalation_channel", self.settings)
+        group = config.get("escalation_group", self.settings)
+        return channel, group

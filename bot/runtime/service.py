@@ -192,6 +192,20 @@ class SupportService:
             return []
         return self.store.recent_conversations(platform, workspace, who, limit)
 
+    def workspace_settings(self, platform: str, workspace: str) -> dict[str, str] | None:
+        """A workspace's own settings from the store (None without one, or when it is down)."""
+        return None if self.store is None else self.store.workspace_settings(platform, workspace)
+
+    def set_workspace_setting(
+        self, platform: str, workspace: str, name: str, value: str | None, user: str
+    ) -> str | None:
+        """Set (None: remove) a workspace setting, audited with who did it; the old value."""
+        if self.store is None:
+            raise RuntimeError("no database to keep workspace settings in")
+        return self.store.set_workspace_setting(
+            platform, workspace, name, value, self._user_hash(user), self._clock()
+        )
+
     def knowledge_loaded(
         self, loaded_by: str | None = None, content: Mapping[str, str] | None = None
     ) -> None:

@@ -18,7 +18,9 @@ from bot.store.repository import (
     newest_knowledge,
     prune,
     recent_conversations,
+    set_workspace_setting,
     turn_for_event,
+    workspace_settings,
 )
 from bot.store.writer import BufferedWriter, session_factory
 
@@ -106,6 +108,28 @@ class Store:
                 return recent_conversations(session, platform, workspace, user_hash, limit)
         except SQLAlchemyError:
             return []
+
+    def workspace_settings(self, platform: str, workspace: str) -> dict[str, str] | None:
+        """A workspace's own settings; None when the DB cannot say (use the defaults)."""
+        try:
+            with self._sessions() as session:
+                return workspace_settings(session, platform, workspace)
+        except SQLAlchemyError:
+            return None
+
+    def set_workspace_setting(
+        self,
+        platform: str,
+        workspace: str,
+        name: str,
+        value: str | None,
+        by: str | None,
+        at: datetime,
+    ) -> str | None:
+        """Set (None: remove) a workspace setting now, audited; the old value. Raises when the
+        database is down: the admin must hear that it was not saved."""
+        with self._sessions.begin() as session:
+            return set_workspace_setting(session, platform, workspace, name, value, by, at)
 
     def newest_knowledge(self) -> tuple[str, datetime, dict[str, str] | None] | None:
         """The newest recorded knowledge version, or None (also when the DB is down)."""

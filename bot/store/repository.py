@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import Candidate, Conversation, Feedback, Finding, KnowledgeVersion, Turn
+from bot.store.models import (
+    Candidate,
+    ConfigChange,
+    Conversation,
+    Feedback,
+    Finding,
+    KnowledgeVersion,
+    Turn,
+    WorkspaceSetting,
+)
 from bot.store.records import (
     ConversationRef,
     FeedbackRecord,
@@ -234,3 +243,54 @@ def prune(session: Session, older_than: datetime) -> dict[str, int]:
     result = session.execute(delete(Conversation).where(Conversation.id.in_(idle)))
     counts["conversations"] = int(getattr(result, "rowcount", 0) or 0)
     return counts
+
+
+def workspace_settings(session: Session, platform: str, workspace: str) -> dict[str, str]:
+    """The settings a workspace's admins set (name: value)."""
+    rows = session.execute(
+        select(WorkspaceSetting.name, WorkspaceSetting.value).where(
+            WorkspaceSetting.platform == platform, WorkspaceSetting.workspace == workspace
+        )
+    ).all()
+    return {str(row[0]): str(row[1]) for row in rows}
+
+
+def set_workspace_setting(
+    session: Session,
+    platform: str,
+    workspace: str,
+    name: str,
+    value: str | None,
+    by: str | None,
+    at: datetime,
+) -> str | None:
+    """Set (or with None, remove) one workspace setting and audit the change; the old value."""
+    row = session.scalars(
+        select(WorkspaceSetting).where(
+            WorkspaceSetting.platform == platform,
+            WorkspaceSetting.workspace == workspace,
+            WorkspaceSetting.name == name,
+        )
+    ).one_or_none()
+    old = row.value if row is not None else None
+    if value is None and row is not None:
+        session.delete(row)
+    elif value is not None and row is None:
+        session.add(
+            WorkspaceSetting(
+                platform=platform,
+                workspace=workspace,
+                name=name,
+                value=value,
+                updated_at=at,
+                updated_by=by,
+            )
+        )
+    elif value is not None and row is not None:
+        row.value, row.updated_at, row.updated_by = value, at, by
+    session.add(
+        ConfigChange(
+            platform=platform, workspace=workspace, name=name, old=old, new=value, by=by, at=at
+        )
+    )
+    return old

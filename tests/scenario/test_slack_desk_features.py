@@ -526,3 +526,46 @@ async def test_app_home_shows_help_topics_and_the_users_recent_conversations(mak
     assert answer.args["channel"] == "U0ALICE"
     assert "zt_share" not in all_text(answer.args["blocks"])
     assert api.rejected == []
+
+
+async def test_workspace_settings_set_by_an_admin_take_effect_and_are_audited(make_bot, api):
+    """`/zt admin config`: a member is refused; an admin sees the defaults, sets a support
+    channel by mention (then a plain message there is answered) and a rate limit of 1 (a second
+    question is limited); every change is in the audit table, with who as a hash."""
+    bot = await make_bot(slack_admin_users=("U0ADMIN",))
+
+    async def said(text_: str, user: str = "U0ADMIN") -> str:
+        await bot.command(text_, user=user)
+        await bot.settle()
+        return all_text(api.of("response_url:cmd")[-1].args["blocks"])
+
+    assert "Only this workspace's admins" in await said("admin config show", "U0ALICE")
+    shown = await said("admin config show")
+    assert "escalation_channel`: `C0ESCALATE` (default)" in shown
+    done = await said("admin config set support_channels <#C0NEW|new-help>")
+    assert "support_channels`: default → C0NEW" in done
+    assert "rate_limit`: default → 1" in await said("admin config set rate_limit 1")
+    assert "whole number from 1 to 1000" in await said("admin config set rate_limit lots")
+    assert "support_channels`: `C0NEW` (set here)" in await said("admin config show")
+
+    plain = {
+        "type": "message",
+        "channel_type": "channel",
+        "user": "U0BOB",
+        "text": "how do I update zerotier",
+        "ts": "1700001000.000100",
+        "channel": "C0NEW",
+    }
+    await bot.event(plain, "EvW1")
+    await bot.event({**plain, "ts": "1700001001.000100", "text": "ping fails"}, "EvW2")
+    await bot.settle()
+    (answer,) = api.of("chat.postMessage")
+    assert answer.args["channel"] == "C0NEW"
+    (limited,) = api.of("chat.postEphemeral")
+    assert "faster than I can answer" in limited.args["text"]
+    rows = bot.rows("SELECT name, old, new, by FROM config_changes ORDER BY id")
+    assert [(n, o, v) for n, o, v, _by in rows] == [
+        ("support_channels", None, "C0NEW"),
+        ("rate_limit", None, "1"),
+    ]
+    assert all(by and "U0ADMIN" not in by for *_, by in rows)
