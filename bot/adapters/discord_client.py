@@ -72,6 +72,7 @@ from bot.runtime.frontdesk import (
     thread_title,
     wants_feedback,
 )
+from bot.runtime.workspace_config import WorkspaceConfig
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +247,28 @@ def add_commands(tree: app_commands.CommandTree[Any]) -> None:
 
     async def diagnose_message(interaction: Inter, message: discord.Message) -> None:
         await _frontend(interaction).menu_diagnose(interaction, message)
+
+    config = app_commands.Group(
+        name="config", description="This server's own ztbot settings", parent=admin
+    )
+    names = [app_commands.Choice(name=n, value=n) for n in WorkspaceConfig("discord", "").names()]
+
+    @config.command(name="show", description="Every setting, and whether it is set here")
+    async def config_show(interaction: Inter) -> None:
+        await _frontend(interaction).slash_config(interaction, "show")
+
+    @config.command(name="set", description="Change one of this server's settings")
+    @app_commands.describe(name="the setting", value="#channels, a @role, a tag name or a number")
+    @app_commands.choices(name=names)
+    async def config_set(
+        interaction: Inter, name: str, value: app_commands.Range[str, 1, 500]
+    ) -> None:
+        await _frontend(interaction).slash_config(interaction, f"set {name} {value}")
+
+    @config.command(name="unset", description="Go back to the default for one setting")
+    @app_commands.choices(name=names)
+    async def config_unset(interaction: Inter, name: str) -> None:
+        await _frontend(interaction).slash_config(interaction, f"unset {name}")
 
     tree.add_command(zt)
     tree.add_command(admin)
@@ -487,7 +510,6 @@ class DiscordFrontEnd:
         self.admin = admin
         self.client = client or ZtClient(settings)
         self.client.frontend = self
-        self._support = frozenset(settings.discord_support_channels)
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._in_flight = 0
@@ -560,11 +582,12 @@ class DiscordFrontEnd:
         if self._closing or me is None:
             return
         facts = facts_of(message, me.id)
-        if not is_addressed(facts, self._support):
+        support = await self._support_of(facts.guild_id)
+        if not is_addressed(facts, support):
             return
         async with self._busy():
             try:
-                await self._answer_message(message, facts)
+                await self._answer_message(message, facts, support)
             except discord.HTTPException as exc:
                 log_http("answering a message", exc)
             except Exception:
@@ -572,9 +595,18 @@ class DiscordFrontEnd:
                 with contextlib.suppress(discord.HTTPException):
                     await message.channel.send(_APOLOGY, allowed_mentions=_NO_MENTIONS)
 
-    async def _answer_message(self, message: discord.Message, facts: MessageFacts) -> None:
+    async def _support_of(self, guild_id: int | None) -> frozenset[str]:
+        """The support channels of a server: its admins' choice, else the configured ones."""
+        if guild_id is None:
+            return frozenset()
+        config = await self.desk.workspace(PLATFORM, str(guild_id))
+        return config.ids("support_channels", self.settings)
+
+    async def _answer_message(
+        self, message: discord.Message, facts: MessageFacts, support: frozenset[str]
+    ) -> None:
         files, skipped = await fetch_attachments(message, self.settings.max_attachment_bytes)
-        incoming = to_incoming(replace(facts, attachments=files), self._support)
+        incoming = to_incoming(replace(facts, attachments=files), support)
         if incoming is None:
             return
         addressed = facts.channel_kind == "dm" or facts.bot_id in facts.mentions
@@ -625,7 +657,8 @@ class DiscordFrontEnd:
         me = self.client.user
         if self._closing or me is None or message.edited_at is None:
             return
-        incoming = to_incoming(facts_of(message, me.id), self._support)
+        facts = facts_of(message, me.id)
+        incoming = to_incoming(facts, await self._support_of(facts.guild_id))
         if incoming is None:
             return
         when = message.edited_at.timestamp()
@@ -833,12 +866,13 @@ class DiscordFrontEnd:
 
     # --- admin ----------------------------------------------------------------------------
 
-    def is_admin(self, interaction: Inter) -> bool:
-        """Manage Server (or Administrator) in this guild, or the configured admin role."""
+    def is_admin(self, interaction: Inter, role: str | None = None) -> bool:
+        """Manage Server (or Administrator) in this guild, or the admin role (`role`: the
+        server's own, else the configured one)."""
         perms = interaction.permissions
         if perms.manage_guild or perms.administrator:
             return True
-        role = self.settings.discord_admin_role
+        role = role or self.settings.discord_admin_role
         roles = getattr(interaction.user, "roles", ())
         return role is not None and any(str(r.id) == role or r.name == role for r in roles)
 
@@ -847,10 +881,27 @@ class DiscordFrontEnd:
         perms = interaction.permissions
         return self.is_admin(interaction) or perms.manage_messages or perms.manage_threads
 
+    async def _admin_here(self, interaction: Inter) -> bool:
+        """An admin of this server, by its own admin role when its admins set one."""
+        guild = str(interaction.guild_id) if interaction.guild_id is not None else None
+        config = await self.desk.workspace(PLATFORM, guild)
+        return self.is_admin(interaction, config.get("admin_group", self.settings))
+
+    async def slash_config(self, interaction: Inter, command: str) -> None:
+        """`/zt-admin config show|set|unset`: this server's own settings, admins only."""
+        async with self._handling(interaction, "/zt-admin config"):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            assert interaction.channel_id is not None
+            where = self._interaction_incoming(interaction, "", interaction.channel_id)
+            admin = await self._admin_here(interaction)
+            outcome = await self.desk.config(where, command, admin=admin)
+            for part in text_messages(outcome.private or ""):
+                await interaction.followup.send(part, ephemeral=True)
+
     async def slash_admin(self, interaction: Inter, command: str) -> None:
         """`/zt-admin reload|report`, for admins only; the answer is shown only to them."""
         async with self._handling(interaction, "an admin command"):
-            if not self.is_admin(interaction):
+            if not await self._admin_here(interaction):
                 log.warning(
                     "discord: admin command %r refused for user %s in guild %s",
                     command.split(maxsplit=1)[0],
@@ -931,9 +982,11 @@ class DiscordFrontEnd:
             )
         if outcome.resolved:
             try:
+                guild = str(interaction.guild_id) if interaction.guild_id else None
+                config = await self.desk.workspace(PLATFORM, guild)
                 await mark_resolved(
                     interaction,
-                    self.settings.discord_solved_tag,
+                    config.get("solved_tag", self.settings) or self.settings.discord_solved_tag,
                     self.settings.discord_archive_solved_after,
                 )
             except discord.HTTPException as exc:

@@ -292,8 +292,9 @@ def slash(
         {"name": k, "type": _OPTION_TYPES.get(type(v), 3), "value": v}
         for k, v in (options or {}).items()
     ]
-    for name in reversed(path[1:]):
-        leaf = [{"name": name, "type": 1, "options": leaf}]
+    for depth, name in enumerate(reversed(path[1:])):
+        # The leaf is a subcommand (1); a level above it a subcommand group (2).
+        leaf = [{"name": name, "type": 1 if depth == 0 else 2, "options": leaf}]
     data = {"id": str(snowflake()), "name": path[0], "type": 1, "options": leaf}
     return _interaction(2, data, **kwargs)
 

@@ -14,6 +14,7 @@ from tests.scenario.test_discord_bot import (
     GENERAL,
     GUILD,
     LISTNETWORKS,
+    MANAGE_GUILD,
     USER,
     Bot,
     _as_message,
@@ -307,3 +308,50 @@ async def test_topic_autocomplete_and_a_private_topic_answer(bot: Bot) -> None:
     bot.feed("INTERACTION_CREATE", unknown)
     [told] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{unknown['token']}")
     assert "don't know a topic called" in told.json["content"]
+
+
+async def test_server_settings_set_by_an_admin_take_effect_and_are_audited(bot: Bot) -> None:
+    """/zt-admin config: refused without Manage Server; an admin makes #general a support
+    channel (a plain message there is then answered) and gives a role the admin commands (a
+    member with it may then see the settings); the changes are audited."""
+    general = fake.text_channel(GENERAL, GUILD)
+
+    async def run(path: list[str], options: dict[str, Any], **who: Any) -> str:
+        cmd = fake.slash(["zt-admin", "config", *path], options, channel=general, **who)
+        bot.feed("INTERACTION_CREATE", cmd)
+        [said] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{cmd['token']}")
+        assert said.json["flags"] == 64
+        return str(said.json["content"])
+
+    member = {"author": USER, "guild_id": GUILD}
+    admin = {"author": MOD, "guild_id": GUILD, "permissions": MANAGE_GUILD}
+    assert "Only this workspace's admins" in await run(["show"], {}, **member)
+    set_channel = {"name": "support_channels", "value": f"<#{GENERAL}>"}
+    assert f"default → {GENERAL}" in await run(["set"], set_channel, **admin)
+    new_role = 700000000000000077
+    role = {
+        "id": str(new_role),
+        "name": "helpers",
+        "permissions": "0",
+        "position": 2,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+    }
+    bot.feed("GUILD_ROLE_CREATE", {"guild_id": str(GUILD), "role": role})
+    set_role = {"name": "admin_group", "value": f"<@&{new_role}>"}
+    assert f"→ {new_role}" in await run(["set"], set_role, **admin)
+    shown = await run(["show"], {}, **member, roles=[new_role])
+    assert f"support_channels`: `{GENERAL}` (set here)" in shown
+
+    plain = fake.message(
+        channel_id=GENERAL, guild_id=GUILD, author=USER, content="how do I update zerotier"
+    )
+    bot.feed("MESSAGE_CREATE", plain)
+    await bot.api.wait_for("POST", rf"/channels/{GENERAL}/messages/{plain['id']}/threads")
+    rows = bot.rows("SELECT platform, workspace, name, new FROM config_changes ORDER BY id")
+    assert rows == [
+        ("discord", str(GUILD), "support_channels", str(GENERAL)),
+        ("discord", str(GUILD), "admin_group", str(new_role)),
+    ]
