@@ -59,6 +59,7 @@ from bot.adapters.discord_incoming import (
     private_key,
     to_incoming,
 )
+from bot.adapters.discord_locales import CommandTranslator
 from bot.base.errors import ConfigError
 from bot.base.settings import Settings
 from bot.core.models import Incoming, Reply
@@ -69,12 +70,14 @@ from bot.runtime.frontdesk import (
     FrontDesk,
     Outcome,
     echo,
+    in_english,
     thread_title,
     wants_feedback,
 )
 from bot.runtime.workspace_config import WorkspaceConfig
 
 log = logging.getLogger(__name__)
+_t = app_commands.locale_str
 
 Inter = discord.Interaction[Any]
 
@@ -196,26 +199,27 @@ def _frontend(interaction: Inter) -> DiscordFrontEnd:
 
 def add_commands(tree: app_commands.CommandTree[Any]) -> None:
     """Add `/zt` and `/zt-admin` to `tree` (also used by `ztbot discord sync`)."""
-    zt = app_commands.Group(name="zt", description="ZeroTier help from the FAQ and your output")
+    zt = app_commands.Group(name="zt", description=_t("ZeroTier help from the FAQ and your output"))
 
-    @zt.command(name="ask", description="Ask a ZeroTier question in your own words")
+    @zt.command(name=_t("ask"), description=_t("Ask a ZeroTier question in your own words"))
     @app_commands.describe(
-        question="e.g. ping doesn't work on windows",
-        private="only you see the answer (you can share it afterwards)",
+        question=_t("e.g. ping doesn't work on windows"),
+        private=_t("only you see the answer (you can share it afterwards)"),
     )
     async def ask(
         interaction: Inter, question: app_commands.Range[str, 1, 2000], private: bool = False
     ) -> None:
         await _frontend(interaction).slash_ask(interaction, question, private=private)
 
-    @zt.command(name="diagnose", description="Paste zerotier-cli output for a diagnosis")
+    @zt.command(name=_t("diagnose"), description=_t("Paste zerotier-cli output for a diagnosis"))
     async def diagnose(interaction: Inter) -> None:
         await interaction.response.send_modal(DiagnoseModal())
 
     @zt.command(
-        name="topic", description="One FAQ topic's answer, shown to you (share it if you like)"
+        name=_t("topic"),
+        description=_t("One FAQ topic's answer, shown to you (share it if you like)"),
     )
-    @app_commands.describe(name="start typing, then pick a topic")
+    @app_commands.describe(name=_t("start typing, then pick a topic"))
     async def topic(interaction: Inter, name: app_commands.Range[str, 1, 100]) -> None:
         await _frontend(interaction).slash_topic(interaction, name)
 
@@ -223,7 +227,7 @@ def add_commands(tree: app_commands.CommandTree[Any]) -> None:
     async def topic_names(interaction: Inter, current: str) -> list[app_commands.Choice[str]]:
         return _frontend(interaction).topic_choices(current)
 
-    @zt.command(name="help", description="What this bot can do")
+    @zt.command(name=_t("help"), description=_t("What this bot can do"))
     async def help_(interaction: Inter) -> None:
         await _frontend(interaction).slash_help(interaction)
 
@@ -231,17 +235,17 @@ def add_commands(tree: app_commands.CommandTree[Any]) -> None:
     # commands are their own top-level group, hidden from members without Manage Server.
     admin = app_commands.Group(
         name="zt-admin",
-        description="ztbot administration",
+        description=_t("ztbot administration"),
         default_permissions=discord.Permissions(manage_guild=True),
         guild_only=True,
     )
 
-    @admin.command(name="reload", description="Load the knowledge files again")
+    @admin.command(name=_t("reload"), description=_t("Load the knowledge files again"))
     async def reload(interaction: Inter) -> None:
         await _frontend(interaction).slash_admin(interaction, "reload")
 
-    @admin.command(name="report", description="What users asked and what went unanswered")
-    @app_commands.describe(since="how far back, e.g. 7d, 24h (default 7d)")
+    @admin.command(name=_t("report"), description=_t("What users asked and what went unanswered"))
+    @app_commands.describe(since=_t("how far back, e.g. 7d, 24h (default 7d)"))
     async def report(interaction: Inter, since: str = "7d") -> None:
         await _frontend(interaction).slash_admin(interaction, f"report {since}")
 
@@ -249,30 +253,32 @@ def add_commands(tree: app_commands.CommandTree[Any]) -> None:
         await _frontend(interaction).menu_diagnose(interaction, message)
 
     config = app_commands.Group(
-        name="config", description="This server's own ztbot settings", parent=admin
+        name=_t("config"), description=_t("This server's own ztbot settings"), parent=admin
     )
     names = [app_commands.Choice(name=n, value=n) for n in WorkspaceConfig("discord", "").names()]
 
-    @config.command(name="show", description="Every setting, and whether it is set here")
+    @config.command(name=_t("show"), description=_t("Every setting, and whether it is set here"))
     async def config_show(interaction: Inter) -> None:
         await _frontend(interaction).slash_config(interaction, "show")
 
-    @config.command(name="set", description="Change one of this server's settings")
-    @app_commands.describe(name="the setting", value="#channels, a @role, a tag name or a number")
+    @config.command(name=_t("set"), description=_t("Change one of this server's settings"))
+    @app_commands.describe(
+        name=_t("the setting"), value=_t("#channels, a @role, a tag name or a number")
+    )
     @app_commands.choices(name=names)
     async def config_set(
         interaction: Inter, name: str, value: app_commands.Range[str, 1, 500]
     ) -> None:
         await _frontend(interaction).slash_config(interaction, f"set {name} {value}")
 
-    @config.command(name="unset", description="Go back to the default for one setting")
+    @config.command(name=_t("unset"), description=_t("Go back to the default for one setting"))
     @app_commands.choices(name=names)
     async def config_unset(interaction: Inter, name: str) -> None:
         await _frontend(interaction).slash_config(interaction, f"unset {name}")
 
     tree.add_command(zt)
     tree.add_command(admin)
-    tree.add_command(app_commands.ContextMenu(name=DIAGNOSE_MENU, callback=diagnose_message))
+    tree.add_command(app_commands.ContextMenu(name=_t(DIAGNOSE_MENU), callback=diagnose_message))
 
 
 class DiagnoseModal(discord.ui.Modal, title="Diagnose zerotier-cli output"):
@@ -719,8 +725,9 @@ class DiscordFrontEnd:
         if outcome.private:
             await interaction.followup.send(outcome.private, ephemeral=True)
         if outcome.reply is not None:
-            feedback = wants_feedback(outcome.reply)
-            for out in render(outcome.reply, feedback=feedback, share=outcome.share):
+            reply = in_english(outcome.reply, interaction.locale.value)
+            feedback = wants_feedback(reply)
+            for out in render(reply, feedback=feedback, share=outcome.share):
                 await interaction.followup.send(ephemeral=True, **_send_kwargs(out))
 
     def topic_choices(self, typed: str) -> list[app_commands.Choice[str]]:
@@ -765,7 +772,7 @@ class DiscordFrontEnd:
             where = self._interaction_incoming(interaction, "help", interaction.channel_id)
             outcome = await self.desk.help(where)
             if outcome.reply is not None:
-                for out in render(outcome.reply):
+                for out in render(in_english(outcome.reply, interaction.locale.value)):
                     await interaction.followup.send(ephemeral=True, **_send_kwargs(out))
 
     async def menu_diagnose(self, interaction: Inter, message: discord.Message) -> None:
@@ -830,15 +837,16 @@ class DiscordFrontEnd:
             await interaction.followup.send(outcome.private, ephemeral=True)
         if outcome.reply is None:
             return
+        reply = in_english(outcome.reply, interaction.locale.value)
         if target is not None:
             try:
-                await self._send(target, outcome.reply)
+                await self._send(target, reply)
                 return
             except discord.Forbidden as exc:
                 # The bot may not post in the thread: an interaction follow-up needs no
                 # channel permission, so the user still gets the answer.
                 log_http("posting the answer", exc)
-        await self._followup(interaction, outcome.reply)
+        await self._followup(interaction, reply)
 
     async def _followup(self, interaction: Inter, reply: Reply) -> None:
         for out in render(reply, feedback=wants_feedback(reply)):
@@ -1024,6 +1032,7 @@ async def sync_commands(settings: Settings, guild_id: int | None = None) -> list
             await client.login(token)
         except discord.LoginFailure:
             raise ConfigError("DISCORD_TOKEN was rejected by Discord") from None
+        await client.tree.set_translator(CommandTranslator())
         if guild_id is None:
             synced = await client.tree.sync()
         else:

@@ -98,6 +98,7 @@ CONFIG_ADMINS_ONLY: Final = "Only this workspace's admins can see or change its 
 CONFIG_NO_DB: Final = (
     "I couldn't save that: the database is not reachable. Nothing was changed; try again."
 )
+ENGLISH_ONLY: Final = "Answers come from the ZeroTier FAQ, which is in English."
 CLAIMS_KEPT: Final = 10_000  # hand-overs whose claim is remembered here (the store keeps all)
 
 FileVerdict = Literal["read", "too_big", "not_text"]
@@ -204,6 +205,14 @@ def thread_title(text: str, fallback: str = "ZeroTier help") -> str:
             break
     name = " ".join(mask_secrets(" ".join(prose)).split()).replace("`", "") or fallback
     return name if len(name) <= TITLE_MAX else name[: TITLE_MAX - 1] + "…"
+
+
+def in_english(reply: Reply, locale: str | None) -> Reply:
+    """`reply` with one line saying answers are in English, for a user whose client speaks
+    another language (the FAQ is English; only the commands are translated)."""
+    if not locale or locale.lower().startswith("en") or reply.kind == "smalltalk":
+        return reply
+    return replace(reply, note=f"{reply.note} {ENGLISH_ONLY}" if reply.note else ENGLISH_ONLY)
 
 
 def wants_feedback(reply: Reply) -> bool:

@@ -355,3 +355,41 @@ async def test_server_settings_set_by_an_admin_take_effect_and_are_audited(bot: 
         ("discord", str(GUILD), "support_channels", str(GENERAL)),
         ("discord", str(GUILD), "admin_group", str(new_role)),
     ]
+
+
+async def test_command_metadata_is_translated_and_answers_say_they_are_english(
+    api: DiscordApi, bot: Bot, monkeypatch: Any
+) -> None:
+    """`ztbot discord sync` registers names and descriptions in German, French, Spanish,
+    Brazilian Portuguese and Chinese (the stand-in checks every one against Discord's rules);
+    a German user's answer says in one line that answers are in English, an English one not."""
+    from bot.cli.main import main
+
+    monkeypatch.setenv("DISCORD_TOKEN", "discord-test-token")
+    monkeypatch.setenv("DISCORD_API_URL", api.api_url)
+    assert await asyncio.to_thread(main, ["discord", "sync", "--guild", str(GUILD)]) == 0
+    [put] = api.matching("PUT", rf"/applications/\d+/guilds/{GUILD}/commands")
+    assert api.rejected == []
+    by_name = {c["name"]: c for c in put.json}
+    menu = by_name[MENU]
+    assert set(menu["name_localizations"]) == {"de", "fr", "es-ES", "pt-BR", "zh-CN"}
+    assert menu["name_localizations"]["de"] == "Mit ztbot diagnostizieren"
+    ask = next(o for o in by_name["zt"]["options"] if o["name"] == "ask")
+    assert ask["name_localizations"]["fr"] == "demander"
+    assert ask["description_localizations"]["zh-CN"] == "用你自己的话提一个 ZeroTier 问题"
+    assert set(by_name["zt"]["description_localizations"]) == {
+        "de",
+        "fr",
+        "es-ES",
+        "pt-BR",
+        "zh-CN",
+    }
+
+    general = fake.text_channel(GENERAL, GUILD)
+    for locale, expect in (("de", True), ("en-GB", False)):
+        cmd = fake.slash(["zt", "help"], **_in(general))
+        cmd["locale"] = locale
+        bot.feed("INTERACTION_CREATE", cmd)
+        [shown] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{cmd['token']}")
+        footer = str(shown.json["embeds"][-1].get("footer", {}).get("text", ""))
+        assert ("which is in English" in footer) is expect
