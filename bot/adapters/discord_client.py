@@ -60,17 +60,22 @@ from bot.adapters.discord_incoming import (
     to_incoming,
 )
 from bot.adapters.discord_locales import CommandTranslator
+from bot.adapters.discord_setup import server_problems
 from bot.base.errors import ConfigError
 from bot.base.settings import Settings
 from bot.core.models import Incoming, Reply
 from bot.runtime.admin import AdminActions
 from bot.runtime.frontdesk import (
+    CONFIG_ADMINS_ONLY,
     HANDOVER_FAILED,
     HANDOVER_POSTED,
     FrontDesk,
     Outcome,
+    SetupProblem,
     echo,
     in_english,
+    setup_line,
+    setup_report,
     thread_title,
     wants_feedback,
 )
@@ -154,6 +159,11 @@ class ZtClient(discord.AutoShardedClient):
         """Every message the gateway delivers; the front end decides whether to answer."""
         if self.frontend is not None:
             await self.frontend.on_message(message)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """A server came online: log in one line what ztbot lacks there."""
+        if self.frontend is not None:
+            await self.frontend.log_setup(guild)
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         """Every edit (cached message or not); the front end decides whether to answer again."""
@@ -243,6 +253,10 @@ def add_commands(tree: app_commands.CommandTree[Any]) -> None:
     @admin.command(name=_t("reload"), description=_t("Load the knowledge files again"))
     async def reload(interaction: Inter) -> None:
         await _frontend(interaction).slash_admin(interaction, "reload")
+
+    @admin.command(name=_t("status"), description=_t("What ztbot lacks in this server"))
+    async def status(interaction: Inter) -> None:
+        await _frontend(interaction).slash_status(interaction)
 
     @admin.command(name=_t("report"), description=_t("What users asked and what went unanswered"))
     @app_commands.describe(since=_t("how far back, e.g. 7d, 24h (default 7d)"))
@@ -894,6 +908,46 @@ class DiscordFrontEnd:
         guild = str(interaction.guild_id) if interaction.guild_id is not None else None
         config = await self.desk.workspace(PLATFORM, guild)
         return self.is_admin(interaction, config.get("admin_group", self.settings))
+
+    async def _server_problems(self, guild: discord.Guild) -> list[SetupProblem]:
+        config = await self.desk.workspace(PLATFORM, str(guild.id))
+        own = config.values
+
+        def here(cid: str | None, name: str) -> bool:
+            # A default from the environment may name another server's channel.
+            return cid is not None and (
+                name in own or (cid.isdigit() and guild.get_channel(int(cid)) is not None)
+            )
+
+        support = config.ids("support_channels", self.settings)
+        escalation = config.get("escalation_channel", self.settings)
+        return server_problems(
+            guild,
+            sorted(c for c in support if here(c, "support_channels")),
+            escalation if here(escalation, "escalation_channel") else None,
+            config.get("escalation_group", self.settings),
+        )
+
+    async def log_setup(self, guild: discord.Guild) -> None:
+        """The start-up line for one server: complete, or what is missing."""
+        try:
+            problems = await self._server_problems(guild)
+        except Exception:
+            log.exception("discord: could not check the set-up of server %s", guild.id)
+            return
+        line = setup_line(f"server {guild.id}", problems)
+        (log.warning if problems else log.info)("discord: %s", line)
+
+    async def slash_status(self, interaction: Inter) -> None:
+        """`/zt-admin status`: what ztbot lacks in this server's configured channels."""
+        async with self._handling(interaction, "/zt-admin status"):
+            if not await self._admin_here(interaction) or interaction.guild is None:
+                await self._tell(interaction, CONFIG_ADMINS_ONLY)
+                return
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            report = setup_report(await self._server_problems(interaction.guild))
+            for part in text_messages(report):
+                await interaction.followup.send(part, ephemeral=True)
 
     async def slash_config(self, interaction: Inter, command: str) -> None:
         """`/zt-admin config show|set|unset`: this server's own settings, admins only."""

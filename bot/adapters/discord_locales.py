@@ -138,6 +138,13 @@ _TEXT: Final[dict[str, tuple[str, str, str, str, str]]] = {
         "Voltar ao padrão de uma configuração",
         "将一项设置恢复为默认值",
     ),
+    "What ztbot lacks in this server": (
+        "Was ztbot auf diesem Server fehlt",
+        "Ce qui manque à ztbot sur ce serveur",
+        "Lo que le falta a ztbot en este servidor",
+        "O que falta ao ztbot neste servidor",
+        "ztbot 在本服务器缺少什么",
+    ),
     "the setting": ("die Einstellung", "le réglage", "el ajuste", "a configuração", "设置项"),
     "#channels, a @role, a tag name or a number": (
         "#Kanäle, eine @Rolle, ein Tag-Name oder eine Zahl",

@@ -115,6 +115,32 @@ class HandOver:
 
 
 @dataclass(frozen=True, slots=True)
+class SetupProblem:
+    """Something the bot lacks where it was set up to work, and how to fix it."""
+
+    where: str  # a channel's name, "this workspace", a role
+    lacks: str
+    fix: str
+
+
+def setup_report(problems: Sequence[SetupProblem]) -> str:
+    """The status admins read (Markdown): what is missing where, and the fix for each."""
+    if not problems:
+        return "Everything ztbot needs is in place in the configured channels."
+    lines = [f"**ztbot lacks {len(problems)} thing{'s' if len(problems) != 1 else ''}:**"]
+    lines += [f"• {p.where}: {p.lacks}. Fix: {p.fix}" for p in problems]
+    return "\n".join(lines)
+
+
+def setup_line(place: str, problems: Sequence[SetupProblem]) -> str:
+    """The one line logged at start-up for a workspace or server."""
+    if not problems:
+        return f"set-up of {place}: complete"
+    what = "; ".join(f"{p.where} lacks {p.lacks}" for p in problems)
+    return f"set-up of {place}: {len(problems)} problem(s): {what} (see /zt-admin status)"
+
+
+@dataclass(frozen=True, slots=True)
 class Recent:
     """One of a user's conversations, for their home page."""
 

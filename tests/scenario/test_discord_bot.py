@@ -681,7 +681,12 @@ async def test_discord_sync_command_registers_the_commands(
     assert [o["name"] for o in by_name["zt"]["options"]] == ["ask", "diagnose", "topic", "help"]
     assert by_name["zt"]["default_member_permissions"] is None
     assert by_name["zt-admin"]["default_member_permissions"] == MANAGE_GUILD
-    assert [o["name"] for o in by_name["zt-admin"]["options"]] == ["reload", "report", "config"]
+    assert [o["name"] for o in by_name["zt-admin"]["options"]] == [
+        "reload",
+        "status",
+        "report",
+        "config",
+    ]
     out = capsys.readouterr().out
     names = "zt, zt-admin, Diagnose with ztbot"
     assert out == f"synced 3 commands to guild {GUILD}: {names}\n"

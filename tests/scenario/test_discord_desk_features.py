@@ -393,3 +393,69 @@ async def test_command_metadata_is_translated_and_answers_say_they_are_english(
         [shown] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{cmd['token']}")
         footer = str(shown.json["embeds"][-1].get("footer", {}).get("text", ""))
         assert ("which is in English" in footer) is expect
+
+
+async def test_status_lists_what_the_bot_lacks_with_the_fix_and_start_up_logs_it(
+    api: DiscordApi, tmp_path: Any, engine: Any, caplog: Any
+) -> None:
+    """A server where ztbot may post but not open threads or remove messages, and whose
+    escalation role cannot be mentioned: one start-up line names the problems; /zt-admin
+    status lists each with its fix; members without Manage Server are refused."""
+    import logging
+
+    from tests.scenario.test_discord_bot import SEND, SUPPORT, VIEW, _make_bot
+
+    caplog.set_level(logging.INFO, logger="bot.adapters.discord_client")
+    b = await _make_bot(api, tmp_path, engine)
+    try:
+        guild = _guild_with_role(perms=VIEW | SEND)
+        b.feed("GUILD_CREATE", guild)
+        await asyncio.sleep(0.3)
+        [line] = [r.getMessage() for r in caplog.records if "set-up of server" in r.getMessage()]
+        assert f"set-up of server {GUILD}:" in line
+        assert "#support lacks Create Public Threads" in line
+        support = fake.text_channel(SUPPORT, GUILD, "support")
+        refused = fake.slash(["zt-admin", "status"], **_in(support))
+        b.feed("INTERACTION_CREATE", refused)
+        [no] = await api.wait_for(
+            "POST", rf"/interactions/{refused['id']}/{refused['token']}/callback"
+        )
+        assert "Only this workspace's admins" in no.json["data"]["content"]
+        cmd = fake.slash(["zt-admin", "status"], **_by_mod(support), permissions=MANAGE_GUILD)
+        b.feed("INTERACTION_CREATE", cmd)
+        [shown] = await api.wait_for("POST", rf"/webhooks/{APP_ID}/{cmd['token']}")
+        report = shown.json["content"]
+        assert "#support: Manage Messages (to remove a message with a pasted secret)" in report
+        assert "Fix: Server Settings › Roles › ztbot" in report
+        assert "Make the role mentionable" in report
+        assert "#mods" not in report  # the escalation channel has what it needs
+        assert api.rejected == []
+    finally:
+        await b.close()
+
+
+def _guild_with_role(perms: int) -> dict[str, Any]:
+    from tests.scenario.test_discord_bot import ROLE
+
+    g = fake.guild(
+        GUILD,
+        [
+            fake.text_channel(GENERAL, GUILD, "general"),
+            fake.text_channel(700000000000000011, GUILD, "support"),
+            fake.text_channel(ESCALATION, GUILD, "mods"),
+        ],
+        bot_permissions=perms,
+    )
+    g["roles"].append(
+        {
+            "id": str(ROLE),
+            "name": "helpers",
+            "permissions": "0",
+            "position": 2,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+        }
+    )
+    return g
