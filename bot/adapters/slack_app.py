@@ -21,6 +21,7 @@ from typing import Any, Final
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_blocks import (
@@ -62,6 +63,7 @@ from bot.adapters.slack_incoming import (
     text_files,
     to_incoming,
 )
+from bot.adapters.slack_setup import channel_problem, scope_problems
 from bot.base.settings import Settings
 from bot.core.models import Incoming, Reply
 from bot.runtime.admin import AdminActions
@@ -71,7 +73,10 @@ from bot.runtime.frontdesk import (
     FrontDesk,
     HandOver,
     Outcome,
+    SetupProblem,
     echo,
+    setup_line,
+    setup_report,
     wants_feedback,
 )
 
@@ -396,6 +401,9 @@ class SlackFrontEnd(SlackConnection):
                 place, (await self.desk.config(where, rest, admin=admin)).private or ""
             )
             return
+        if verb == "status" and admin:  # what ztbot lacks here, with the fixes
+            await self._tell(place, setup_report(await self._problems(where.workspace)))
+            return
         if not admin:
             log.warning("slack: refused admin command %r from %s", command.split()[:1], user)
             await self._tell(
@@ -444,6 +452,38 @@ class SlackFrontEnd(SlackConnection):
             else:
                 outcome = await self.desk.pick(where, turn, number)
             await self._deliver(outcome, place)
+
+    async def start(self) -> None:
+        """Connect, then log in one line what ztbot lacks in its workspace."""
+        await super().start()
+        auth = await self._safe("auth.test", self.client.auth_test())
+        team = str(auth.get("team_id") or "") if auth else ""
+        problems = await self._problems(team)
+        (log.warning if problems else log.info)(
+            "slack: %s", setup_line(f"workspace {team}", problems)
+        )
+
+    async def _problems(self, team: str | None) -> list[SetupProblem]:
+        """What ztbot lacks in workspace `team`: scopes, and each configured channel."""
+        auth = await self._safe("auth.test", self.client.auth_test())
+        granted = auth.headers.get("x-oauth-scopes") if auth is not None else None
+        found = scope_problems(granted)
+        config = await self.desk.workspace(PLATFORM, team)
+        channels = sorted(config.ids("support_channels", self.settings))
+        escalation = config.get("escalation_channel", self.settings)
+        for channel in [*channels, *([escalation] if escalation else [])]:
+            info, error = await self._channel_info(channel)
+            problem = channel_problem(channel, info, error)
+            if problem is not None:
+                found.append(problem)
+        return found
+
+    async def _channel_info(self, channel: str) -> tuple[Mapping[str, Any] | None, str | None]:
+        try:
+            result = await self.client.conversations_info(channel=channel)
+        except SlackApiError as exc:
+            return None, str(exc.response.get("error") or "error")
+        return result.get("channel") or {}, None
 
     async def _admin_in(self, user: str, team: str | None) -> bool:
         """An admin of this workspace: its own admin group when its admins set one."""

@@ -23,6 +23,7 @@ METHOD_SCOPES = {
     "reactions_remove": "reactions:write",
     "usergroups_users_list": "usergroups:read",
     "views_publish": None,
+    "conversations_info": "channels:read",
 }
 # Scope each subscribed event needs.
 EVENT_SCOPES = {
@@ -71,3 +72,11 @@ def test_manifest_declares_the_diagnose_shortcut_the_app_listens_to():
     assert shortcut["callback_id"] == DIAGNOSE_CALLBACK
     assert len(shortcut["name"]) <= 24
     assert len(shortcut["description"]) <= 150
+
+
+def test_the_status_check_knows_the_manifests_scopes():
+    """`/zt admin status` checks the token for exactly the scopes the manifest asks for."""
+    from bot.adapters.slack_setup import REQUIRED_SCOPES
+
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == REQUIRED_SCOPES

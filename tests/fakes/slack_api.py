@@ -25,6 +25,10 @@ from slack_sdk.models.blocks import Block, BlockElement
 from slack_sdk.models.views import View
 from slack_sdk.signature import SignatureVerifier
 
+ALL_SCOPES = (
+    "app_mentions:read,channels:history,channels:read,groups:history,im:history,mpim:history,"
+    "chat:write,commands,reactions:write,files:read,usergroups:read"
+)
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM = "T0001"
@@ -73,6 +77,8 @@ class SlackApi:
         self.files: dict[str, FakeFile] = {}
         self.usergroups: dict[str, list[str]] = {}
         self.rejected: list[tuple[str, list[str]]] = []  # calls refused for invalid blocks
+        self.scopes: str | None = None  # auth.test's x-oauth-scopes header (None: every one)
+        self.joined: set[str] = {"C0SUPPORT", "C0ESCALATE"}  # channels the app is a member of
         self.acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.port = 0
         self.on_call: Callable[[Call], None] | None = None  # a hook for benchmarks
@@ -217,7 +223,10 @@ class SlackApi:
             call.response = {"ok": False, "error": "invalid_blocks", "errors": problems}
             return web.json_response(call.response)
         call.response = self._answer(method, args)
-        return web.json_response(call.response)
+        headers = {}
+        if method == "auth.test":
+            headers["x-oauth-scopes"] = self.scopes if self.scopes is not None else ALL_SCOPES
+        return web.json_response(call.response, headers=headers)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -253,6 +262,18 @@ class SlackApi:
             if group not in self.usergroups:
                 return {"ok": False, "error": "no_such_subteam"}
             return {"ok": True, "users": self.usergroups[group]}
+        if method == "conversations.info":
+            channel = str(args.get("channel"))
+            if not channel.startswith(("C", "G")):
+                return {"ok": False, "error": "channel_not_found"}
+            return {
+                "ok": True,
+                "channel": {
+                    "id": channel,
+                    "name": channel.lower(),
+                    "is_member": channel in self.joined,
+                },
+            }
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         return {"ok": True}

@@ -569,3 +569,27 @@ async def test_workspace_settings_set_by_an_admin_take_effect_and_are_audited(ma
         ("rate_limit", None, "1"),
     ]
     assert all(by and "U0ADMIN" not in by for *_, by in rows)
+
+
+async def test_status_lists_missing_scopes_and_channels_with_the_fix(make_bot, api, caplog):
+    """A token without files:read and a support channel ztbot is not in: the start-up line
+    names both; `/zt admin status` lists each with its fix (admins only)."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="bot.adapters.slack_app")
+    api.scopes = "app_mentions:read,channels:history,channels:read,chat:write,commands"
+    bot = await make_bot(
+        slack_admin_users=("U0ADMIN",), slack_support_channels=("C0SUPPORT", "C0NEW")
+    )
+    [line] = [r.getMessage() for r in caplog.records if "set-up of workspace" in r.getMessage()]
+    assert f"set-up of workspace {TEAM}:" in line and "files:read" in line and "C0NEW" in line
+    await bot.command("admin status", user="U0ALICE")
+    await bot.command("admin status", user="U0ADMIN")
+    await bot.settle()
+    said = [all_text(c.args["blocks"]) for c in api.of("response_url:cmd")]
+    report = next(s for s in said if "ztbot lacks" in s)
+    assert "`files:read` scope" in report and "reinstall it" in report
+    missing = "channel C0NEW: membership (ztbot is not in the channel). Fix: `/invite @ztbot`"
+    assert missing in report
+    assert "C0SUPPORT" not in report and "C0ESCALATE" not in report
+    assert any("only for the bot's admins" in s for s in said)
