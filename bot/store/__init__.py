@@ -111,6 +111,8 @@ class Store:
 
     def workspace_settings(self, platform: str, workspace: str) -> dict[str, str] | None:
         """A workspace's own settings; None when the DB cannot say (use the defaults)."""
+        if self._closing.is_set():
+            return None  # closed: opening a connection now would outlive the engine's dispose
         try:
             with self._sessions() as session:
                 return workspace_settings(session, platform, workspace)
