@@ -42,6 +42,23 @@ async def fetch_attachments(message: discord.Message, limit: int) -> tuple[list[
     return files, skipped
 
 
+async def answer_place(
+    message: discord.Message, name: str
+) -> tuple[discord.abc.Messageable, discord.Message | None]:
+    """Where to answer about `message`, and what to reply to: in a text channel its thread
+    (opened if need be); in a thread, a forum post or a DM right there, as a reply to it."""
+    channel = message.channel
+    if not isinstance(channel, discord.TextChannel):
+        return channel, message
+    if message.thread is not None:
+        return message.thread, None
+    try:
+        return await message.create_thread(name=name, auto_archive_duration=1440), None
+    except discord.HTTPException as exc:
+        log_http("creating a thread", exc)
+        return channel, message
+
+
 async def remove_secret(message: discord.Message, target: discord.abc.Messageable) -> None:
     """Delete a message holding a secret when allowed, and tell the user to rotate it."""
     deleted = False
@@ -59,28 +76,41 @@ async def remove_secret(message: discord.Message, target: discord.abc.Messageabl
     await target.send(secret_warning(str(message.author.id), deleted), allowed_mentions=USERS_ONLY)
 
 
-async def mark_resolved(interaction: Inter, solved_tag: str) -> None:
-    """The native "resolved": a forum tag, else a ✅ title (threads are also archived)."""
+async def mark_resolved(interaction: Inter, solved_tag: str, archive_after: int = 0) -> None:
+    """The native "resolved": a forum tag, else a ✅ title. A solved thread or post is then
+    archived by Discord once idle for `archive_after` minutes; with 0 a help thread is archived
+    at once and a forum post stays open so others find it."""
     channel = interaction.channel
     if isinstance(channel, discord.Thread):
         parent = channel.parent
+        forum = isinstance(parent, discord.ForumChannel)
+        idle: dict[str, Any] = {"auto_archive_duration": archive_after} if archive_after else {}
         if isinstance(parent, discord.ForumChannel):
             wanted = solved_tag.casefold()
             tag = next((t for t in parent.available_tags if t.name.casefold() == wanted), None)
             if tag is not None:
                 if tag not in channel.applied_tags:
-                    await channel.add_tags(tag, reason="ztbot: solved")
+                    await channel.edit(
+                        applied_tags=[*channel.applied_tags, tag], reason="ztbot: solved", **idle
+                    )
+                elif idle:
+                    await channel.edit(reason="ztbot: solved", **idle)
                 return
         name = channel.name if channel.name.startswith("✅") else clip(f"✅ {channel.name}", 100)
-        # A forum post stays open so others find it; a help thread is archived.
-        archived = not isinstance(parent, discord.ForumChannel)
-        await channel.edit(name=name, archived=archived, reason="ztbot: solved")
+        archived = not forum and not archive_after
+        await channel.edit(name=name, archived=archived, reason="ztbot: solved", **idle)
     elif interaction.message is not None:
         await interaction.message.add_reaction("✅")
 
 
-async def post_handover(client: discord.Client, interaction: Inter, handover: HandOver) -> bool:
-    """Post the hand-over summary where the support people are; False when it failed."""
+async def post_handover(
+    client: discord.Client,
+    interaction: Inter,
+    handover: HandOver,
+    view: discord.ui.View | None = None,
+) -> bool:
+    """Post the hand-over summary where the support people are, `view` (its buttons) under
+    the last part; False when it failed."""
     assert interaction.channel_id is not None
     role = snowflake(handover.group)
     where = snowflake(handover.channel)
@@ -97,8 +127,12 @@ async def post_handover(client: discord.Client, interaction: Inter, handover: Ha
             target = client.get_channel(where) or await client.fetch_channel(where)
         if not isinstance(target, discord.abc.Messageable):
             raise TypeError(f"cannot post in {type(target).__name__}")
-        for part in escalation_text(handover.escalation, summary, str(role) if role else None):
-            await target.send(part, allowed_mentions=mentions)
+        parts = escalation_text(handover.escalation, summary, str(role) if role else None)
+        for i, part in enumerate(parts):
+            if view is not None and i == len(parts) - 1:
+                await target.send(part, allowed_mentions=mentions, view=view)
+            else:
+                await target.send(part, allowed_mentions=mentions)
     except (discord.HTTPException, TypeError) as exc:
         if isinstance(exc, discord.HTTPException):
             log_http("posting the hand-over", exc)

@@ -28,6 +28,7 @@ from discord import app_commands
 
 from bot.adapters.discord_actions import (
     USERS_ONLY,
+    answer_place,
     fetch_attachments,
     log_http,
     mark_resolved,
@@ -35,12 +36,16 @@ from bot.adapters.discord_actions import (
     remove_secret,
 )
 from bot.adapters.discord_embeds import (
+    HANDOVER_TEMPLATE,
     PICK_TEMPLATE,
+    SHARE_TEMPLATE,
     SOLVED_TEMPLATE,
     UNHELPFUL_TEMPLATE,
     Button,
     Outgoing,
+    claimed_content,
     clip,
+    handover_buttons,
     is_secret_leak,
     render,
     text_messages,
@@ -50,24 +55,35 @@ from bot.adapters.discord_incoming import (
     ChannelKind,
     MessageFacts,
     channel_key,
+    chosen_incoming,
     is_addressed,
+    private_key,
     to_incoming,
 )
+from bot.adapters.discord_locales import CommandTranslator
+from bot.adapters.discord_setup import server_problems
 from bot.base.errors import ConfigError
 from bot.base.settings import Settings
 from bot.core.models import Incoming, Reply
 from bot.runtime.admin import AdminActions, ReportFile
 from bot.runtime.frontdesk import (
+    CONFIG_ADMINS_ONLY,
     HANDOVER_FAILED,
     HANDOVER_POSTED,
     FrontDesk,
     Outcome,
+    SetupProblem,
     echo,
+    in_english,
+    setup_line,
+    setup_report,
     thread_title,
     wants_feedback,
 )
+from bot.runtime.workspace_config import WorkspaceConfig
 
 log = logging.getLogger(__name__)
+_t = app_commands.locale_str
 
 Inter = discord.Interaction[Any]
 
@@ -82,6 +98,11 @@ _STYLES: Final = {
 }
 _NO_MENTIONS: Final = discord.AllowedMentions.none()
 _APOLOGY: Final = "Sorry, something went wrong on my side. Please try again in a minute."
+DIAGNOSE_MENU: Final = "Diagnose with ztbot"  # the message context menu command
+CANNOT_POST: Final = (
+    "I can't post there: I need Send Messages, Create Public Threads and Send Messages in "
+    "Threads in that channel."
+)
 
 
 def configure_endpoints(settings: Settings) -> None:
@@ -131,12 +152,24 @@ class ZtClient(discord.AutoShardedClient):
 
     async def setup_hook(self) -> None:
         """Register the persistent buttons, so clicks on old messages are handled too."""
-        self.add_dynamic_items(SolvedButton, UnhelpfulButton, PickButton)
+        self.add_dynamic_items(
+            SolvedButton, UnhelpfulButton, PickButton, ShareButton, HandoverButton
+        )
 
     async def on_message(self, message: discord.Message) -> None:
         """Every message the gateway delivers; the front end decides whether to answer."""
         if self.frontend is not None:
             await self.frontend.on_message(message)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """A server came online: log in one line what ztbot lacks there."""
+        if self.frontend is not None:
+            await self.frontend.log_setup(guild)
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """Every edit (cached message or not); the front end decides whether to answer again."""
+        if self.frontend is not None:
+            await self.frontend.on_edit(payload.message)
 
 
 def _harden(parsers: dict[str, Callable[[Any], None]]) -> None:
@@ -177,18 +210,35 @@ def _frontend(interaction: Inter) -> DiscordFrontEnd:
 
 def add_commands(tree: app_commands.CommandTree[Any]) -> None:
     """Add `/zt` and `/zt-admin` to `tree` (also used by `ztbot discord sync`)."""
-    zt = app_commands.Group(name="zt", description="ZeroTier help from the FAQ and your output")
+    zt = app_commands.Group(name="zt", description=_t("ZeroTier help from the FAQ and your output"))
 
-    @zt.command(name="ask", description="Ask a ZeroTier question in your own words")
-    @app_commands.describe(question="e.g. ping doesn't work on windows")
-    async def ask(interaction: Inter, question: app_commands.Range[str, 1, 2000]) -> None:
-        await _frontend(interaction).slash_ask(interaction, question)
+    @zt.command(name=_t("ask"), description=_t("Ask a ZeroTier question in your own words"))
+    @app_commands.describe(
+        question=_t("e.g. ping doesn't work on windows"),
+        private=_t("only you see the answer (you can share it afterwards)"),
+    )
+    async def ask(
+        interaction: Inter, question: app_commands.Range[str, 1, 2000], private: bool = False
+    ) -> None:
+        await _frontend(interaction).slash_ask(interaction, question, private=private)
 
-    @zt.command(name="diagnose", description="Paste zerotier-cli output for a diagnosis")
+    @zt.command(name=_t("diagnose"), description=_t("Paste zerotier-cli output for a diagnosis"))
     async def diagnose(interaction: Inter) -> None:
         await interaction.response.send_modal(DiagnoseModal())
 
-    @zt.command(name="help", description="What this bot can do")
+    @zt.command(
+        name=_t("topic"),
+        description=_t("One FAQ topic's answer, shown to you (share it if you like)"),
+    )
+    @app_commands.describe(name=_t("start typing, then pick a topic"))
+    async def topic(interaction: Inter, name: app_commands.Range[str, 1, 100]) -> None:
+        await _frontend(interaction).slash_topic(interaction, name)
+
+    @topic.autocomplete("name")
+    async def topic_names(interaction: Inter, current: str) -> list[app_commands.Choice[str]]:
+        return _frontend(interaction).topic_choices(current)
+
+    @zt.command(name=_t("help"), description=_t("What this bot can do"))
     async def help_(interaction: Inter) -> None:
         await _frontend(interaction).slash_help(interaction)
 
@@ -196,26 +246,58 @@ def add_commands(tree: app_commands.CommandTree[Any]) -> None:
     # commands are their own top-level group, hidden from members without Manage Server.
     admin = app_commands.Group(
         name="zt-admin",
-        description="ztbot administration",
+        description=_t("ztbot administration"),
         default_permissions=discord.Permissions(manage_guild=True),
         guild_only=True,
     )
 
-    @admin.command(name="reload", description="Load the knowledge files again")
+    @admin.command(name=_t("reload"), description=_t("Load the knowledge files again"))
     async def reload(interaction: Inter) -> None:
         await _frontend(interaction).slash_admin(interaction, "reload")
 
-    @admin.command(name="report", description="What users asked and what went unanswered")
+    @admin.command(name=_t("status"), description=_t("What ztbot lacks in this server"))
+    async def status(interaction: Inter) -> None:
+        await _frontend(interaction).slash_status(interaction)
+
+    @admin.command(name=_t("report"), description=_t("What users asked and what went unanswered"))
     @app_commands.describe(
-        since="how far back, e.g. 7d, 24h (default 7d)",
-        html="a page with charts, sent as a file (default: text)",
+        since=_t("how far back, e.g. 7d, 24h (default 7d)"),
+        html=_t("a page with charts, sent as a file (default: text)"),
     )
     async def report(interaction: Inter, since: str = "7d", html: bool = False) -> None:
         command = f"report html {since}" if html else f"report {since}"
         await _frontend(interaction).slash_admin(interaction, command)
 
+    async def diagnose_message(interaction: Inter, message: discord.Message) -> None:
+        await _frontend(interaction).menu_diagnose(interaction, message)
+
+    config = app_commands.Group(
+        name=_t("config"), description=_t("This server's own ztbot settings"), parent=admin
+    )
+    names = [app_commands.Choice(name=n, value=n) for n in WorkspaceConfig("discord", "").names()]
+
+    @config.command(name=_t("show"), description=_t("Every setting, and whether it is set here"))
+    async def config_show(interaction: Inter) -> None:
+        await _frontend(interaction).slash_config(interaction, "show")
+
+    @config.command(name=_t("set"), description=_t("Change one of this server's settings"))
+    @app_commands.describe(
+        name=_t("the setting"), value=_t("#channels, a @role, a tag name or a number")
+    )
+    @app_commands.choices(name=names)
+    async def config_set(
+        interaction: Inter, name: str, value: app_commands.Range[str, 1, 500]
+    ) -> None:
+        await _frontend(interaction).slash_config(interaction, f"set {name} {value}")
+
+    @config.command(name=_t("unset"), description=_t("Go back to the default for one setting"))
+    @app_commands.choices(name=names)
+    async def config_unset(interaction: Inter, name: str) -> None:
+        await _frontend(interaction).slash_config(interaction, f"unset {name}")
+
     tree.add_command(zt)
     tree.add_command(admin)
+    tree.add_command(app_commands.ContextMenu(name=_t(DIAGNOSE_MENU), callback=diagnose_message))
 
 
 class DiagnoseModal(discord.ui.Modal, title="Diagnose zerotier-cli output"):
@@ -316,6 +398,51 @@ class PickButton(
         await _frontend(interaction).click_pick(interaction, self.turn, self.n)
 
 
+class ShareButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=SHARE_TEMPLATE
+):
+    """ "Share in channel" under a private answer."""
+
+    def __init__(self, item: discord.ui.Button[discord.ui.View], turn: str) -> None:
+        super().__init__(item)
+        self.turn = turn
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Inter, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ShareButton:
+        """Rebuild the button from a click."""
+        assert isinstance(item, discord.ui.Button)
+        return cls(item, match["turn"])
+
+    async def callback(self, interaction: Inter) -> None:
+        """Ask the question again in public."""
+        await _frontend(interaction).click_share(interaction, self.turn)
+
+
+class HandoverButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=HANDOVER_TEMPLATE
+):
+    """Claim / Resolve under a hand-over post; the custom id carries the conversation."""
+
+    def __init__(self, item: discord.ui.Button[discord.ui.View], step: str, key: str) -> None:
+        super().__init__(item)
+        self.step = step
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Inter, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> HandoverButton:
+        """Rebuild the button from a click (after a restart too)."""
+        assert isinstance(item, discord.ui.Button)
+        return cls(item, match["step"], match["key"])
+
+    async def callback(self, interaction: Inter) -> None:
+        """Claim or resolve the hand-over."""
+        await _frontend(interaction).click_handover(interaction, self.step, self.key)
+
+
 def to_view(buttons: Sequence[Button]) -> discord.ui.View | None:
     """A persistent view (no timeout) holding `buttons`, or None when there are none."""
     if not buttons:
@@ -330,6 +457,10 @@ def to_view(buttons: Sequence[Button]) -> discord.ui.View | None:
             item = SolvedButton(inner, rest)
         elif kind == "unhelpful":
             item = UnhelpfulButton(inner, rest)
+        elif kind == "share":
+            item = ShareButton(inner, rest)
+        elif kind in ("claim", "resolve"):
+            item = HandoverButton(inner, kind, rest)
         else:
             turn, _, n = rest.partition(":")
             item = PickButton(inner, turn, int(n))
@@ -404,7 +535,6 @@ class DiscordFrontEnd:
         self.admin = admin
         self.client = client or ZtClient(settings)
         self.client.frontend = self
-        self._support = frozenset(settings.discord_support_channels)
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._in_flight = 0
@@ -477,11 +607,12 @@ class DiscordFrontEnd:
         if self._closing or me is None:
             return
         facts = facts_of(message, me.id)
-        if not is_addressed(facts, self._support):
+        support = await self._support_of(facts.guild_id)
+        if not is_addressed(facts, support):
             return
         async with self._busy():
             try:
-                await self._answer_message(message, facts)
+                await self._answer_message(message, facts, support)
             except discord.HTTPException as exc:
                 log_http("answering a message", exc)
             except Exception:
@@ -489,9 +620,18 @@ class DiscordFrontEnd:
                 with contextlib.suppress(discord.HTTPException):
                     await message.channel.send(_APOLOGY, allowed_mentions=_NO_MENTIONS)
 
-    async def _answer_message(self, message: discord.Message, facts: MessageFacts) -> None:
+    async def _support_of(self, guild_id: int | None) -> frozenset[str]:
+        """The support channels of a server: its admins' choice, else the configured ones."""
+        if guild_id is None:
+            return frozenset()
+        config = await self.desk.workspace(PLATFORM, str(guild_id))
+        return config.ids("support_channels", self.settings)
+
+    async def _answer_message(
+        self, message: discord.Message, facts: MessageFacts, support: frozenset[str]
+    ) -> None:
         uploads, skipped = await fetch_attachments(message, self.settings.max_attachment_bytes)
-        incoming = to_incoming(replace(facts, files=len(uploads)), self._support)
+        incoming = to_incoming(replace(facts, files=len(uploads)), support)
         if incoming is None:
             return
         addressed = facts.channel_kind == "dm" or facts.bot_id in facts.mentions
@@ -514,7 +654,9 @@ class DiscordFrontEnd:
             except discord.HTTPException as exc:
                 log_http("creating a thread", exc)
                 reference = message
-        await self._send(target, outcome.reply, reference=reference)
+        sent = await self._send(target, outcome.reply, reference=reference)
+        if sent is not None:
+            self.desk.answered(str(message.id), f"{sent.channel.id}:{sent.id}")
         if is_secret_leak(outcome.reply):
             await remove_secret(message, target)
 
@@ -524,13 +666,41 @@ class DiscordFrontEnd:
         reply: Reply,
         *,
         reference: discord.Message | None = None,
-    ) -> None:
+    ) -> discord.Message | None:
+        """Post a reply (in parts when long); its first message."""
+        first: discord.Message | None = None
         for i, out in enumerate(render(reply, feedback=wants_feedback(reply))):
             kwargs = _send_kwargs(out)
             if i == 0 and reference is not None:
                 kwargs["reference"] = reference
                 kwargs["mention_author"] = False
-            await target.send(**kwargs)
+            sent = await target.send(**kwargs)
+            first = first or sent
+        return first
+
+    async def on_edit(self, message: discord.Message) -> None:
+        """A user edited a message: answered again, in place of the old answer, when the front
+        desk says so (an answered question, edited soon after)."""
+        me = self.client.user
+        if self._closing or me is None or message.edited_at is None:
+            return
+        facts = facts_of(message, me.id)
+        incoming = to_incoming(facts, await self._support_of(facts.guild_id))
+        if incoming is None:
+            return
+        when = message.edited_at.timestamp()
+        incoming = replace(incoming, event_id=f"edit:{message.id}:{when:.0f}")
+        async with self._busy():
+            outcome = await self.desk.edited(incoming, str(message.id))
+            if outcome.reply is None or outcome.update is None:
+                return
+            channel_id, _, answer_id = outcome.update.partition(":")
+            channel = self.client.get_partial_messageable(int(channel_id))
+            first = render(outcome.reply, feedback=wants_feedback(outcome.reply))[0]
+            try:
+                await channel.get_partial_message(int(answer_id)).edit(**_send_kwargs(first))
+            except discord.HTTPException as exc:
+                log_http("updating an answer after an edit", exc)
 
     # --- slash commands -------------------------------------------------------------------
 
@@ -551,10 +721,64 @@ class DiscordFrontEnd:
             thread=str(channel_id) if isinstance(channel, discord.Thread) or parent else None,
         )
 
-    async def slash_ask(self, interaction: Inter, question: str) -> None:
-        """`/zt ask`: the question is shown in the channel, the answer goes into a thread."""
+    async def slash_ask(self, interaction: Inter, question: str, *, private: bool = False) -> None:
+        """`/zt ask`: the question is shown in the channel, the answer goes into a thread; with
+        `private` only the asker sees the answer, with a "Share in channel" button."""
+        if private:
+            await self._private_ask(interaction, question)
+            return
         quoted = discord.utils.escape_mentions(discord.utils.escape_markdown(echo(question)))
         await self._slash(interaction, question, f"{interaction.user.mention} asked: {quoted}")
+
+    async def _private_ask(self, interaction: Inter, question: str) -> None:
+        if self._closing:
+            return
+        async with self._handling(interaction, "a private question"):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            assert interaction.channel_id is not None
+            where = self._interaction_incoming(interaction, question, interaction.channel_id)
+            key = private_key(interaction.guild_id, interaction.channel_id, interaction.user.id)
+            outcome = await self.desk.message(replace(where, conversation=key), private=True)
+            await self._send_private(interaction, outcome)
+
+    async def _send_private(self, interaction: Inter, outcome: Outcome) -> None:
+        """An outcome for the person only (the interaction is deferred ephemerally)."""
+        if outcome.private:
+            await interaction.followup.send(outcome.private, ephemeral=True)
+        if outcome.reply is not None:
+            reply = in_english(outcome.reply, interaction.locale.value)
+            feedback = wants_feedback(reply)
+            for out in render(reply, feedback=feedback, share=outcome.share):
+                await interaction.followup.send(ephemeral=True, **_send_kwargs(out))
+
+    def topic_choices(self, typed: str) -> list[app_commands.Choice[str]]:
+        """Autocomplete for `/zt topic`: the topics matching what was typed so far."""
+        return [
+            app_commands.Choice(name=clip(c.title, 100), value=c.topic)
+            for c in self.desk.topics(typed)
+        ]
+
+    async def slash_topic(self, interaction: Inter, name: str) -> None:
+        """`/zt topic`: one topic's FAQ answer, for the person only, with Share in channel."""
+        async with self._handling(interaction, "/zt topic"):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            assert interaction.channel_id is not None
+            where = self._interaction_incoming(interaction, name, interaction.channel_id)
+            key = private_key(interaction.guild_id, interaction.channel_id, interaction.user.id)
+            outcome = await self.desk.topic(replace(where, conversation=key), name)
+            await self._send_private(interaction, outcome)
+
+    async def click_share(self, interaction: Inter, turn: str) -> None:
+        """ "Share in channel": the question, shown in the channel and answered in a thread."""
+        if self._closing:
+            return
+        assert interaction.channel_id is not None
+        where = self._interaction_incoming(interaction, "", interaction.channel_id)
+        outcome = self.desk.share(where, turn)
+        if outcome.public is None:
+            await self._tell(interaction, outcome.private or "")
+            return
+        await self.slash_ask(interaction, outcome.public)
 
     async def slash_diagnose(self, interaction: Inter, text: str) -> None:
         """The `/zt diagnose` form was submitted: the paste itself is never echoed."""
@@ -569,8 +793,32 @@ class DiscordFrontEnd:
             where = self._interaction_incoming(interaction, "help", interaction.channel_id)
             outcome = await self.desk.help(where)
             if outcome.reply is not None:
-                for out in render(outcome.reply):
+                for out in render(in_english(outcome.reply, interaction.locale.value)):
                     await interaction.followup.send(ephemeral=True, **_send_kwargs(out))
+
+    async def menu_diagnose(self, interaction: Inter, message: discord.Message) -> None:
+        """ "Diagnose with ztbot" on a message: answered in its thread; whoever chose it is
+        told privately where the answer went."""
+        me = self.client.user
+        if self._closing or me is None:
+            return
+        async with self._handling(interaction, DIAGNOSE_MENU):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            uploads, skipped = await fetch_attachments(message, self.settings.max_attachment_bytes)
+            incoming = chosen_incoming(replace(facts_of(message, me.id), files=len(uploads)))
+            outcome = await self.desk.diagnose(
+                incoming, by=str(interaction.user.id), skipped=skipped, uploads=uploads
+            )
+            private = outcome.private
+            if outcome.reply is not None:
+                target, reference = await answer_place(message, thread_title(incoming.text))
+                try:
+                    await self._send(target, outcome.reply, reference=reference)
+                except discord.Forbidden as exc:
+                    log_http("answering a chosen message", exc)
+                    private = CANNOT_POST
+            if private:
+                await interaction.followup.send(private, ephemeral=True)
 
     async def _slash(self, interaction: Inter, text: str, echoed: str, name: str = "") -> None:
         if self._closing:
@@ -610,15 +858,16 @@ class DiscordFrontEnd:
             await interaction.followup.send(outcome.private, ephemeral=True)
         if outcome.reply is None:
             return
+        reply = in_english(outcome.reply, interaction.locale.value)
         if target is not None:
             try:
-                await self._send(target, outcome.reply)
+                await self._send(target, reply)
                 return
             except discord.Forbidden as exc:
                 # The bot may not post in the thread: an interaction follow-up needs no
                 # channel permission, so the user still gets the answer.
                 log_http("posting the answer", exc)
-        await self._followup(interaction, outcome.reply)
+        await self._followup(interaction, reply)
 
     async def _followup(self, interaction: Inter, reply: Reply) -> None:
         for out in render(reply, feedback=wants_feedback(reply)):
@@ -646,12 +895,13 @@ class DiscordFrontEnd:
 
     # --- admin ----------------------------------------------------------------------------
 
-    def is_admin(self, interaction: Inter) -> bool:
-        """Manage Server (or Administrator) in this guild, or the configured admin role."""
+    def is_admin(self, interaction: Inter, role: str | None = None) -> bool:
+        """Manage Server (or Administrator) in this guild, or the admin role (`role`: the
+        server's own, else the configured one)."""
         perms = interaction.permissions
         if perms.manage_guild or perms.administrator:
             return True
-        role = self.settings.discord_admin_role
+        role = role or self.settings.discord_admin_role
         roles = getattr(interaction.user, "roles", ())
         return role is not None and any(str(r.id) == role or r.name == role for r in roles)
 
@@ -660,10 +910,67 @@ class DiscordFrontEnd:
         perms = interaction.permissions
         return self.is_admin(interaction) or perms.manage_messages or perms.manage_threads
 
+    async def _admin_here(self, interaction: Inter) -> bool:
+        """An admin of this server, by its own admin role when its admins set one."""
+        guild = str(interaction.guild_id) if interaction.guild_id is not None else None
+        config = await self.desk.workspace(PLATFORM, guild)
+        return self.is_admin(interaction, config.get("admin_group", self.settings))
+
+    async def _server_problems(self, guild: discord.Guild) -> list[SetupProblem]:
+        config = await self.desk.workspace(PLATFORM, str(guild.id))
+        own = config.values
+
+        def here(cid: str | None, name: str) -> bool:
+            # A default from the environment may name another server's channel.
+            return cid is not None and (
+                name in own or (cid.isdigit() and guild.get_channel(int(cid)) is not None)
+            )
+
+        support = config.ids("support_channels", self.settings)
+        escalation = config.get("escalation_channel", self.settings)
+        return server_problems(
+            guild,
+            sorted(c for c in support if here(c, "support_channels")),
+            escalation if here(escalation, "escalation_channel") else None,
+            config.get("escalation_group", self.settings),
+        )
+
+    async def log_setup(self, guild: discord.Guild) -> None:
+        """The start-up line for one server: complete, or what is missing."""
+        try:
+            problems = await self._server_problems(guild)
+        except Exception:
+            log.exception("discord: could not check the set-up of server %s", guild.id)
+            return
+        line = setup_line(f"server {guild.id}", problems)
+        (log.warning if problems else log.info)("discord: %s", line)
+
+    async def slash_status(self, interaction: Inter) -> None:
+        """`/zt-admin status`: what ztbot lacks in this server's configured channels."""
+        async with self._handling(interaction, "/zt-admin status"):
+            if not await self._admin_here(interaction) or interaction.guild is None:
+                await self._tell(interaction, CONFIG_ADMINS_ONLY)
+                return
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            report = setup_report(await self._server_problems(interaction.guild))
+            for part in text_messages(report):
+                await interaction.followup.send(part, ephemeral=True)
+
+    async def slash_config(self, interaction: Inter, command: str) -> None:
+        """`/zt-admin config show|set|unset`: this server's own settings, admins only."""
+        async with self._handling(interaction, "/zt-admin config"):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            assert interaction.channel_id is not None
+            where = self._interaction_incoming(interaction, "", interaction.channel_id)
+            admin = await self._admin_here(interaction)
+            outcome = await self.desk.config(where, command, admin=admin)
+            for part in text_messages(outcome.private or ""):
+                await interaction.followup.send(part, ephemeral=True)
+
     async def slash_admin(self, interaction: Inter, command: str) -> None:
         """`/zt-admin reload|report`, for admins only; the answer is shown only to them."""
         async with self._handling(interaction, "an admin command"):
-            if not self.is_admin(interaction):
+            if not await self._admin_here(interaction):
                 log.warning(
                     "discord: admin command %r refused for user %s in guild %s",
                     command.split(maxsplit=1)[0],
@@ -714,6 +1021,27 @@ class DiscordFrontEnd:
             where = self._interaction_incoming(interaction, "", interaction.channel_id)
             await self._deliver_click(interaction, await self.desk.pick(where, turn, n))
 
+    async def click_handover(self, interaction: Inter, step: str, key: str) -> None:
+        """Claim / Resolve on a hand-over post: the post says who took it and when."""
+        async with self._handling(interaction, "a hand-over button"):
+            assert interaction.channel_id is not None
+            where = self._interaction_incoming(interaction, "", interaction.channel_id)
+            act = self.desk.claim if step == "claim" else self.desk.resolve
+            outcome = await act(where, key)
+            state = outcome.claim
+            if state is None or interaction.message is None:
+                await self._tell(interaction, outcome.private or _APOLOGY)
+                return
+            content = claimed_content(interaction.message.content, state.step, state.by, state.at)
+            open_ = state.step == "claimed"
+            await interaction.response.edit_message(
+                content=content,
+                view=to_view(handover_buttons(key, claimable=False)) if open_ else None,
+                allowed_mentions=_NO_MENTIONS,
+            )
+            if outcome.private:
+                await interaction.followup.send(outcome.private, ephemeral=True)
+
     async def _deliver_click(self, interaction: Inter, outcome: Outcome) -> None:
         """Do what the front desk decided about a click (already acknowledged)."""
         if outcome.private:
@@ -731,11 +1059,18 @@ class DiscordFrontEnd:
             )
         if outcome.resolved:
             try:
-                await mark_resolved(interaction, self.settings.discord_solved_tag)
+                guild = str(interaction.guild_id) if interaction.guild_id else None
+                config = await self.desk.workspace(PLATFORM, guild)
+                await mark_resolved(
+                    interaction,
+                    config.get("solved_tag", self.settings) or self.settings.discord_solved_tag,
+                    self.settings.discord_archive_solved_after,
+                )
             except discord.HTTPException as exc:
                 log_http("marking the conversation solved", exc)
         if outcome.handover is not None:
-            posted = await post_handover(self.client, interaction, outcome.handover)
+            view = to_view(handover_buttons(outcome.handover.key)) if outcome.handover.key else None
+            posted = await post_handover(self.client, interaction, outcome.handover, view)
             await interaction.followup.send(
                 HANDOVER_POSTED if posted else HANDOVER_FAILED, allowed_mentions=_NO_MENTIONS
             )
@@ -766,6 +1101,7 @@ async def sync_commands(settings: Settings, guild_id: int | None = None) -> list
             await client.login(token)
         except discord.LoginFailure:
             raise ConfigError("DISCORD_TOKEN was rejected by Discord") from None
+        await client.tree.set_translator(CommandTranslator())
         if guild_id is None:
             synced = await client.tree.sync()
         else:

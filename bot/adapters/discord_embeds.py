@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, Literal
 
 from bot.core.models import Escalation, Reply
@@ -26,6 +27,7 @@ FOOTER_BUDGET: Final = 1024  # our footers are short notes; this keeps title + 4
 EMBED_TOTAL_MAX: Final = 6000  # all embeds of one message together
 EMBEDS_PER_MESSAGE: Final = 10
 CONTENT_MAX: Final = 2000
+CUSTOM_ID_MAX: Final = 100  # a component custom_id
 LABEL_MAX: Final = 80  # button label
 BUTTONS_PER_ROW: Final = 5
 
@@ -48,6 +50,9 @@ _FENCE_ROOM: Final = 40  # room kept in a piece to reopen and close a cut code f
 SOLVED_TEMPLATE: Final = r"ztbot:solved:(?P<turn>[0-9a-f]{1,64})"
 UNHELPFUL_TEMPLATE: Final = r"ztbot:unhelpful:(?P<turn>[0-9a-f]{1,64})"
 PICK_TEMPLATE: Final = r"ztbot:pick:(?P<turn>[0-9a-f]{1,64}):(?P<n>[0-9]{1,2})"
+SHARE_TEMPLATE: Final = r"ztbot:share:(?P<turn>[0-9a-f]{1,64})"
+HANDOVER_TEMPLATE: Final = r"ztbot:(?P<step>claim|resolve):(?P<key>[\w:.@-]{1,80})"
+_CLAIM_LINE: Final = re.compile(r"\n(?:✋ Claimed|✅ Resolved) by <@\d+> <t:\d+:f>$")
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 
@@ -85,6 +90,11 @@ def unhelpful_id(turn_id: str) -> str:
 def pick_id(turn_id: str, n: int) -> str:
     """Custom id of the button picking choice `n` (1-based) offered in a turn."""
     return f"ztbot:pick:{turn_id}:{n}"
+
+
+def share_id(turn_id: str) -> str:
+    """Custom id of the "Share in channel" button under a private answer."""
+    return f"ztbot:share:{turn_id}"
 
 
 def is_secret_leak(reply: Reply) -> bool:
@@ -137,9 +147,10 @@ def embed_size(embed: dict[str, Any]) -> int:
     return total
 
 
-def render(reply: Reply, *, feedback: bool = False) -> list[Outgoing]:
+def render(reply: Reply, *, feedback: bool = False, share: bool = False) -> list[Outgoing]:
     """The reply as one or more messages; the buttons go on the last one (Solved / Not helpful
-    only when `feedback`: the front desk decides which replies can be judged)."""
+    only when `feedback`: the front desk decides which replies can be judged; "Share in
+    channel" when `share`, on a private answer)."""
     colour = COLOURS.get(reply.kind, COLOURS["answer"])
     if any(f.severity == "error" for f in reply.findings):
         colour = ERROR_COLOUR
@@ -163,14 +174,15 @@ def render(reply: Reply, *, feedback: bool = False) -> list[Outgoing]:
     if footer:
         embeds[-1]["footer"] = {"text": clip(footer, FOOTER_BUDGET)}
     messages = [Outgoing(embeds=tuple(group)) for group in _pack(embeds)]
-    buttons = tuple(buttons_for(reply, feedback=feedback))
+    buttons = tuple(buttons_for(reply, feedback=feedback, share=share))
     last = messages[-1]
     messages[-1] = Outgoing(content=last.content, embeds=last.embeds, buttons=buttons)
     return messages
 
 
-def buttons_for(reply: Reply, *, feedback: bool = True) -> list[Button]:
-    """ "Did you mean" picks, then Solved / Not helpful when `feedback`."""
+def buttons_for(reply: Reply, *, feedback: bool = True, share: bool = False) -> list[Button]:
+    """ "Did you mean" picks, then Solved / Not helpful when `feedback`, then "Share in
+    channel" when `share`."""
     if reply.turn_id is None:
         return []
     out: list[Button] = []
@@ -184,13 +196,13 @@ def buttons_for(reply: Reply, *, feedback: bool = True) -> list[Button]:
             )
         )
     row = (len(out) + BUTTONS_PER_ROW - 1) // BUTTONS_PER_ROW
-    if not feedback:
-        return out
-    if solvable(reply):
+    if feedback and solvable(reply):
         out.append(Button(solved_id(reply.turn_id), "Solved", "success", "✅", row))
-    if solvable(reply) or reply.choices or reply.kind == "abstain":
+    if feedback and (solvable(reply) or reply.choices or reply.kind == "abstain"):
         label = "None of these" if reply.choices else "Not helpful"
         out.append(Button(unhelpful_id(reply.turn_id), label, "secondary", "👎", row))
+    if share:
+        out.append(Button(share_id(reply.turn_id), "Share in channel", "primary", "📣", row))
     return out
 
 
@@ -272,6 +284,25 @@ def escalation_text(esc: Escalation, markdown: str, role_id: str | None) -> list
     del esc  # the summary is already in `markdown`; kept for symmetry with other renderers
     head = f"<@&{role_id}> " if role_id else ""
     return text_messages(head + markdown)
+
+
+def handover_buttons(key: str, *, claimable: bool = True) -> list[Button]:
+    """Claim and Resolve under a hand-over post (only Resolve once claimed); none when the
+    conversation key is too long for a custom id."""
+    if len(f"ztbot:resolve:{key}") > CUSTOM_ID_MAX:
+        return []
+    out = [Button(f"ztbot:resolve:{key}", "Resolve", "success", "✅")]
+    if claimable:
+        out.insert(0, Button(f"ztbot:claim:{key}", "Claim", "primary", "✋"))
+    return out
+
+
+def claimed_content(content: str, step: str, user_id: str, at: datetime) -> str:
+    """A hand-over post's text with one line saying who claimed or resolved it, and when."""
+    icon = "✅ Resolved" if step == "resolved" else "✋ Claimed"
+    line = f"\n{icon} by <@{user_id}> <t:{int(at.timestamp())}:f>"
+    base = _CLAIM_LINE.sub("", content)
+    return clip(base, CONTENT_MAX - len(line)) + line
 
 
 def secret_warning(user_id: str, deleted: bool) -> str:

@@ -54,6 +54,11 @@ def channel_key(guild_id: int | None, channel_id: int, user_id: int) -> str:
     return f"{PLATFORM}:{guild_id}:{channel_id}"
 
 
+def private_key(guild_id: int | None, channel_id: int, user_id: int) -> str:
+    """The conversation key of one user's private questions in a channel (or DM)."""
+    return f"{channel_key(guild_id, channel_id, user_id)}:private:{user_id}"
+
+
 def strip_mentions(text: str, bot_id: int) -> str:
     """`text` without mentions of the bot (other mentions stay), whitespace tidied at the ends."""
     while True:  # until stable: removing one mention must not leave a new one behind
@@ -104,6 +109,17 @@ def to_incoming(facts: MessageFacts, support_channels: frozenset[str]) -> Incomi
     text = strip_mentions(facts.content, facts.bot_id)
     if not text and not facts.attachments and not facts.files:
         text = "help"  # a bare mention: show what the bot can do
+    return _incoming(facts, text)
+
+
+def chosen_incoming(facts: MessageFacts) -> Incoming:
+    """A message someone chose "Diagnose with ztbot" on, as if its author had asked. The event
+    id names the message, so it is diagnosed once however many people choose it."""
+    incoming = _incoming(facts, strip_mentions(facts.content, facts.bot_id))
+    return replace(incoming, event_id=f"diagnose:{facts.id}")
+
+
+def _incoming(facts: MessageFacts, text: str) -> Incoming:
     thread: int | None
     if facts.channel_kind == "dm":
         channel, thread = facts.channel_id, None

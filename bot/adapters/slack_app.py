@@ -21,35 +21,49 @@ from typing import Any, Final
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_blocks import (
     ACTION_CHOICE_PREFIX,
+    ACTION_CLAIM,
     ACTION_NOT_HELPFUL,
+    ACTION_RESOLVE,
+    ACTION_SHARE,
     ACTION_SOLVED,
+    ACTION_TOPIC,
     SlackMessage,
+    claimed_blocks,
     escape,
     parse_choice_value,
     render,
     render_escalation,
     render_markdown,
     resolved_blocks,
+    topic_menu,
 )
 from bot.adapters.slack_connection import SlackConnection, respond_privately
+from bot.adapters.slack_home import home_view
 from bot.adapters.slack_incoming import (
+    DIAGNOSE_CALLBACK,
     PLATFORM,
     action_place,
     action_value,
     conversation_key,
+    edited_message,
     is_dm,
+    is_from_bot,
     is_long_paste,
     parse_command,
+    reply_thread,
+    shortcut_incoming,
+    shortcut_message,
     should_answer,
     team_of,
     text_files,
-    thread_of,
     to_incoming,
 )
+from bot.adapters.slack_setup import channel_problem, scope_problems
 from bot.base.settings import Settings
 from bot.core.models import Incoming, Reply
 from bot.runtime.admin import AdminActions, ReportFile
@@ -59,7 +73,10 @@ from bot.runtime.frontdesk import (
     FrontDesk,
     HandOver,
     Outcome,
+    SetupProblem,
     echo,
+    setup_line,
+    setup_report,
     wants_feedback,
 )
 
@@ -67,6 +84,9 @@ log = logging.getLogger(__name__)
 
 
 _MEMORY: Final = 10_000  # threads and event ids remembered
+CANNOT_POST: Final = (
+    "I can't post in that conversation. Invite me first (`/invite @ztbot`), then try again."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +124,16 @@ class SlackFrontEnd(SlackConnection):
         app = self.app
         app.event("app_mention")(self._on_event)
         app.event("message")(self._on_event)
+        app.event("app_home_opened")(self._on_home)
         app.command("/zt")(self._on_command)
         app.action(ACTION_SOLVED)(self._on_feedback)
         app.action(ACTION_NOT_HELPFUL)(self._on_feedback)
         app.action(_choice_pattern())(self._on_choice)
+        app.message_shortcut(DIAGNOSE_CALLBACK)(self._on_diagnose)
+        app.action(ACTION_SHARE)(self._on_share)
+        app.action(ACTION_TOPIC)(self._on_topic)
+        app.action(ACTION_CLAIM)(self._on_handover)
+        app.action(ACTION_RESOLVE)(self._on_handover)
         # Last, so they only see what nothing above took: acknowledged and ignored.
         anything = re.compile(".*")
         for register in (app.event, app.action, app.command, app.view, app.shortcut, app.options):
@@ -127,15 +153,49 @@ class SlackFrontEnd(SlackConnection):
         event = body.get("event") or {}
         async with self._work("event", context):
             team = team_of(body)
+            if event.get("subtype") == "message_changed":
+                await self._on_edit(event, team)
+                return
+            config = await self.desk.workspace(PLATFORM, team)
             if not should_answer(
                 event,
                 me=self.me,
-                support_channels=self.settings.slack_support_channels,
+                support_channels=config.ids("support_channels", self.settings),
                 bot_threads=self._threads,
             ) and not await self._resumed_thread(event, team):
                 return
             event_id = body.get("event_id")
             await self._answer_message(event, team, str(event_id) if event_id else None)
+
+    async def _on_home(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        """The user opened ztbot's Home tab: publish their home page."""
+        event = body.get("event") or {}
+        async with self._work("home", context):
+            if event.get("tab") != "home" or not event.get("user"):
+                return
+            user = str(event["user"])
+            place = Place(str(event.get("channel") or ""), "", user)
+            home = await self.desk.home(self._incoming(team_of(body), place, "", ""))
+            await self._safe(
+                "views.publish", self.client.views_publish(user_id=user, view=home_view(home))
+            )
+
+    async def _on_edit(self, event: Mapping[str, Any], team: str) -> None:
+        """A user edited a message: the front desk decides whether it is answered again."""
+        edited = edited_message(event)
+        if edited is None or is_from_bot(edited, self.me):
+            return
+        channel, ts = str(edited["channel"]), str(edited["ts"])
+        when = str((edited.get("edited") or {}).get("ts") or event.get("event_ts") or "")
+        incoming = to_incoming(
+            edited, team=team, event_id=f"edit:{channel}:{ts}:{when}", me=self.me
+        )
+        if incoming is None:
+            return
+        outcome = await self.desk.edited(incoming, f"{channel}:{ts}")
+        if not outcome.silent:
+            user = str(edited.get("user") or "")
+            await self._deliver(outcome, Place(channel, reply_thread(edited), user))
 
     async def _resumed_thread(self, event: Mapping[str, Any], team: str) -> bool:
         """A reply in a thread the bot answered before this process started (the thread's
@@ -156,7 +216,7 @@ class SlackFrontEnd(SlackConnection):
     ) -> None:
         channel = str(event.get("channel") or "")
         user = str(event.get("user") or "")
-        thread = thread_of(event)
+        thread = reply_thread(event)
         files = text_files(event)
         working = is_long_paste(str(event.get("text") or ""), len(files))
         ts = str(event.get("ts") or "")
@@ -176,7 +236,9 @@ class SlackFrontEnd(SlackConnection):
             outcome = await self.desk.message(
                 incoming, addressed=addressed, skipped=skipped, uploads=uploads
             )
-            await self._deliver(outcome, Place(channel, thread, user))
+            answer = await self._deliver(outcome, Place(channel, thread, user))
+            if answer:
+                self.desk.answered(f"{channel}:{ts}", answer)
         finally:
             if working:
                 await self._safe(
@@ -202,7 +264,15 @@ class SlackFrontEnd(SlackConnection):
             if command.kind == "help":
                 await self._deliver(await self.desk.help(where), place)
             elif command.kind == "admin":
-                await self._admin(place, user, command.text)
+                await self._admin(place, where, command.text)
+            elif command.kind == "topic" and not command.text:
+                choices = [(c.topic, c.title) for c in self.desk.topics(limit=100)]
+                await self._say(place, topic_menu(choices))
+            elif command.kind == "topic":
+                await self._deliver(await self.desk.topic(where, command.text), place)
+            elif command.private and place.respond is not None:
+                outcome = await self.desk.message(replace(where, text=command.text), private=True)
+                await self._deliver(outcome, place)
             else:
                 await self._ask(where, place, command.text)
 
@@ -227,8 +297,116 @@ class SlackFrontEnd(SlackConnection):
             where = replace(where, text=question)
         await self._deliver(await self.desk.message(where), place)
 
-    async def _admin(self, place: Place, user: str, command: str) -> None:
-        if not await self._is_admin(user):
+    async def _on_share(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        """ "Share in channel" on a private answer: the question and its answer, in public."""
+        await ack()
+        async with self._work("share", context):
+            place, where = self._clicked(body, respond)
+            outcome = self.desk.share(where, action_value(body))
+            if outcome.public is None:
+                await self._deliver(outcome, place)
+                return
+            public = Place(place.channel, "", place.user)
+            await self._ask(where, public, outcome.public)
+            if place.respond is not None:
+                await self._safe("response_url", place.respond(delete_original=True))
+
+    async def _on_topic(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        """A topic picked from the `/zt topic` menu: its answer, privately, with Share."""
+        await ack()
+        async with self._work("topic menu", context):
+            place, where = self._clicked(body, respond)
+            if (body.get("container") or {}).get("type") == "view":
+                # From the Home tab: the answer goes to the app's messages with the user.
+                place = Place(place.user, "", place.user)
+                where = self._incoming(team_of(body), place, "", "")
+            outcome = await self.desk.topic(where, action_value(body))
+            if place.respond is None:
+                outcome = replace(outcome, share=False)
+            await self._deliver(outcome, place)
+
+    async def _on_handover(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        """Claim / Resolve on a hand-over post: the post shows who took it and when."""
+        await ack()
+        async with self._work("hand-over button", context):
+            place, where = self._clicked(body, respond)
+            key = action_value(body)
+            claim = (body.get("actions") or [{}])[0].get("action_id") == ACTION_CLAIM
+            outcome = await (self.desk.claim if claim else self.desk.resolve)(where, key)
+            if outcome.private:
+                await self._tell(Place(place.channel, "", place.user), outcome.private)
+            message = body.get("message") or {}
+            _channel, _thread, ts = action_place(body)
+            if outcome.claim is None or not message.get("blocks") or not ts:
+                return
+            state = outcome.claim
+            await self._safe(
+                "chat.update",
+                self.client.chat_update(
+                    channel=place.channel,
+                    ts=ts,
+                    text=str(message.get("text") or "Support needed"),
+                    blocks=claimed_blocks(message["blocks"], key, state.step, state.by, state.at),
+                ),
+            )
+
+    async def _on_diagnose(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        """The "Diagnose with ztbot" message shortcut: the chosen message, answered in its
+        thread; the person who chose it is told privately where the answer went."""
+        await ack()
+        async with self._work("diagnose shortcut", context):
+            event = shortcut_message(body)
+            by = str((body.get("user") or {}).get("id") or "")
+            uploads, skipped = await self._fetch_files(text_files(event))
+            incoming = shortcut_incoming(body, me=self.me)
+            if incoming is None:
+                return
+            outcome = await self.desk.diagnose(incoming, by=by, skipped=skipped, uploads=uploads)
+            private = outcome.private
+            if outcome.reply is not None:
+                place = Place(incoming.channel or "", incoming.thread or "", by)
+                if await self._post_reply(place, outcome.reply) is None:
+                    private = CANNOT_POST
+            if private and body.get("response_url"):
+                await respond_privately(respond, render_markdown(private))
+
+    async def _admin(self, place: Place, where: Incoming, command: str) -> None:
+        user = place.user
+        admin = await self._admin_in(user, where.workspace)
+        verb, _, rest = command.partition(" ")
+        if verb == "config":  # the workspace's own settings, kept by the front desk
+            await self._tell(
+                place, (await self.desk.config(where, rest, admin=admin)).private or ""
+            )
+            return
+        if verb == "status" and admin:  # what ztbot lacks here, with the fixes
+            await self._tell(place, setup_report(await self._problems(where.workspace)))
+            return
+        if not admin:
             log.warning("slack: refused admin command %r from %s", command.split()[:1], user)
             await self._tell(
                 place,
@@ -279,7 +457,7 @@ class SlackFrontEnd(SlackConnection):
                 where,
                 action_value(body),
                 helpful=helpful,
-                moderator=await self._is_admin(place.user),
+                moderator=await self._admin_in(place.user, where.workspace),
             )
             await self._deliver(outcome, place, clicked=body)
 
@@ -301,10 +479,49 @@ class SlackFrontEnd(SlackConnection):
                 outcome = await self.desk.pick(where, turn, number)
             await self._deliver(outcome, place)
 
+    async def start(self) -> None:
+        """Connect, then log in one line what ztbot lacks in its workspace."""
+        await super().start()
+        auth = await self._safe("auth.test", self.client.auth_test())
+        team = str(auth.get("team_id") or "") if auth else ""
+        problems = await self._problems(team)
+        (log.warning if problems else log.info)(
+            "slack: %s", setup_line(f"workspace {team}", problems)
+        )
+
+    async def _problems(self, team: str | None) -> list[SetupProblem]:
+        """What ztbot lacks in workspace `team`: scopes, and each configured channel."""
+        auth = await self._safe("auth.test", self.client.auth_test())
+        granted = auth.headers.get("x-oauth-scopes") if auth is not None else None
+        found = scope_problems(granted)
+        config = await self.desk.workspace(PLATFORM, team)
+        channels = sorted(config.ids("support_channels", self.settings))
+        escalation = config.get("escalation_channel", self.settings)
+        for channel in [*channels, *([escalation] if escalation else [])]:
+            info, error = await self._channel_info(channel)
+            problem = channel_problem(channel, info, error)
+            if problem is not None:
+                found.append(problem)
+        return found
+
+    async def _channel_info(self, channel: str) -> tuple[Mapping[str, Any] | None, str | None]:
+        try:
+            result = await self.client.conversations_info(channel=channel)
+        except SlackApiError as exc:
+            return None, str(exc.response.get("error") or "error")
+        return result.get("channel") or {}, None
+
+    async def _admin_in(self, user: str, team: str | None) -> bool:
+        """An admin of this workspace: its own admin group when its admins set one."""
+        config = await self.desk.workspace(PLATFORM, team)
+        return await self._is_admin(user, config.get("admin_group", self.settings))
+
     def _clicked(self, body: Mapping[str, Any], respond: AsyncRespond) -> tuple[Place, Incoming]:
         """Where a button was pressed and by whom; private answers reply through response_url."""
         user = str((body.get("user") or {}).get("id") or "")
-        channel, thread, _ts = action_place(body)
+        channel, thread, ts = action_place(body)
+        if channel.startswith("D") and thread == ts:
+            thread = ""  # a DM answered inline: what the click brings is answered inline too
         private = bool((body.get("container") or {}).get("is_ephemeral"))
         place = Place(
             channel, thread, user, respond if private and body.get("response_url") else None
@@ -328,8 +545,9 @@ class SlackFrontEnd(SlackConnection):
 
     async def _deliver(
         self, outcome: Outcome, place: Place, *, clicked: Mapping[str, Any] | None = None
-    ) -> None:
-        """Do what the front desk decided, in Slack."""
+    ) -> str | None:
+        """Do what the front desk decided, in Slack; the ts of the reply posted, if any."""
+        posted: str | None = None
         if outcome.private:
             await self._tell(place, outcome.private)
         if clicked is not None and outcome.close is not None:
@@ -343,12 +561,21 @@ class SlackFrontEnd(SlackConnection):
                     channel=place.channel, timestamp=place.thread, name="white_check_mark"
                 ),
             )
-        if outcome.reply is not None:
-            await self._post_reply(place, outcome.reply)
+        if outcome.reply is not None and outcome.update is not None:
+            message = render(outcome.reply, feedback=wants_feedback(outcome.reply))
+            await self._safe(
+                "chat.update",
+                self.client.chat_update(
+                    channel=place.channel, ts=outcome.update, **message.kwargs()
+                ),
+            )
+        elif outcome.reply is not None:
+            posted = await self._post_reply(place, outcome.reply, share=outcome.share)
         if outcome.notice:
             await self._say(place, render_markdown(outcome.notice))
         if outcome.handover is not None:
             await self._escalate(outcome.handover, place)
+        return posted
 
     async def _escalate(self, handover: HandOver, place: Place) -> None:
         """Post the hand-over summary where the support people are, and tell the user."""
@@ -361,7 +588,11 @@ class SlackFrontEnd(SlackConnection):
             if perma is not None:
                 link = str(perma.get("permalink") or "") or None
         summary = render_escalation(
-            handover.escalation, user=handover.escalation.user, link=link, group=handover.group
+            handover.escalation,
+            user=handover.escalation.user,
+            link=link,
+            group=handover.group,
+            key=handover.key,
         )
         if handover.channel:
             posted = await self._safe(
@@ -378,10 +609,16 @@ class SlackFrontEnd(SlackConnection):
 
     # --- Slack calls ------------------------------------------------------------------------
 
-    async def _post_reply(self, place: Place, reply: Reply) -> None:
-        message = render(reply, feedback=wants_feedback(reply))
-        if await self._say(place, message) is not None and place.respond is None:
-            _remember(self._threads, (place.channel, place.thread))
+    async def _post_reply(self, place: Place, reply: Reply, *, share: bool = False) -> str | None:
+        """Post a reply; its ts ("" when private), None when Slack refused it."""
+        message = render(reply, feedback=wants_feedback(reply), share=share)
+        posted = await self._say(place, message)
+        if posted is None:
+            return None
+        if place.respond is not None:
+            return ""
+        _remember(self._threads, (place.channel, place.thread))
+        return str(posted.get("ts") or "")
 
     async def _say(self, place: Place, message: SlackMessage) -> Any:
         """Post in the conversation: its thread, or privately through a command's response URL.

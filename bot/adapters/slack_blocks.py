@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 from bot.core.handover import escalation_markdown
@@ -32,6 +33,14 @@ MAX_CHOICES: Final = 5
 ACTION_SOLVED: Final = "zt_solved"
 ACTION_NOT_HELPFUL: Final = "zt_not_helpful"
 ACTION_CHOICE_PREFIX: Final = "zt_choice_"
+ACTION_SHARE: Final = "zt_share"
+ACTION_CLAIM: Final = "zt_claim"
+ACTION_RESOLVE: Final = "zt_resolve"
+HANDOVER_BLOCK: Final = "zt_handover"
+ACTION_TOPIC: Final = "zt_topic"
+MAX_OPTIONS: Final = 100  # a static select's options
+MAX_OPTION_TEXT: Final = 75
+SHARE_BLOCK: Final = "zt_share"
 FEEDBACK_BLOCK: Final = "zt_feedback"
 CHOICES_BLOCK: Final = "zt_choices"
 
@@ -209,9 +218,10 @@ def parse_choice_value(value: str) -> tuple[str | None, int, str]:
         return None, 0, ""
 
 
-def render(reply: Reply, *, feedback: bool = False) -> SlackMessage:
-    """A Reply as Block Kit: warning, heading, answer, evidence, FAQ link, choices, and the
-    Solved / Not helpful buttons when `feedback` (the front desk decides which replies)."""
+def render(reply: Reply, *, feedback: bool = False, share: bool = False) -> SlackMessage:
+    """A Reply as Block Kit: warning, heading, answer, evidence, FAQ link, choices, the
+    Solved / Not helpful buttons when `feedback` (the front desk decides which replies), and
+    "Share in channel" on a private answer when `share`."""
     faq = reply.link
     top: list[dict[str, Any]] = []
     secret = reply.secret_finding()
@@ -252,6 +262,16 @@ def render(reply: Reply, *, feedback: bool = False) -> SlackMessage:
         )
     if feedback and reply.turn_id:
         tail.append(feedback_actions(reply.turn_id, solved=solvable(reply)))
+    if share and reply.turn_id:
+        tail.append(
+            {
+                "type": "actions",
+                "block_id": SHARE_BLOCK,
+                "elements": [
+                    button(":mega: Share in channel", ACTION_SHARE, reply.turn_id, "primary")
+                ],
+            }
+        )
 
     room = MAX_BLOCKS - len(top) - len(tail)
     if len(body) > room:
@@ -297,18 +317,75 @@ def render_markdown(markdown: str) -> SlackMessage:
 
 
 def render_escalation(
-    esc: Escalation, *, user: str, link: str | None, group: str | None
+    esc: Escalation, *, user: str, link: str | None, group: str | None, key: str = ""
 ) -> SlackMessage:
-    """The hand-over summary for the support channel, mentioning the support group."""
+    """The hand-over summary for the support channel, mentioning the support group; with the
+    conversation's `key`, Claim and Resolve buttons."""
     md = escalation_markdown(esc, who="\x02who\x02", link="\x02link\x02" if link else None)
     mrkdwn = to_mrkdwn(md).replace("\x02who\x02", f"<@{user}>")
     if link:
         mrkdwn = mrkdwn.replace("\x02link\x02", f"<{link}|open the thread>")
     if group:
         mrkdwn = f"<!subteam^{group}> {mrkdwn}"
-    chunks = split_text(mrkdwn)[:MAX_BLOCKS]
+    chunks = split_text(mrkdwn)[: MAX_BLOCKS - 1]
     fallback = f"Support needed for <@{user}>" + (f": {link}" if link else "")
-    return SlackMessage(text=fallback, blocks=tuple(section(c) for c in chunks))
+    blocks = [section(c) for c in chunks]
+    if key:
+        blocks.append(handover_actions(key, claimable=True))
+    return SlackMessage(text=fallback, blocks=tuple(blocks))
+
+
+def topic_menu(choices: Iterable[tuple[str, str]]) -> SlackMessage:
+    """A menu of FAQ topics, (id, title) each: picking one shows its answer."""
+    options = [
+        {
+            "text": {"type": "plain_text", "text": plain(title, MAX_OPTION_TEXT) or "…"},
+            "value": topic,
+        }
+        for topic, title in list(choices)[:MAX_OPTIONS]
+    ]
+    intro = section("Pick a topic to see its FAQ answer (only you will see it):")
+    if not options:
+        return SlackMessage(
+            text="No topics are loaded.", blocks=(section("No topics are loaded."),)
+        )
+    menu = {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "static_select",
+                "action_id": ACTION_TOPIC,
+                "placeholder": {"type": "plain_text", "text": "Choose a topic"},
+                "options": options,
+            }
+        ],
+    }
+    return SlackMessage(text="Pick a FAQ topic", blocks=(intro, menu))
+
+
+def handover_actions(key: str, *, claimable: bool) -> dict[str, Any]:
+    """The hand-over post's buttons; their value is the conversation."""
+    elements = [button(":white_check_mark: Resolve", ACTION_RESOLVE, key)]
+    if claimable:
+        elements.insert(0, button(":raised_hand: Claim", ACTION_CLAIM, key, "primary"))
+    return {"type": "actions", "block_id": HANDOVER_BLOCK, "elements": elements}
+
+
+def claimed_blocks(
+    blocks: Iterable[Mapping[str, Any]], key: str, step: str, user: str, at: datetime
+) -> list[dict[str, Any]]:
+    """A hand-over post after Claim or Resolve: who and when, and Resolve while it is open."""
+    out = [dict(b) for b in blocks if b.get("block_id") != HANDOVER_BLOCK]
+    out = [b for b in out if not str(b.get("block_id") or "").startswith("zt_claimed")]
+    epoch = int(at.timestamp())
+    when = f"<!date^{epoch}^{{date_short_pretty}} {{time}}|{at:%Y-%m-%d %H:%M} UTC>"
+    icon = ":white_check_mark: Resolved" if step == "resolved" else ":raised_hand: Claimed"
+    note = context(f"{icon} by <@{user}> {when}")
+    note["block_id"] = "zt_claimed"
+    out.append(note)
+    if step != "resolved":
+        out.append(handover_actions(key, claimable=False))
+    return out[-MAX_BLOCKS:]
 
 
 def resolved_blocks(blocks: Iterable[Mapping[str, Any]], note: str) -> list[dict[str, Any]]:

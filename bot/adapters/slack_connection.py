@@ -244,11 +244,12 @@ class SlackConnection:
 
     # --- Web API ----------------------------------------------------------------------------
 
-    async def _is_admin(self, user: str) -> bool:
-        """A configured admin user id, or a member of the configured admin user group."""
+    async def _is_admin(self, user: str, group: str | None = None) -> bool:
+        """A configured admin user id, or a member of the admin user group (`group`: the
+        workspace's own, else the configured one)."""
         if user in self.settings.slack_admin_users:
             return True
-        group = self.settings.slack_admin_group
+        group = group or self.settings.slack_admin_group
         if not group:
             return False
         cached = self._admins.get(group)

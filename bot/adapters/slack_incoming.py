@@ -10,6 +10,7 @@ from typing import Any, Final
 from bot.core.models import Attachment, Incoming
 
 PLATFORM: Final = "slack"
+DIAGNOSE_CALLBACK: Final = "zt_diagnose"  # the message shortcut's callback_id (the manifest's)
 
 # Message subtypes that are a person writing; every other subtype (edits, joins, bot posts,
 # deletions) is ignored.
@@ -164,6 +165,14 @@ def thread_of(event: Mapping[str, Any]) -> str:
     return str(event.get("thread_ts") or event.get("ts") or "")
 
 
+def reply_thread(event: Mapping[str, Any]) -> str:
+    """Where the bot's reply goes: in DMs right there (inline, unless the user wrote in a
+    thread); elsewhere in the message's thread (a new one under a top-level message)."""
+    if is_dm(event) and not event.get("thread_ts"):
+        return ""
+    return thread_of(event)
+
+
 def should_answer(
     event: Mapping[str, Any],
     *,
@@ -243,25 +252,37 @@ def team_of(body: Mapping[str, Any]) -> str:
 class Command:
     """A parsed `/zt ...` slash command."""
 
-    kind: str  # "ask", "help", "admin"
+    kind: str  # "ask", "help", "admin", "topic"
     text: str  # the question, or the admin command ("reload", "report 7d")
+    private: bool = False  # `/zt -p ...`: answer the asker only, with "Share in channel"
+
+
+_PRIVATE_FLAGS: Final = frozenset({"-p", "--private"})
 
 
 def parse_command(text: str) -> Command:
-    """`/zt help`, `/zt admin report 7d`, anything else is a question (empty: help)."""
+    """`/zt help`, `/zt admin report 7d`, `/zt -p <question>` (a private answer), anything
+    else is a question (empty: help)."""
     words = text.strip()
     head, _, rest = words.partition(" ")
+    private = head.lower() in _PRIVATE_FLAGS
+    if private:
+        words = rest.strip()
+        head, _, rest = words.partition(" ")
     if not words or head.lower() in {"help", "-h", "--help", "?"}:
         return Command("help", "")
     if head.lower() == "admin":
         return Command("admin", rest.strip())
-    return Command("ask", to_plain_text(words))
+    if head.lower() in {"topic", "topics"}:
+        return Command("topic", to_plain_text(rest))
+    return Command("ask", to_plain_text(words), private=private)
 
 
 def action_value(body: Mapping[str, Any]) -> str:
-    """The `value` of the first action in a block_actions payload."""
+    """The `value` of the first action in a block_actions payload (a menu's chosen option)."""
     actions = body.get("actions") or [{}]
-    return str(actions[0].get("value") or "")
+    selected = actions[0].get("selected_option") or {}
+    return str(actions[0].get("value") or selected.get("value") or "")
 
 
 def action_place(body: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -273,3 +294,53 @@ def action_place(body: Mapping[str, Any]) -> tuple[str, str, str]:
     ts = str(message.get("ts") or container.get("message_ts") or "")
     thread = str(message.get("thread_ts") or container.get("thread_ts") or ts)
     return channel_id, thread, ts
+
+
+def edited_message(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The new version of a message from a `message_changed` event, as a `message` event in
+    its channel; None when there is none (an unfurl or a deletion arrives like an edit)."""
+    inner = event.get("message")
+    if not isinstance(inner, Mapping) or not inner.get("ts") or not inner.get("edited"):
+        return None
+    message = dict(inner)
+    message["type"] = "message"
+    message["channel"] = str(event.get("channel") or "")
+    message["channel_type"] = event.get("channel_type")
+    message.pop("subtype", None)
+    return message
+
+
+def shortcut_message(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The chosen message of a message shortcut, as a `message` event in its channel."""
+    message = dict(body.get("message") or {})
+    channel = body.get("channel") or {}
+    message["channel"] = str(channel.get("id") or "")
+    message["type"] = "message"
+    if not message.get("user"):
+        message["user"] = str(message.get("bot_id") or "")
+    return message
+
+
+def shortcut_incoming(
+    body: Mapping[str, Any], *, me: BotIdentity, attachments: Iterable[Attachment] = ()
+) -> Incoming | None:
+    """The chosen message of a "Diagnose with ztbot" shortcut, as if its author had asked;
+    None when Slack left out where it is. The event id names the message, not the click."""
+    event = shortcut_message(body)
+    channel = str(event.get("channel") or "")
+    ts = str(event.get("ts") or "")
+    if not channel or not ts:
+        return None
+    team = team_of(body)
+    thread = thread_of(event)
+    return Incoming(
+        text=to_plain_text(str(event.get("text") or ""), me.user_id),
+        platform=PLATFORM,
+        user=str(event.get("user") or ""),
+        conversation=conversation_key(team, channel, thread, is_dm=is_dm(event)),
+        attachments=tuple(attachments),
+        event_id=f"diagnose:{team}:{channel}:{ts}",
+        workspace=team or None,
+        channel=channel,
+        thread=thread or None,
+    )

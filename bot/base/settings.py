@@ -209,6 +209,12 @@ class Settings(BaseSettings):
     discord_solved_tag: str = Field(
         "Solved", validation_alias=_env("DISCORD_SOLVED_TAG", "discord_solved_tag")
     )
+    # Minutes a solved thread or forum post may stay idle before Discord archives it (Discord
+    # allows 60, 1440, 4320 or 10080; 0 archives a solved help thread at once).
+    discord_archive_solved_after: Literal[0, 60, 1440, 4320, 10080] = Field(
+        1440,
+        validation_alias=_env("DISCORD_ARCHIVE_SOLVED_AFTER", "discord_archive_solved_after"),
+    )
     # Empty: one AutoShardedClient decides; else this process runs only these shard ids.
     discord_shard_ids: Annotated[tuple[int, ...], NoDecode] = Field(
         (), validation_alias=_env("DISCORD_SHARD_IDS", "discord_shard_ids")

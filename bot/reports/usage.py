@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot.base.text import canonical, terms, words
 from bot.diagnosis.extract import clean_line, extract_blocks, find_prompt
 from bot.diagnosis.normalize import normalize_text
+from bot.reports.handovers import Handovers, handover_stats, render_handovers
 from bot.store.models import Feedback, Finding, Turn
 
 # Replies that never try to answer a question, so a missing topic is not an abstention.
@@ -196,6 +197,7 @@ class Report:
     pastes_not_helpful: int = 0
     pasted: int = 0  # pastes the diagnosis handled without a topic: not unanswered questions
     clicks: int = 0  # "Not helpful" clicks (their follow-up turns have no text of their own)
+    handovers: Handovers | None = None
 
     @property
     def rate(self) -> float | None:
@@ -226,6 +228,7 @@ class Report:
                 "unexplained": self.pastes_unexplained,
                 "not_helpful": self.pastes_not_helpful,
             },
+            **({"handovers": self.handovers.to_dict()} if self.handovers else {}),
         }
 
     @classmethod
@@ -248,6 +251,7 @@ class Report:
             pastes_not_helpful=data["pastes"]["not_helpful"],
             pasted=data.get("pasted", 0),
             clicks=data.get("not_helpful_clicks", 0),
+            handovers=Handovers.from_dict(data["handovers"]) if "handovers" in data else None,
         )
 
 
@@ -620,6 +624,7 @@ def build_report(
         pastes_not_helpful=not_helpful,
         pasted=int(n_pasted),
         clicks=int(n_clicks),
+        handovers=handover_stats(session, since, until),
     )
 
 
@@ -717,4 +722,6 @@ def render_report(report: Report) -> str:
         f" {report.pastes_not_helpful} marked not helpful)",
     ]
     _section(lines, report.pastes, pastes=True)
+    if report.handovers is not None:
+        lines += ["", *render_handovers(report.handovers)]
     return "\n".join(lines) + "\n"

@@ -21,7 +21,14 @@ from bot.core.state import context_from_json, context_to_json
 from bot.knowledge.model import KnowledgeBase
 from bot.store import Store
 from bot.store.privacy import hash_user, stored_text
-from bot.store.records import ConversationRef, FeedbackRecord, KnowledgeRecord, TurnRecord
+from bot.store.records import (
+    ConversationRef,
+    FeedbackRecord,
+    KnowledgeRecord,
+    SupportRecord,
+    SupportStep,
+    TurnRecord,
+)
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +173,38 @@ class SupportService:
             self.store.submit(
                 FeedbackRecord(turn_id, self._user_hash(user) or "", helpful, self._clock())
             )
+
+    def support(self, key: str, step: SupportStep, user: str | None = None) -> datetime:
+        """Record a support-workflow step (escalated, claimed, resolved) of conversation `key`;
+        returns when it happened."""
+        now = self._clock()
+        if self.store is not None:
+            who = self._user_hash(user) if user else None
+            self.store.submit(SupportRecord(key, step, now, who))
+        return now
+
+    def recent(
+        self, platform: str, workspace: str | None, user: str, limit: int = 5
+    ) -> list[tuple[str, str | None, str | None, datetime, bool, bool]]:
+        """The user's newest conversations from the store (empty without one)."""
+        who = self._user_hash(user)
+        if self.store is None or who is None:
+            return []
+        return self.store.recent_conversations(platform, workspace, who, limit)
+
+    def workspace_settings(self, platform: str, workspace: str) -> dict[str, str] | None:
+        """A workspace's own settings from the store (None without one, or when it is down)."""
+        return None if self.store is None else self.store.workspace_settings(platform, workspace)
+
+    def set_workspace_setting(
+        self, platform: str, workspace: str, name: str, value: str | None, user: str
+    ) -> str | None:
+        """Set (None: remove) a workspace setting, audited with who did it; the old value."""
+        if self.store is None:
+            raise RuntimeError("no database to keep workspace settings in")
+        return self.store.set_workspace_setting(
+            platform, workspace, name, value, self._user_hash(user), self._clock()
+        )
 
     def knowledge_loaded(
         self, loaded_by: str | None = None, content: Mapping[str, str] | None = None

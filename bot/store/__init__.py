@@ -17,7 +17,10 @@ from bot.store.repository import (
     load_context,
     newest_knowledge,
     prune,
+    recent_conversations,
+    set_workspace_setting,
     turn_for_event,
+    workspace_settings,
 )
 from bot.store.writer import BufferedWriter, session_factory
 
@@ -93,6 +96,42 @@ class Store:
                 return turn_for_event(session, platform, event_id) is not None
         except SQLAlchemyError:
             return None
+
+    def recent_conversations(
+        self, platform: str, workspace: str | None, user_hash: str, limit: int = 5
+    ) -> list[tuple[str, str | None, str | None, datetime, bool, bool]]:
+        """A user's newest conversations (see repository); empty when the DB is down."""
+        if not self.writer.healthy:
+            return []
+        try:
+            with self._sessions() as session:
+                return recent_conversations(session, platform, workspace, user_hash, limit)
+        except SQLAlchemyError:
+            return []
+
+    def workspace_settings(self, platform: str, workspace: str) -> dict[str, str] | None:
+        """A workspace's own settings; None when the DB cannot say (use the defaults)."""
+        if self._closing.is_set():
+            return None  # closed: opening a connection now would outlive the engine's dispose
+        try:
+            with self._sessions() as session:
+                return workspace_settings(session, platform, workspace)
+        except SQLAlchemyError:
+            return None
+
+    def set_workspace_setting(
+        self,
+        platform: str,
+        workspace: str,
+        name: str,
+        value: str | None,
+        by: str | None,
+        at: datetime,
+    ) -> str | None:
+        """Set (None: remove) a workspace setting now, audited; the old value. Raises when the
+        database is down: the admin must hear that it was not saved."""
+        with self._sessions.begin() as session:
+            return set_workspace_setting(session, platform, workspace, name, value, by, at)
 
     def newest_knowledge(self) -> tuple[str, datetime, dict[str, str] | None] | None:
         """The newest recorded knowledge version, or None (also when the DB is down)."""

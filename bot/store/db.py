@@ -92,7 +92,7 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
 
 # The newest revision in migrations/versions (tests/unit/store/test_migrations.py keeps it true):
 # a database already there needs no Alembic at start-up, so one-shot commands start quickly.
-HEAD: Final = "0002"
+HEAD: Final = "0004"
 
 
 def at_head(engine: Engine) -> bool:

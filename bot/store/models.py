@@ -52,6 +52,11 @@ class Conversation(Base):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     # The engine's follow-up context (JSON), so conversations survive a restart.
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The support workflow: handed over to people, claimed by one of them, resolved.
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # a user hash, like user_hash
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     turns: Mapped[list[Turn]] = relationship(back_populates="conversation")
 
@@ -141,3 +146,36 @@ class KnowledgeVersion(Base):
 
 
 Index("ix_turns_kind_created", Turn.kind, Turn.created_at)
+
+
+class WorkspaceSetting(Base):
+    """One setting of one Slack workspace or Discord server, set by its admins (it overrides
+    the environment's default for that workspace only)."""
+
+    __tablename__ = "workspace_settings"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "name", name="uq_workspace_settings_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    workspace: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(64))  # a user hash
+
+
+class ConfigChange(Base):
+    """The audit trail of workspace settings: who changed what, when, from what to what."""
+
+    __tablename__ = "config_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    workspace: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)  # None: reset to the default
+    by: Mapped[str | None] = mapped_column(String(64))  # a user hash
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

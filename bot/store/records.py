@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,4 +64,17 @@ class KnowledgeRecord:
     content: dict[str, str] | None = None
 
 
-Record = TurnRecord | FeedbackRecord | KnowledgeRecord
+SupportStep = Literal["escalated", "claimed", "resolved"]
+
+
+@dataclass(frozen=True, slots=True)
+class SupportRecord:
+    """A step of the support workflow in a conversation; the first of each kind counts."""
+
+    key: str  # the conversation
+    step: SupportStep
+    at: datetime
+    user_hash: str | None = None  # who claimed or resolved it
+
+
+Record = TurnRecord | FeedbackRecord | KnowledgeRecord | SupportRecord

@@ -8,12 +8,22 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import Candidate, Conversation, Feedback, Finding, KnowledgeVersion, Turn
+from bot.store.models import (
+    Candidate,
+    ConfigChange,
+    Conversation,
+    Feedback,
+    Finding,
+    KnowledgeVersion,
+    Turn,
+    WorkspaceSetting,
+)
 from bot.store.records import (
     ConversationRef,
     FeedbackRecord,
     KnowledgeRecord,
     Record,
+    SupportRecord,
     TurnRecord,
 )
 
@@ -29,6 +39,8 @@ def apply(session: Session, record: Record) -> None:
         record_turn(session, record)
     elif isinstance(record, FeedbackRecord):
         record_feedback(session, record)
+    elif isinstance(record, SupportRecord):
+        record_support(session, record)
     else:
         record_knowledge_version(session, record)
 
@@ -91,6 +103,46 @@ def record_turn(session: Session, rec: TurnRecord) -> None:
         for c, sev, summary, topics in rec.findings
     ]
     session.add(turn)
+
+
+def record_support(session: Session, rec: SupportRecord) -> None:
+    """Note when a conversation was escalated, claimed or resolved: the first time counts, so
+    a second claim or a retried batch changes nothing. Unknown conversations are skipped."""
+    conv = session.scalars(select(Conversation).where(Conversation.key == rec.key)).one_or_none()
+    if conv is None:
+        return
+    if rec.step == "escalated" and conv.escalated_at is None:
+        conv.escalated_at = rec.at
+    elif rec.step == "claimed" and conv.claimed_at is None:
+        conv.claimed_at = rec.at
+        conv.claimed_by = rec.user_hash
+    elif rec.step == "resolved" and conv.resolved_at is None:
+        conv.resolved_at = rec.at
+
+
+def recent_conversations(
+    session: Session, platform: str, workspace: str | None, user_hash: str, limit: int
+) -> list[tuple[str, str | None, str | None, datetime, bool, bool]]:
+    """A user's newest conversations on a platform and workspace: (key, channel, thread, last
+    seen, escalated, resolved), newest first."""
+    rows = session.execute(
+        select(
+            Conversation.key,
+            Conversation.channel,
+            Conversation.thread,
+            Conversation.last_seen_at,
+            Conversation.escalated_at.is_not(None),
+            Conversation.resolved_at.is_not(None),
+        )
+        .where(
+            Conversation.platform == platform,
+            Conversation.workspace == workspace,
+            Conversation.user_hash == user_hash,
+        )
+        .order_by(Conversation.last_seen_at.desc())
+        .limit(limit)
+    ).all()
+    return [(k, c, t, as_utc(seen), bool(e), bool(r)) for k, c, t, seen, e, r in rows]
 
 
 def record_feedback(session: Session, rec: FeedbackRecord) -> None:
@@ -191,3 +243,54 @@ def prune(session: Session, older_than: datetime) -> dict[str, int]:
     result = session.execute(delete(Conversation).where(Conversation.id.in_(idle)))
     counts["conversations"] = int(getattr(result, "rowcount", 0) or 0)
     return counts
+
+
+def workspace_settings(session: Session, platform: str, workspace: str) -> dict[str, str]:
+    """The settings a workspace's admins set (name: value)."""
+    rows = session.execute(
+        select(WorkspaceSetting.name, WorkspaceSetting.value).where(
+            WorkspaceSetting.platform == platform, WorkspaceSetting.workspace == workspace
+        )
+    ).all()
+    return {str(row[0]): str(row[1]) for row in rows}
+
+
+def set_workspace_setting(
+    session: Session,
+    platform: str,
+    workspace: str,
+    name: str,
+    value: str | None,
+    by: str | None,
+    at: datetime,
+) -> str | None:
+    """Set (or with None, remove) one workspace setting and audit the change; the old value."""
+    row = session.scalars(
+        select(WorkspaceSetting).where(
+            WorkspaceSetting.platform == platform,
+            WorkspaceSetting.workspace == workspace,
+            WorkspaceSetting.name == name,
+        )
+    ).one_or_none()
+    old = row.value if row is not None else None
+    if value is None and row is not None:
+        session.delete(row)
+    elif value is not None and row is None:
+        session.add(
+            WorkspaceSetting(
+                platform=platform,
+                workspace=workspace,
+                name=name,
+                value=value,
+                updated_at=at,
+                updated_by=by,
+            )
+        )
+    elif value is not None and row is not None:
+        row.value, row.updated_at, row.updated_by = value, at, by
+    session.add(
+        ConfigChange(
+            platform=platform, workspace=workspace, name=name, old=old, new=value, by=by, at=at
+        )
+    )
+    return old

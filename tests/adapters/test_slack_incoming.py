@@ -207,6 +207,13 @@ def test_code_blocks():
         ("admin report 7d", Command("admin", "report 7d")),
         ("ping doesn't work on windows", Command("ask", "ping doesn't work on windows")),
         ("why &lt;ztaddr&gt;", Command("ask", "why <ztaddr>")),
+        ("-p ping fails", Command("ask", "ping fails", private=True)),
+        ("--private  ping fails", Command("ask", "ping fails", private=True)),
+        ("-p", Command("help", "")),
+        ("-p help", Command("help", "")),
+        ("private network is down", Command("ask", "private network is down")),
+        ("topic", Command("topic", "")),
+        ("topic  update zerotier", Command("topic", "update zerotier")),
     ],
 )
 def test_parse_command(text, command):

@@ -24,13 +24,17 @@ METHOD_SCOPES = {
     "reactions_add": "reactions:write",
     "reactions_remove": "reactions:write",
     "usergroups_users_list": "usergroups:read",
+    "views_publish": None,
+    "conversations_info": "channels:read",
 }
 # Scope each subscribed event needs.
 EVENT_SCOPES = {
+    "app_home_opened": None,
     "app_mention": "app_mentions:read",
     "message.channels": "channels:history",
     "message.groups": "groups:history",
     "message.im": "im:history",
+    "message.mpim": "mpim:history",
 }
 
 
@@ -57,3 +61,24 @@ def test_manifest_defaults_to_socket_mode_with_zt_and_buttons():
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/zt"]
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_manifest_declares_the_diagnose_shortcut_the_app_listens_to():
+    """The message shortcut's callback id is the one the app registers; its name fits Slack."""
+    from bot.adapters.slack_incoming import DIAGNOSE_CALLBACK
+
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    [shortcut] = manifest["features"]["shortcuts"]
+    assert shortcut["type"] == "message"
+    assert shortcut["callback_id"] == DIAGNOSE_CALLBACK
+    assert len(shortcut["name"]) <= 24
+    assert len(shortcut["description"]) <= 150
+
+
+def test_the_status_check_knows_the_manifests_scopes():
+    """`/zt admin status` checks the token for exactly the scopes the manifest asks for."""
+    from bot.adapters.slack_setup import REQUIRED_SCOPES
+
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == REQUIRED_SCOPES

@@ -279,6 +279,9 @@ def _interaction(
     return payload
 
 
+_OPTION_TYPES = {str: 3, int: 4, bool: 5}  # Discord's option types by value
+
+
 def slash(
     path: list[str],
     options: dict[str, Any] | None = None,
@@ -286,18 +289,23 @@ def slash(
 ) -> dict[str, Any]:
     """INTERACTION_CREATE for a slash command: `slash(["zt", "ask"], {"question": "..."})`."""
     leaf: list[dict[str, Any]] = [
-        # Option types: 5 boolean, 4 integer, 3 string.
-        {
-            "name": k,
-            "type": 5 if isinstance(v, bool) else 4 if isinstance(v, int) else 3,
-            "value": v,
-        }
+        {"name": k, "type": _OPTION_TYPES.get(type(v), 3), "value": v}
         for k, v in (options or {}).items()
     ]
+    for depth, name in enumerate(reversed(path[1:])):
+        # The leaf is a subcommand (1); a level above it a subcommand group (2).
+        leaf = [{"name": name, "type": 1 if depth == 0 else 2, "options": leaf}]
+    data = {"id": str(snowflake()), "name": path[0], "type": 1, "options": leaf}
+    return _interaction(2, data, **kwargs)
+
+
+def autocomplete(path: list[str], option: str, typed: str, **kwargs: Any) -> dict[str, Any]:
+    """INTERACTION_CREATE for autocomplete: `typed` so far in `option` of the command `path`."""
+    leaf: list[dict[str, Any]] = [{"name": option, "type": 3, "value": typed, "focused": True}]
     for name in reversed(path[1:]):
         leaf = [{"name": name, "type": 1, "options": leaf}]
     data = {"id": str(snowflake()), "name": path[0], "type": 1, "options": leaf}
-    return _interaction(2, data, **kwargs)
+    return _interaction(4, data, **kwargs)
 
 
 def button(custom_id: str, message: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -312,6 +320,18 @@ def modal_submit(custom_id: str, values: dict[str, str], **kwargs: Any) -> dict[
         for cid, value in values.items()
     ]
     return _interaction(5, {"custom_id": custom_id, "components": rows}, **kwargs)
+
+
+def context_menu(name: str, target: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """INTERACTION_CREATE for the message context menu command `name` on message `target`."""
+    data = {
+        "id": str(snowflake()),
+        "name": name,
+        "type": 3,
+        "target_id": target["id"],
+        "resolved": {"messages": {target["id"]: target}},
+    }
+    return _interaction(2, data, **kwargs)
 
 
 def feed(client: Any, event: str, data: dict[str, Any]) -> None:
@@ -354,6 +374,78 @@ def limit_problems(callback: dict[str, Any]) -> list[str]:
                 check("button label", component.get("label"))
         if row.get("type") == 18:  # a label wrapping a component (newer modals)
             check("text input label", row.get("label"))
+    return found
+
+
+# Discord's locales (https://discord.com/developers/docs/reference#locales): the only keys a
+# command's name_localizations / description_localizations may have.
+LOCALES = frozenset(
+    "id da de en-GB en-US es-ES es-419 fr hr it lt hu nl no pl pt-BR ro fi sv-SE vi tr cs el bg "
+    "ru uk hi th zh-CN ja zh-TW ko".split()
+)
+_CHAT_NAME = re.compile(r"^[-_'\w\u0900-\u097F\u0E00-\u0E7F]{1,32}$")
+
+
+def command_problems(commands: list[dict[str, Any]]) -> list[str]:
+    """Where application commands break Discord's documented limits (empty when they fit)."""
+    found: list[str] = []
+    if len(commands) > 100:
+        found.append(f"{len(commands)} commands (limit 100 chat input)")
+    menus = [c for c in commands if c.get("type") in (2, 3)]
+    for kind in (2, 3):
+        if sum(1 for c in menus if c.get("type") == kind) > 5:
+            found.append(f"more than 5 context menu commands of type {kind}")
+    for command in commands:
+        found.extend(_command_problems(command, command.get("type", 1)))
+    return found
+
+
+def _command_problems(item: dict[str, Any], kind: int, depth: int = 0) -> list[str]:
+    found: list[str] = []
+    name = str(item.get("name") or "")
+    description = item.get("description")
+    where = f"command {name!r}"
+    if kind == 1:
+        if not _CHAT_NAME.match(name) or name != name.lower():
+            found.append(f"{where}: name must be 1-32 lower-case letters, digits, - or _")
+        if not 1 <= len(description or "") <= 100:
+            found.append(f"{where}: description must be 1-100 characters")
+    else:
+        if not 1 <= len(name) <= 32:
+            found.append(f"{where}: context menu names are 1-32 characters")
+        if description:
+            found.append(f"{where}: context menu commands have no description")
+    for field_name, limit in (("name_localizations", 32), ("description_localizations", 100)):
+        for locale, text in (item.get(field_name) or {}).items():
+            if locale not in LOCALES:
+                found.append(f"{where}: {locale!r} is not a Discord locale")
+            if not 1 <= len(str(text)) <= limit:
+                found.append(f"{where}: {field_name}[{locale}] over {limit} characters")
+            if (
+                field_name == "name_localizations"
+                and kind == 1
+                and (not _CHAT_NAME.match(str(text)) or str(text) != str(text).lower())
+            ):
+                found.append(f"{where}: name_localizations[{locale}] is not a valid name")
+    options = item.get("options") or []
+    if len(options) > 25:
+        found.append(f"{where}: {len(options)} options (limit 25)")
+    for option in options:
+        found.extend(_command_problems(option, 1, depth + 1))
+        if len(option.get("choices") or []) > 25:
+            found.append(f"{where}: option {option.get('name')!r} has over 25 choices")
+    return found
+
+
+def autocomplete_problems(callback: dict[str, Any]) -> list[str]:
+    """Where an autocomplete result breaks Discord's limits (at most 25 choices, 1-100 each)."""
+    choices = (callback.get("data") or {}).get("choices") or []
+    found = [f"{len(choices)} choices (limit 25)"] if len(choices) > 25 else []
+    for choice in choices:
+        if not 1 <= len(str(choice.get("name") or "")) <= 100:
+            found.append(f"choice name {choice.get('name')!r} not 1-100 characters")
+        if isinstance(choice.get("value"), str) and len(choice["value"]) > 100:
+            found.append(f"choice value {choice['value'][:20]!r}... over 100 characters")
     return found
 
 
@@ -507,9 +599,16 @@ class DiscordApi:
             )
         if parts[0] == "applications" and method == "PUT":
             guild_id = parts[3] if len(parts) > 3 else None
+            problems = command_problems(body or [])
+            if problems:
+                self.rejected.append(problems)
+                return _json(
+                    {"message": "Invalid Form Body", "code": 50035, "errors": problems}, 400
+                )
             return _json(
                 [
                     {
+                        "description": "",  # Discord answers "" for context menu commands
                         **cmd,
                         "id": str(snowflake()),
                         "application_id": str(APP_ID),
@@ -522,6 +621,8 @@ class DiscordApi:
         if parts[0] == "interactions" and parts[-1] == "callback":
             kind = (body or {}).get("type")
             problems = limit_problems(body or {})
+            if kind == 8:
+                problems = autocomplete_problems(body or {})
             if problems:
                 self.rejected.append(problems)
                 return _json(
@@ -586,6 +687,18 @@ class DiscordApi:
                     message(
                         channel_id=cid,
                         author=BOT_USER,
+                        content=data.get("content") or "",
+                        embeds=data.get("embeds"),
+                        components=data.get("components"),
+                    )
+                )
+            if len(parts) == 4 and parts[2] == "messages" and method == "PATCH":
+                data = body if isinstance(body, dict) else {}
+                return _json(
+                    message(
+                        channel_id=cid,
+                        author=BOT_USER,
+                        message_id=int(parts[3]),
                         content=data.get("content") or "",
                         embeds=data.get("embeds"),
                         components=data.get("components"),

@@ -20,8 +20,15 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block, BlockElement
+from slack_sdk.models.views import View
 from slack_sdk.signature import SignatureVerifier
 
+ALL_SCOPES = (
+    "app_mentions:read,channels:history,channels:read,groups:history,im:history,mpim:history,"
+    "chat:write,commands,reactions:write,files:read,usergroups:read"
+)
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM = "T0001"
@@ -69,6 +76,9 @@ class SlackApi:
         self.failures: dict[str, Failure] = {}
         self.files: dict[str, FakeFile] = {}
         self.usergroups: dict[str, list[str]] = {}
+        self.rejected: list[tuple[str, list[str]]] = []  # calls refused for invalid blocks
+        self.scopes: str | None = None  # auth.test's x-oauth-scopes header (None: every one)
+        self.joined: set[str] = {"C0SUPPORT", "C0ESCALATE"}  # channels the app is a member of
         self.acks: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.port = 0
         self.on_call: Callable[[Call], None] | None = None  # a hook for benchmarks
@@ -208,8 +218,16 @@ class SlackApi:
                 headers["Retry-After"] = str(failure.retry_after)
             call.response = {"ok": False, "error": failure.error}
             return web.json_response(call.response, status=failure.status, headers=headers)
+        problems = block_problems(args.get("blocks")) + view_problems(args.get("view"))
+        if problems:
+            self.rejected.append((method, problems))
+            call.response = {"ok": False, "error": "invalid_blocks", "errors": problems}
+            return web.json_response(call.response)
         call.response = self._answer(method, args)
-        return web.json_response(call.response)
+        headers = {}
+        if method == "auth.test":
+            headers["x-oauth-scopes"] = self.scopes if self.scopes is not None else ALL_SCOPES
+        return web.json_response(call.response, headers=headers)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -254,6 +272,18 @@ class SlackApi:
             return {"ok": True, "files": [{"id": f["id"]} for f in files]}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": f"D{args.get('users', 'X')}"}}
+        if method == "conversations.info":
+            channel = str(args.get("channel"))
+            if not channel.startswith(("C", "G")):
+                return {"ok": False, "error": "channel_not_found"}
+            return {
+                "ok": True,
+                "channel": {
+                    "id": channel,
+                    "name": channel.lower(),
+                    "is_member": channel in self.joined,
+                },
+            }
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
         return {"ok": True}
@@ -294,8 +324,60 @@ class SlackApi:
 
     async def _response_url(self, request: web.Request) -> web.Response:
         args = await _arguments(request)
+        problems = block_problems(args.get("blocks"))
+        if problems:
+            self.rejected.append((f"response_url:{request.match_info['id']}", problems))
+            return web.Response(status=400, text="invalid_blocks")
         await self._record(Call(f"response_url:{request.match_info['id']}", args, None))
         return web.Response(text="ok")
+
+
+def view_problems(view: Any) -> list[str]:
+    """Where a view (a home tab, a modal) breaks Slack's rules, per slack_sdk's models."""
+    if view is None:
+        return []
+    if isinstance(view, str):
+        view = json.loads(view)
+    blocks = view.get("blocks") or []
+    if len(blocks) > 100:
+        return [f"a view holds at most 100 blocks, not {len(blocks)}"]
+    try:
+        View(**view).validate_json()
+    except (SlackObjectFormationError, TypeError, ValueError) as exc:
+        return [f"view: {exc}"]
+    return block_problems([*blocks][:50]) + block_problems([*blocks][50:])
+
+
+def block_problems(blocks: Any) -> list[str]:
+    """Where Block Kit `blocks` break Slack's rules, per slack_sdk's models (empty: valid)."""
+    if blocks is None:
+        return []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if not isinstance(blocks, list) or len(blocks) > 50:
+        return ["blocks must be a list of at most 50"]
+    found: list[str] = []
+    for i, raw in enumerate(blocks):
+        try:
+            block = Block.parse(raw)
+            if block is None:
+                found.append(f"block {i}: not a block")
+                continue
+            block.validate_json()
+            # slack_sdk validates a block's own fields; its elements are checked one by one.
+            for element in raw.get("elements") or () if raw.get("type") == "actions" else ():
+                parsed = BlockElement.parse(element)
+                if parsed is None:
+                    found.append(f"block {i}: unknown element {element.get('type')}")
+                else:
+                    parsed.validate_json()
+            if isinstance(raw.get("accessory"), dict):
+                accessory = BlockElement.parse(raw["accessory"])
+                if accessory is not None:
+                    accessory.validate_json()
+        except (SlackObjectFormationError, KeyError, TypeError, ValueError) as exc:
+            found.append(f"block {i}: {exc}")
+    return found
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:

@@ -435,18 +435,35 @@ async def test_forum_post_answered_and_solved_applies_the_tag(bot: Bot) -> None:
     [thanks] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{click['token']}")
     assert thanks.json["content"] == "✅ Glad that helped! I've marked this as solved."
     [patch] = await bot.api.wait_for("PATCH", rf"/channels/{post['id']}")
-    assert patch.json == {"applied_tags": [str(SOLVED_TAG)]}
+    # Discord archives the solved post once it has been idle for a day (the default).
+    assert patch.json == {"applied_tags": [str(SOLVED_TAG)], "auto_archive_duration": 1440}
     turn_id = solved.rsplit(":", 1)[1]
     assert bot.rows("SELECT turn_id, helpful FROM feedback") == [(turn_id, True)]
 
 
-async def test_solved_in_a_help_thread_renames_and_archives_it(bot: Bot) -> None:
-    """Solved in a thread the bot opened: a ✅ title and the thread archived."""
-    _, sent, made = await _ask_in_thread(bot, "ping doesn't work on windows")
-    click = fake.button(_custom_ids(sent)[0], _as_message(sent, int(made["id"])), **_in(made))
-    bot.feed("INTERACTION_CREATE", click)
-    [patch] = await bot.api.wait_for("PATCH", rf"/channels/{made['id']}")
-    assert patch.json == {"name": "✅ help", "archived": True}
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (0, {"name": "✅ help", "archived": True}),
+        (60, {"name": "✅ help", "archived": False, "auto_archive_duration": 60}),
+        (10080, {"name": "✅ help", "archived": False, "auto_archive_duration": 10080}),
+    ],
+)
+async def test_solved_in_a_help_thread_renames_it_and_archives_it_when_idle(
+    api: DiscordApi, tmp_path: Path, engine: Engine, after: int, expected: dict[str, Any]
+) -> None:
+    """Solved in a thread the bot opened: a ✅ title; Discord archives it once idle for
+    DISCORD_ARCHIVE_SOLVED_AFTER minutes (0: at once)."""
+    bot = await _make_bot(api, tmp_path, engine, discord_archive_solved_after=after)
+    try:
+        bot.feed("GUILD_CREATE", _guild())
+        _, sent, made = await _ask_in_thread(bot, "ping doesn't work on windows")
+        click = fake.button(_custom_ids(sent)[0], _as_message(sent, int(made["id"])), **_in(made))
+        bot.feed("INTERACTION_CREATE", click)
+        [patch] = await bot.api.wait_for("PATCH", rf"/channels/{made['id']}")
+        assert patch.json == expected
+    finally:
+        await bot.close()
 
 
 async def test_second_not_helpful_escalates_with_secrets_masked(bot: Bot) -> None:
@@ -674,13 +691,20 @@ async def test_discord_sync_command_registers_the_commands(
     assert code == 0
     [put] = api.matching("PUT", rf"/applications/{APP_ID}/guilds/{GUILD}/commands")
     by_name = {c["name"]: c for c in put.json}
-    assert sorted(by_name) == ["zt", "zt-admin"]
-    assert [o["name"] for o in by_name["zt"]["options"]] == ["ask", "diagnose", "help"]
+    assert sorted(by_name) == ["Diagnose with ztbot", "zt", "zt-admin"]
+    assert by_name["Diagnose with ztbot"]["type"] == 3  # a message context menu command
+    assert [o["name"] for o in by_name["zt"]["options"]] == ["ask", "diagnose", "topic", "help"]
     assert by_name["zt"]["default_member_permissions"] is None
     assert by_name["zt-admin"]["default_member_permissions"] == MANAGE_GUILD
-    assert [o["name"] for o in by_name["zt-admin"]["options"]] == ["reload", "report"]
+    assert [o["name"] for o in by_name["zt-admin"]["options"]] == [
+        "reload",
+        "status",
+        "report",
+        "config",
+    ]
     out = capsys.readouterr().out
-    assert out == f"synced 2 commands to guild {GUILD}: zt, zt-admin\n"
+    names = "zt, zt-admin, Diagnose with ztbot"
+    assert out == f"synced 3 commands to guild {GUILD}: {names}\n"
 
 
 async def test_start_connects_through_the_configured_gateway(
@@ -765,8 +789,10 @@ async def test_discord_sync_globally_and_without_a_token(
     monkeypatch.setenv("DISCORD_API_URL", api.api_url)
     assert await asyncio.to_thread(main, ["discord", "sync"]) == 0
     [put] = api.matching("PUT", rf"/applications/{APP_ID}/commands")
-    assert [c["name"] for c in put.json] == ["zt", "zt-admin"]
-    assert capsys.readouterr().out == ("synced 2 commands to every guild (global): zt, zt-admin\n")
+    assert [c["name"] for c in put.json] == ["zt", "zt-admin", "Diagnose with ztbot"]
+    assert capsys.readouterr().out == (
+        "synced 3 commands to every guild (global): zt, zt-admin, Diagnose with ztbot\n"
+    )
 
 
 async def test_hand_over_forbidden_still_answers_the_user(
