@@ -22,6 +22,8 @@ REQUIRED_SCOPES: Final = frozenset(
         "reactions:write",
         "files:read",
         "usergroups:read",
+        "im:write",
+        "files:write",
     }
 )
 REINSTALL: Final = (

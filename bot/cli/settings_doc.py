@@ -58,7 +58,9 @@ MEANING: Final[dict[str, str]] = {
     "DISCORD_SOLVED_TAG": "forum tag applied when a post is solved",
     "DISCORD_SHARD_IDS": "run only these shards in this process (empty: all)",
     "DISCORD_SHARD_COUNT": "the total number of shards (empty: Discord's count)",
-    "DISCORD_ARCHIVE_SOLVED_AFTER": "minutes a solved thread or post stays open before Discord archives it; `0`: at once",
+    "DISCORD_ARCHIVE_SOLVED_AFTER": (
+        "minutes a solved thread or post stays open before Discord archives it; `0`: at once"
+    ),
     "ZTBOT_OCR_TIMEOUT": "time for reading one screenshot (the OCR extra, docs/ocr.md)",
     "ZTBOT_OCR_MAX_PIXELS": "larger images are refused from their header, before decoding",
     "ZTBOT_PASTE_TIMEOUT": "time for fetching one paste link, redirects included",
