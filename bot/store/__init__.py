@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.store import db
+from bot.store.reads import DEADLINE_S, DeadlineReader, StoreUnavailable
 from bot.store.records import Record
 from bot.store.repository import (
     knowledge_loaded_at,
@@ -22,18 +23,34 @@ from bot.store.writer import BufferedWriter, session_factory
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Store", "open_store", "open_store_or_buffer"]
+__all__ = ["Store", "StoreUnavailable", "open_store", "open_store_or_buffer"]
 
 _MIGRATE_RETRY_MAX_S = 30.0
 
 
 class Store:
-    """Writes go through the buffered writer; the few reads fail soft when the DB is down."""
+    """Writes go through the buffered writer; the few reads fail soft when the DB is down, and
+    the reads on the answer path give up after `read_deadline_s` (see reads.py)."""
 
-    def __init__(self, engine: Engine, *, capacity: int = 10_000, migrated: bool = True) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        capacity: int = 10_000,
+        migrated: bool = True,
+        read_deadline_s: float = DEADLINE_S,
+    ) -> None:
         self.engine = engine
         self.writer = BufferedWriter(engine, capacity=capacity)
         self._sessions = session_factory(engine)
+        # Its own connections, with tight timeouts, so answers never queue behind the writer.
+        url = engine.url.render_as_string(hide_password=False)
+        self._read_engine = (
+            engine
+            if engine.url.database in (None, "", ":memory:") and db.is_sqlite(url)
+            else db.make_read_engine(url, read_deadline_s)
+        )
+        self.reader = DeadlineReader(session_factory(self._read_engine), deadline_s=read_deadline_s)
         self._closing = threading.Event()
         self.migrated = threading.Event()
         if migrated:
@@ -56,6 +73,7 @@ class Store:
                 delay = min(delay * 2, _MIGRATE_RETRY_MAX_S)
                 continue
             self.migrated.set()
+            self.writer.retry_now()
             log.info("database reachable again: schema up to date, writing the buffered turns")
             return
 
@@ -64,24 +82,35 @@ class Store:
         self.writer.submit(record)
 
     def context_of(self, key: str) -> tuple[dict[str, object] | None, datetime | None]:
-        """A conversation's stored context; (None, None) when unknown or the DB is down."""
-        if not self.writer.healthy:
-            return None, None
+        """A conversation's stored context; (None, None) when unknown or the DB cannot say
+        within the read deadline."""
         try:
-            with self._sessions() as session:
-                return load_context(session, key)
-        except SQLAlchemyError:
+            return self.read_context(key)
+        except StoreUnavailable:
             return None, None
 
     def answered(self, platform: str, event_id: str) -> bool | None:
-        """Whether this event already has a stored turn; None when the DB cannot say."""
-        if not self.writer.healthy:
-            return None
+        """Whether this event already has a stored turn; None when the DB cannot say in time."""
         try:
-            with self._sessions() as session:
-                return turn_for_event(session, platform, event_id) is not None
-        except SQLAlchemyError:
+            return self.read_answered(platform, event_id)
+        except StoreUnavailable:
             return None
+
+    def read_context(self, key: str) -> tuple[dict[str, object] | None, datetime | None]:
+        """Like `context_of`, but raises StoreUnavailable when the DB cannot say in time."""
+        self._readable()
+        return self.reader.read(lambda session: load_context(session, key))
+
+    def read_answered(self, platform: str, event_id: str) -> bool:
+        """Like `answered`, but raises StoreUnavailable when the DB cannot say in time."""
+        self._readable()
+        return self.reader.read(
+            lambda session: turn_for_event(session, platform, event_id) is not None
+        )
+
+    def _readable(self) -> None:
+        if not self.writer.healthy or not self.migrated.is_set():
+            raise StoreUnavailable("the database is down (the writer is buffering)")
 
     def newest_knowledge(self) -> tuple[str, datetime, dict[str, str] | None] | None:
         """The newest recorded knowledge version, or None (also when the DB is down)."""
@@ -107,8 +136,11 @@ class Store:
     def close(self, timeout: float = 10.0) -> bool:
         """Write what is buffered and stop; False when some records could not be written."""
         self._closing.set()
+        self.reader.close()
         done = self.writer.close(timeout)
         self.engine.dispose()
+        if self._read_engine is not self.engine:
+            self._read_engine.dispose()
         return done
 
 

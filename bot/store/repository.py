@@ -1,4 +1,4 @@
-"""Intention-revealing reads and writes over a Session. Sync; the writer thread calls them."""
+"""Intention-revealing reads over a Session, and pruning (writes go through batch.py)."""
 
 from __future__ import annotations
 
@@ -8,127 +8,20 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import Candidate, Conversation, Feedback, Finding, KnowledgeVersion, Turn
-from bot.store.records import (
-    ConversationRef,
-    FeedbackRecord,
-    KnowledgeRecord,
-    Record,
-    TurnRecord,
+from bot.store.models import (
+    Candidate,
+    Conversation,
+    DeadLetter,
+    Feedback,
+    Finding,
+    KnowledgeVersion,
+    Turn,
 )
 
 
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def apply(session: Session, record: Record) -> None:
-    """Write one record; writing the same record twice (a retried batch) changes nothing."""
-    if isinstance(record, TurnRecord):
-        record_turn(session, record)
-    elif isinstance(record, FeedbackRecord):
-        record_feedback(session, record)
-    else:
-        record_knowledge_version(session, record)
-
-
-def _conversation(session: Session, ref: ConversationRef, seen: datetime) -> Conversation:
-    conv = session.scalars(select(Conversation).where(Conversation.key == ref.key)).one_or_none()
-    if conv is None:
-        conv = Conversation(
-            key=ref.key,
-            platform=ref.platform,
-            workspace=ref.workspace,
-            channel=ref.channel,
-            thread=ref.thread,
-            user_hash=ref.user_hash,
-            started_at=seen,
-            last_seen_at=seen,
-        )
-        session.add(conv)
-        session.flush()
-    elif as_utc(conv.last_seen_at) < seen:
-        conv.last_seen_at = seen
-    return conv
-
-
-def record_turn(session: Session, rec: TurnRecord) -> None:
-    """Store a turn with its candidates and findings, and the conversation's new context."""
-    conv = _conversation(session, rec.conversation, rec.created_at)
-    if rec.context is not None:
-        conv.context = rec.context
-    if session.get(Turn, rec.id) is not None:
-        return
-    if rec.event_id is not None and turn_for_event(
-        session, rec.conversation.platform, rec.event_id
-    ):
-        return  # a redelivered event that slipped past the service's check
-    turn = Turn(
-        id=rec.id,
-        conversation_id=conv.id,
-        platform=rec.conversation.platform,
-        event_id=rec.event_id,
-        user_hash=rec.user_hash,
-        created_at=rec.created_at,
-        text=rec.text,
-        reply=rec.reply,
-        kind=rec.kind,
-        topic=rec.topic,
-        section=rec.section,
-        confidence=rec.confidence,
-        uncovered=rec.uncovered,
-        latency_ms=rec.latency_ms,
-        knowledge_version=rec.knowledge_version,
-        has_output=rec.has_output,
-    )
-    turn.candidates = [
-        Candidate(rank=i, topic=t, section=s, score=score)
-        for i, (t, s, score) in enumerate(rec.candidates, 1)
-    ]
-    turn.findings = [
-        Finding(code=c, severity=sev, summary=summary, topics=topics)
-        for c, sev, summary, topics in rec.findings
-    ]
-    session.add(turn)
-
-
-def record_feedback(session: Session, rec: FeedbackRecord) -> None:
-    """Helpful / not helpful, once per user per turn: a second vote replaces the first."""
-    if session.get(Turn, rec.turn_id) is None:
-        return  # the turn was pruned (or never stored): nothing to attach the vote to
-    existing = session.scalars(
-        select(Feedback).where(Feedback.turn_id == rec.turn_id, Feedback.user_hash == rec.user_hash)
-    ).one_or_none()
-    if existing is None:
-        session.add(
-            Feedback(
-                turn_id=rec.turn_id,
-                user_hash=rec.user_hash,
-                helpful=rec.helpful,
-                created_at=rec.created_at,
-            )
-        )
-    else:
-        existing.helpful = rec.helpful
-        existing.created_at = rec.created_at
-
-
-def record_knowledge_version(session: Session, rec: KnowledgeRecord) -> None:
-    """Remember that a knowledge version was loaded (first load wins)."""
-    found = session.scalars(
-        select(KnowledgeVersion).where(KnowledgeVersion.version == rec.version)
-    ).one_or_none()
-    if found is None:
-        session.add(
-            KnowledgeVersion(
-                version=rec.version,
-                loaded_at=rec.loaded_at,
-                loaded_by=rec.loaded_by,
-                topics=rec.topics,
-                content=rec.content,
-            )
-        )
 
 
 def newest_knowledge(session: Session) -> tuple[str, datetime, dict[str, str] | None] | None:
@@ -167,7 +60,8 @@ def load_context(session: Session, key: str) -> tuple[dict[str, Any] | None, dat
 
 
 def prune(session: Session, older_than: datetime) -> dict[str, int]:
-    """Delete turns (with their candidates, findings, feedback) and idle conversations."""
+    """Delete turns (with their candidates, findings, feedback), idle conversations and
+    dead letters older than `older_than`."""
     old_turns = select(Turn.id).where(Turn.created_at < older_than)
     counts = {}
     for model in (Candidate, Finding, Feedback):
@@ -181,4 +75,6 @@ def prune(session: Session, older_than: datetime) -> dict[str, int]:
     )
     result = session.execute(delete(Conversation).where(Conversation.id.in_(idle)))
     counts["conversations"] = int(getattr(result, "rowcount", 0) or 0)
+    result = session.execute(delete(DeadLetter).where(DeadLetter.created_at < older_than))
+    counts["dead_letters"] = int(getattr(result, "rowcount", 0) or 0)
     return counts

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from bot.store.db import current, downgrade, make_engine, upgrade
 from bot.store.models import Base
 
-TABLES = {"conversations", "turns", "candidates", "findings", "feedback", "knowledge_versions"}
+TABLES = {"dead_letters", "conversations", "turns", "candidates", "findings", "feedback", "knowledge_versions"}
 
 
 def test_upgrade_and_downgrade_from_empty(db_url: str) -> None:
@@ -19,13 +19,13 @@ def test_upgrade_and_downgrade_from_empty(db_url: str) -> None:
     engine = make_engine(db_url)
     assert current(engine) is None
     upgrade(engine)
-    assert current(engine) == "0002"
+    assert current(engine) == "0003"
     assert set(inspect(engine).get_table_names()) >= TABLES
     downgrade(engine, "base")
     assert current(engine) is None
     assert not TABLES & set(inspect(engine).get_table_names())
     upgrade(engine)
-    assert current(engine) == "0002"
+    assert current(engine) == "0003"
     engine.dispose()
 
 
@@ -67,4 +67,4 @@ def test_concurrent_start_ups_apply_migrations_once(db_url: str) -> None:
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
     engine.dispose()
-    assert rows == [("0002",)]
+    assert rows == [("0003",)]
