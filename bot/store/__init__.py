@@ -45,12 +45,12 @@ class Store:
         self._sessions = session_factory(engine)
         # Its own connections, with tight timeouts, so answers never queue behind the writer.
         url = engine.url.render_as_string(hide_password=False)
-        self._read_engine = (
+        self.read_engine = (
             engine
             if engine.url.database in (None, "", ":memory:") and db.is_sqlite(url)
             else db.make_read_engine(url, read_deadline_s)
         )
-        self.reader = DeadlineReader(session_factory(self._read_engine), deadline_s=read_deadline_s)
+        self.reader = DeadlineReader(session_factory(self.read_engine), deadline_s=read_deadline_s)
         self._closing = threading.Event()
         self.migrated = threading.Event()
         if migrated:
@@ -139,8 +139,8 @@ class Store:
         self.reader.close()
         done = self.writer.close(timeout)
         self.engine.dispose()
-        if self._read_engine is not self.engine:
-            self._read_engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
         return done
 
 

@@ -11,7 +11,15 @@ from sqlalchemy import inspect, text
 from bot.store.db import current, downgrade, make_engine, upgrade
 from bot.store.models import Base
 
-TABLES = {"dead_letters", "conversations", "turns", "candidates", "findings", "feedback", "knowledge_versions"}
+TABLES = {
+    "dead_letters",
+    "conversations",
+    "turns",
+    "candidates",
+    "findings",
+    "feedback",
+    "knowledge_versions",
+}
 
 
 def test_upgrade_and_downgrade_from_empty(db_url: str) -> None:
