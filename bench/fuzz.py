@@ -1,7 +1,7 @@
 """Fuzz the answer path: generated inputs through `SupportService.handle`, each on a CPU budget.
 
-Run: `.venv/bin/python bench/fuzz.py --count 1000000 --seed 1` (add `--progress FILE` to append
-a progress line every 10,000 inputs; `--workers 2` splits the count over processes).
+Run: `.venv/bin/python bench/fuzz.py --count 1000000 --seed 1`; `--workers 2` splits the count
+over processes; `--progress FILE` rewrites the summary so far to FILE.<seed> every 1,000 inputs.
 
 Input families (weights in FAMILIES): real-format pastes from tests/data/pastes mutated (slices
 cut, doubled, lines repeated, control and zero-width characters, CRLF), pastes inside questions,
@@ -46,6 +46,7 @@ PASTES = REPO / "tests" / "data" / "pastes"
 SMALL = 4096
 SMALL_BUDGET_S = 0.05
 PER_MB_BUDGET_S = 0.5
+PROGRESS_EVERY = 1000
 KEEP = 100  # failing inputs kept per kind (the rest are only counted)
 SAMPLE = 2000  # characters of a failing input kept for the report
 MAX_SMALL = 64_000  # every family but large and huge is cut to this
@@ -370,7 +371,7 @@ def run(
             if cpu > budget(len(text)):
                 sample = (family, len(text), cpu, text[:SAMPLE])
                 report.note("over-budget", report.over_budget, sample)
-            if progress is not None and (i + 1) % 10_000 == 0:
+            if progress is not None and (i + 1) % PROGRESS_EVERY == 0:
                 progress(report)
     finally:
         signal.signal(signal.SIGPROF, old)
@@ -419,13 +420,11 @@ def _worker(args: tuple[int, int, str | None]) -> Report:
     count, seed, progress_path = args
 
     def progress(report: Report) -> None:
+        # The whole summary so far, rewritten each time: a run stopped early still has figures.
         if progress_path is not None:
-            with open(progress_path, "a", encoding="utf-8") as out:
-                out.write(
-                    f"{time.strftime('%H:%M:%S')} seed={seed} inputs={report.count} "
-                    f"failures={report.failures} "
-                    f"worst_per_mb={report.worst_per_mb[0]:.3f}\n"
-                )
+            Path(f"{progress_path}.{seed}").write_text(
+                f"{time.strftime('%H:%M:%S')} seed={seed}\n{summary(report)}\n", encoding="utf-8"
+            )
 
     return run(count, seed, progress=progress)
 
@@ -436,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--progress", default=None, help="append progress lines to this file")
+    parser.add_argument("--progress", default=None, help="write the summary so far to FILE.<seed>")
     args = parser.parse_args(argv)
     shares = [args.count // args.workers] * args.workers
     shares[0] += args.count - sum(shares)

@@ -50,6 +50,7 @@ from bot.adapters.slack_blocks import (
     resolved_blocks,
     section,
 )
+from bot.adapters.slack_http_guard import install as guard_http
 from bot.adapters.slack_incoming import (
     PLATFORM,
     BotIdentity,
@@ -196,7 +197,9 @@ class SlackFrontEnd:
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: connected in Socket Mode as %s", self.me.user_id)
         else:
-            self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH), access_log=None)
+            secret = self.settings.secret("slack_signing_secret") or ""
+            web_app = guard_http(self.app.web_app(path=EVENTS_PATH), secret, EVENTS_PATH)
+            self._runner = web.AppRunner(web_app, access_log=None)
             await self._runner.setup()
             self._site = web.TCPSite(
                 self._runner, self.settings.slack_http_host, self.settings.slack_http_port

@@ -32,7 +32,8 @@ _AUTHTOKEN: Final = re.compile(
     re.IGNORECASE,
 )
 _CAT_TOKEN: Final = re.compile(
-    r"(?:cat|type|get-content|more)\s+\S*authtoken\.secret\S*\s*\n\s*([a-z0-9]{24})\s*$",
+    r"(?:cat|type|get-content|more)[ \t]{1,8}[^\s]{0,200}?authtoken\.secret[^\s]{0,40}"
+    r"[ \t]{0,8}\r?\n[ \t]{0,8}([a-z0-9]{24})[ \t]{0,8}$",
     re.IGNORECASE | re.MULTILINE,
 )
 _TOKEN_CHARS: Final = r"[A-Za-z0-9._~+/=-]"
