@@ -416,6 +416,51 @@ def summary(report: Report) -> str:
     return "\n".join(lines)
 
 
+def fixed_cases() -> list[tuple[str, str]]:
+    """Known worst cases, timed on every run (the 1 MB near-miss line was once a flaky test)."""
+    return [
+        (
+            "1 MB line of near-miss fragments",
+            ('200 listpeers zerotier-cli PLANET {" Reply from ' * 20_000)[:1_000_000],
+        ),
+        ("small talk x22", "thank you so much " * 22 + "?"),
+        (
+            "ping reply, mangled IPv6",
+            "64 bytes from 1" + ":" * 60 + "x: icmp_seq=1 ttl=64 time=1 ms",
+        ),
+        (
+            "ping time= with 400 digits",
+            "64 bytes from 10.0.0.1: icmp_seq=1 ttl=64 time=" + "9" * 400 + " ms",
+        ),
+        ("1 MB of one word", "zerotier " * 111_112),
+        ("1 MB of binary", random.Random(5).randbytes(1_000_000).decode("latin-1")),
+    ]
+
+
+def time_fixed(service: SupportService, cap_s: float = 30.0) -> list[tuple[str, int, float, str]]:
+    """(case, size, CPU seconds, outcome) for each fixed case, each stopped at `cap_s`."""
+    out = []
+    old = signal.signal(signal.SIGPROF, _on_prof)
+    try:
+        for name, text in fixed_cases():
+            started = time.thread_time()
+            outcome = "ok"
+            try:
+                signal.setitimer(signal.ITIMER_PROF, cap_s)
+                try:
+                    service.handle(Incoming(text, platform="fuzz", conversation=f"fixed:{name}"))
+                finally:
+                    signal.setitimer(signal.ITIMER_PROF, 0)
+            except _Overrun:
+                outcome = f"stopped at {cap_s:.0f} s"
+            except Exception as exc:
+                outcome = f"{type(exc).__name__}: {str(exc)[:60]}"
+            out.append((name, len(text), time.thread_time() - started, outcome))
+    finally:
+        signal.signal(signal.SIGPROF, old)
+    return out
+
+
 def _worker(args: tuple[int, int, str | None]) -> Report:
     count, seed, progress_path = args
 
@@ -436,7 +481,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--progress", default=None, help="write the summary so far to FILE.<seed>")
+    parser.add_argument("--fixed", action="store_true", help="time the known worst cases first")
     args = parser.parse_args(argv)
+    if args.fixed:
+        for name, size, cpu, outcome in time_fixed(make_service()):
+            bar = budget(size) * 1000
+            print(
+                f"{name:34} {size:8d} chars {cpu * 1000:9.1f} ms CPU "
+                f"(budget {bar:.0f} ms) {outcome}"
+            )
     shares = [args.count // args.workers] * args.workers
     shares[0] += args.count - sum(shares)
     jobs = [(n, args.seed * 1000 + w, args.progress) for w, n in enumerate(shares)]
