@@ -50,7 +50,11 @@ class Store:
             if engine.url.database in (None, "", ":memory:") and db.is_sqlite(url)
             else db.make_read_engine(url, read_deadline_s)
         )
-        self.reader = DeadlineReader(session_factory(self.read_engine), deadline_s=read_deadline_s)
+        self.reader = DeadlineReader(
+            self.read_engine,
+            deadline_s=read_deadline_s,
+            inline=db.is_sqlite(url),
+        )
         self._closing = threading.Event()
         self.migrated = threading.Event()
         if migrated:
@@ -99,14 +103,12 @@ class Store:
     def read_context(self, key: str) -> tuple[dict[str, object] | None, datetime | None]:
         """Like `context_of`, but raises StoreUnavailable when the DB cannot say in time."""
         self._readable()
-        return self.reader.read(lambda session: load_context(session, key))
+        return self.reader.read(lambda conn: load_context(conn, key))
 
     def read_answered(self, platform: str, event_id: str) -> bool:
         """Like `answered`, but raises StoreUnavailable when the DB cannot say in time."""
         self._readable()
-        return self.reader.read(
-            lambda session: turn_for_event(session, platform, event_id) is not None
-        )
+        return self.reader.read(lambda conn: turn_for_event(conn, platform, event_id) is not None)
 
     def _readable(self) -> None:
         if not self.writer.healthy or not self.migrated.is_set():

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,16 @@ class DeadlineReader:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        engine: Engine,
         *,
         deadline_s: float = DEADLINE_S,
         cooldown_s: float = COOLDOWN_S,
+        inline: bool = False,
     ) -> None:
-        self._sessions = sessions
+        self._engine = engine
+        # A local file (SQLite) cannot be partitioned away and its busy timeout already bounds
+        # the wait: reading in the caller's thread saves a thread per read.
+        self._inline = inline
         self.deadline_s = deadline_s
         self.cooldown_s = cooldown_s
         self._lock = threading.Lock()
@@ -56,8 +60,8 @@ class DeadlineReader:
         self._skip_until = 0.0
         self.misses = 0
 
-    def read(self, query: Callable[[Session], T]) -> T:
-        """`query(session)`'s result, or StoreUnavailable within about `deadline_s`."""
+    def read(self, query: Callable[[Connection], T]) -> T:
+        """`query(connection)`'s result, or StoreUnavailable within about `deadline_s`."""
         with self._lock:
             if time.monotonic() < self._skip_until:
                 raise StoreUnavailable("database skipped after a recent miss")
@@ -65,6 +69,8 @@ class DeadlineReader:
                 self._miss_locked("every read connection is busy")
                 raise StoreUnavailable("every read connection is busy")
             self._busy += 1
+        if self._inline:
+            return self._read_inline(query)
         call: _Call[T] = _Call()
         # A daemon thread per read: one stuck on a black-holed socket never holds up exit.
         threading.Thread(
@@ -78,10 +84,21 @@ class DeadlineReader:
             raise StoreUnavailable(call.error.__class__.__name__) from call.error
         return call.value  # type: ignore[return-value]  # set whenever error is None
 
-    def _run(self, query: Callable[[Session], T], call: _Call[T]) -> None:
+    def _read_inline(self, query: Callable[[Connection], T]) -> T:
         try:
-            with self._sessions() as session:
-                call.value = query(session)
+            with self._engine.connect() as conn:
+                return query(conn)
+        except Exception as exc:
+            self._miss(exc.__class__.__name__)
+            raise StoreUnavailable(exc.__class__.__name__) from exc
+        finally:
+            with self._lock:
+                self._busy -= 1
+
+    def _run(self, query: Callable[[Connection], T], call: _Call[T]) -> None:
+        try:
+            with self._engine.connect() as conn:
+                call.value = query(conn)
         except Exception as exc:
             call.error = exc
         finally:

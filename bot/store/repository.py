@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import (
@@ -42,16 +42,18 @@ def knowledge_loaded_at(session: Session, version: str) -> datetime | None:
     return None if found is None else as_utc(found)
 
 
-def turn_for_event(session: Session, platform: str, event_id: str) -> str | None:
+def turn_for_event(db: Session | Connection, platform: str, event_id: str) -> str | None:
     """The id of the turn that answered this platform event, if any."""
-    return session.scalars(
+    return db.execute(
         select(Turn.id).where(Turn.platform == platform, Turn.event_id == event_id)
-    ).first()
+    ).scalar()
 
 
-def load_context(session: Session, key: str) -> tuple[dict[str, Any] | None, datetime | None]:
+def load_context(
+    db: Session | Connection, key: str
+) -> tuple[dict[str, Any] | None, datetime | None]:
     """A conversation's stored context and when it was last active."""
-    row = session.execute(
+    row = db.execute(
         select(Conversation.context, Conversation.last_seen_at).where(Conversation.key == key)
     ).one_or_none()
     if row is None:

@@ -104,8 +104,10 @@ class BufferedWriter:
             while len(self._queue) + self._inflight > self._capacity and self._queue:
                 self._queue.popleft()
                 self._drop()
-            # Wakes the writer only to look: it still honours the linger and the backoff.
-            self._cond.notify()
+            # The writer already has a wake-up time while records wait (linger or backoff): wake
+            # it only for the first record or a full batch, not once per turn.
+            if len(self._queue) == 1 or len(self._queue) == _BATCH:
+                self._cond.notify()
 
     def retry_now(self) -> None:
         """Forget the backoff (the database is known to be back, e.g. just migrated)."""
