@@ -31,9 +31,9 @@ def test_generator_covers_every_family() -> None:
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "known on this branch, fixed on others: bot.core.engine:_SMALLTALK backtracks "
-        "catastrophically on 'thank you so much ' repeated; ping time=/loss numbers too large "
-        "for a float raise OverflowError in bot.diagnosis.parsers. Drop once both are merged."
+        "known defects: bot.core.engine:_SMALLTALK backtracks catastrophically on 'thank you "
+        "so much ' repeated; ping time=/loss numbers too large for a float raise OverflowError "
+        "in bot.diagnosis.parsers. Remove this mark once both are fixed."
     ),
 )
 def test_fuzz_answer_path() -> None:
