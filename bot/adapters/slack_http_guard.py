@@ -24,44 +24,14 @@ from aiohttp.typedefs import Handler, Middleware
 log = logging.getLogger(__name__)
 
 MAX_SKEW_S: Final = 300  # Slack's own replay window
-_MAX_DEPTH: Final = 32
-# Fields ztbot (or Bolt) reads, and the JSON types Slack sends them as.
-_STR: Final = (str,)
-_FIELDS: Final[Mapping[str, tuple[type, ...]]] = {
-    "type": _STR,
-    "subtype": _STR,
-    "text": _STR,
-    "ts": _STR,
-    "thread_ts": _STR,
-    "event_ts": _STR,
-    "event_id": _STR,
-    "bot_id": _STR,
-    "team_id": _STR,
-    "user_id": _STR,
-    "channel_id": _STR,
-    "command": _STR,
-    "response_url": _STR,
-    "trigger_id": _STR,
-    "action_id": _STR,
-    "block_id": _STR,
-    "value": _STR,
-    "url_private": _STR,
-    "url_private_download": _STR,
-    "name": _STR,
-    "title": _STR,
-    "filetype": _STR,
-    "mimetype": _STR,
-    "challenge": _STR,
-    # A string in events, an object ({"id": ...}) in interactive payloads.
-    "user": (str, dict),
-    "team": (str, dict),
-    "channel": (str, dict),
-    "event": (dict,),
-    "files": (list,),
-    "actions": (list,),
-    "authorizations": (list,),
-    "size": (int,),
-}
+# What ztbot (and Bolt) read, and the JSON types Slack sends: only these are checked, so Block
+# Kit objects and fields Slack adds later pass untouched.
+_STRINGS: Final = ("type", "subtype", "text", "user", "channel", "ts", "thread_ts", "bot_id")
+_FILE_STRINGS: Final = ("id", "name", "title", "filetype", "mimetype")
+_FILE_URLS: Final = ("url_private", "url_private_download")
+_ACTION_STRINGS: Final = ("action_id", "block_id", "value", "type")
+_TOP_STRINGS: Final = ("type", "response_url", "trigger_id", "team_id", "api_app_id")
+_ID_OBJECTS: Final = ("user", "team", "channel")  # a string in events, {"id": ...} elsewhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,27 +85,60 @@ def _check_body(content_type: str, body: bytes) -> Rejection | None:
         return Rejection(400, "body is not valid JSON or form data")
     if not isinstance(data, dict):
         return Rejection(400, "body is not an object")
-    wrong = _wrong_field(data, 0)
+    wrong = _wrong_field(data)
     return None if wrong is None else Rejection(400, f"field {wrong!r} has the wrong type")
 
 
-def _wrong_field(value: Any, depth: int) -> str | None:
-    """The first known field, anywhere in `value`, whose type is not what Slack sends."""
-    if depth > _MAX_DEPTH:
-        return "(nesting)"
-    if isinstance(value, dict):
-        for key, item in value.items():
-            expected = _FIELDS.get(key)
-            if expected is not None and item is not None and not isinstance(item, expected):
-                return str(key)[:40]
-            found = _wrong_field(item, depth + 1)
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for item in value:
-            found = _wrong_field(item, depth + 1)
-            if found is not None:
-                return found
+def _wrong_field(data: dict[str, Any]) -> str | None:
+    """The first field ztbot reads whose type is not what Slack sends, or None."""
+    for key in _TOP_STRINGS:
+        if not _is(data.get(key), str):
+            return key
+    for key in _ID_OBJECTS:
+        value = data.get(key)
+        if not (_is(value, str) or (isinstance(value, dict) and _is(value.get("id"), str))):
+            return key
+    if "event" in data:
+        event = data["event"]
+        if not isinstance(event, dict):
+            return "event"
+        wrong = _wrong_strings(event, _STRINGS) or _wrong_files(event.get("files"))
+        if wrong is not None:
+            return f"event.{wrong}"
+    if "actions" in data:
+        actions = data["actions"]
+        if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+            return "actions"
+        for action in actions:
+            wrong = _wrong_strings(action, _ACTION_STRINGS)
+            if wrong is not None:
+                return f"actions.{wrong}"
+    for key in ("message", "container", "state"):
+        if not _is(data.get(key), dict):
+            return key
+    return None
+
+
+def _is(value: Any, kind: type) -> bool:
+    """Absent (None) or of `kind`."""
+    return value is None or isinstance(value, kind)
+
+
+def _wrong_strings(obj: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    return next((k for k in keys if not _is(obj.get(k), str)), None)
+
+
+def _wrong_files(files: Any) -> str | None:
+    if files is None:
+        return None
+    if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
+        return "files"
+    for f in files:
+        wrong = _wrong_strings(f, _FILE_STRINGS + _FILE_URLS)
+        if wrong is not None:
+            return f"files.{wrong}"
+        if not _is(f.get("size"), int) or isinstance(f.get("size"), bool):
+            return "files.size"
     return None
 
 

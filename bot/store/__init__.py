@@ -138,8 +138,9 @@ class Store:
     def close(self, timeout: float = 10.0) -> bool:
         """Write what is buffered and stop; False when some records could not be written."""
         self._closing.set()
-        self.reader.close()
+        self.reader.close(wait_s=0.0)  # no new reads
         done = self.writer.close(timeout)
+        self.reader.close(wait_s=min(2.0, timeout))  # late reads hand their connection back
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()

@@ -118,7 +118,15 @@ class DeadlineReader:
             )
         self._skip_until = time.monotonic() + self.cooldown_s
 
-    def close(self) -> None:
-        """Refuse further reads (one stuck on the network is left to its socket timeout)."""
+    def close(self, wait_s: float = 2.0) -> None:
+        """Refuse further reads and give those in flight (late, past their deadline) up to
+        `wait_s` to hand their connection back; one stuck on the network is left to its socket
+        timeout."""
         with self._lock:
             self._skip_until = float("inf")
+        until = time.monotonic() + wait_s
+        while time.monotonic() < until:
+            with self._lock:
+                if self._busy == 0:
+                    return
+            time.sleep(0.01)

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
+from typing import Final
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
@@ -38,6 +39,9 @@ _BACKOFF_MAX_S = 5.0
 _LINGER_S = 0.02
 
 
+_SCHEMA_MISSING: Final = frozenset({"42P01", "42703", "3F000"})
+
+
 class _Outcome(Enum):
     WRITTEN = "written"
     DOWN = "down"
@@ -47,6 +51,10 @@ def is_outage(exc: BaseException) -> bool:
     """True when `exc` says the database cannot be reached or is busy (worth retrying),
     False when it refused what was sent (retrying the same record would fail again)."""
     if getattr(exc, "connection_invalidated", False):
+        return True
+    # The schema is not there yet (a database that was down at start is being migrated):
+    # PostgreSQL says undefined table or column, SQLite "no such table" (an OperationalError).
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) in _SCHEMA_MISSING:
         return True
     return isinstance(exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeout)
 
