@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.adapters.slack_http_guard import check
 from tests.fakes.slack_api import event_body
@@ -157,3 +159,29 @@ def test_check_refuses_before_parsing(headers: dict[str, str], body: bytes, stat
     """The pure check: odd timestamps are refused before anything else is looked at."""
     rejected = check(headers, body, SECRET)
     assert rejected is not None and rejected.status == status
+
+
+@given(
+    body=st.binary(max_size=2000),
+    stamp=st.text(max_size=20),
+    signature=st.text(max_size=80),
+    content_type=st.sampled_from([JSON, FORM, "text/plain", ""]),
+    signed=st.booleans(),
+)
+def test_check_never_raises(
+    body: bytes, stamp: str, signature: str, content_type: str, signed: bool
+) -> None:
+    """Any bytes and any headers: a verdict, never an exception; unsigned is always 401."""
+    headers = (
+        _sign(body, content_type)
+        if signed
+        else {
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature,
+            "Content-Type": content_type,
+        }
+    )
+    verdict = check(headers, body, SECRET)
+    assert verdict is None or verdict.status in (400, 401)
+    if not signed:
+        assert verdict is not None and verdict.status == 401
