@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -252,6 +253,43 @@ def jsonl_marginal(small: int = 200, large: int = 1200) -> tuple[float, float]:
     return out[0], out[1]
 
 
+def components(url: str, engine: Engine, n: int = 2000) -> dict[str, float]:
+    """CPU ms per question of each thing logging adds: the context read (a conversation the
+    service has not seen), building the record, and writing it (batched, as the writer does)."""
+    store = open_store(url)
+    settings = Settings(data_dir=Path(tempfile.mkdtemp()), database_url=url)
+    service = SupportService(engine, settings, store=store, salt="bench")
+    out: dict[str, float] = {}
+    start = time.process_time()
+    for i in range(n):
+        store.context_of(f"bench:unseen:{i}")
+    out["context read"] = (time.process_time() - start) * 1000 / n
+    msgs = [
+        Incoming(QUESTIONS[i % len(QUESTIONS)], platform="bench") for i in range(len(QUESTIONS))
+    ]
+    replies = [engine.respond(m) for m in msgs]
+    now = datetime.now(UTC)
+    start = time.process_time()
+    records = [
+        service._turn_record(
+            msgs[i % len(msgs)],
+            replace(replies[i % len(msgs)], turn_id=uuid.uuid4().hex),
+            f"k{i}",
+            now,
+            1.0,
+        )
+        for i in range(n)
+    ]
+    out["build record"] = (time.process_time() - start) * 1000 / n
+    start = time.process_time()
+    for record in records:
+        store.submit(record)
+    store.writer.flush(120)
+    out["write (writer thread)"] = (time.process_time() - start) * 1000 / n
+    store.close()
+    return out
+
+
 def _pg_database(base: str) -> tuple[str, object]:
     name = f"ztbot_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -310,6 +348,12 @@ def main() -> None:
     finally:
         if pg:
             _drop(h3)
+    parts = components(f"sqlite:///{tmp / 'parts.db'}", engine)
+    print()
+    print("What SQLite logging adds per question, CPU:")
+    for name, ms in parts.items():
+        print(f"  {name:24} {ms:.3f} ms")
+    print(f"  {'total':24} {sum(parts.values()):.3f} ms (bar: well under 1 ms)")
     logged, bare = jsonl_marginal()
     print()
     print("`ztbot ask --jsonl`, marginal CPU per question (all threads):")
