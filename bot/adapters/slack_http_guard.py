@@ -50,6 +50,8 @@ def check(
     now: float | None = None,
 ) -> Rejection | None:
     """None when `body` is a well-formed request signed by Slack; otherwise why not."""
+    if _is_ssl_check(headers, body):
+        return None  # Slack's certificate probe for slash commands: Bolt answers 200, no work
     stamp = headers.get("X-Slack-Request-Timestamp", "")
     if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
         return Rejection(401, "missing or malformed timestamp")
@@ -63,6 +65,15 @@ def check(
     if not hmac.compare_digest(f"v0={digest.hexdigest()}", signature):
         return Rejection(401, "bad signature")
     return _check_body(headers.get("Content-Type", ""), body)
+
+
+def _is_ssl_check(headers: Mapping[str, str], body: bytes) -> bool:
+    """Slack's `ssl_check=1&token=...` probe (a short form, nothing acted on)."""
+    return (
+        len(body) <= 200
+        and body.startswith(b"ssl_check=1")
+        and headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded")
+    )
 
 
 def _check_body(content_type: str, body: bytes) -> Rejection | None:

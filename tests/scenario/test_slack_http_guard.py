@@ -185,3 +185,18 @@ def test_check_never_raises(
     assert verdict is None or verdict.status in (400, 401)
     if not signed:
         assert verdict is not None and verdict.status == 401
+
+
+def test_ssl_check_probe_passes_to_bolt() -> None:
+    """Slack's certificate probe for slash commands is left for Bolt to answer."""
+    assert check({"Content-Type": FORM}, b"ssl_check=1&token=legacy", SECRET) is None
+    assert check({"Content-Type": JSON}, b"ssl_check=1&token=legacy", SECRET) is not None
+
+
+async def test_ssl_check_probe_is_answered(make_bot: Factory) -> None:
+    """Over HTTP: the unsigned certificate probe gets Bolt's 200."""
+    bot = await make_bot()
+    body = b"ssl_check=1&token=legacy"
+    async with bot.http.post(bot.url, data=body, headers={"Content-Type": FORM}) as resp:
+        await resp.read()
+        assert resp.status == 200
