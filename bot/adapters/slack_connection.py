@@ -26,6 +26,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_blocks import SlackMessage
+from bot.adapters.slack_http_guard import install as guard_http
 from bot.adapters.slack_incoming import BotIdentity, FileRef, file_ref
 from bot.base.errors import ConfigError
 from bot.base.settings import Settings
@@ -137,7 +138,10 @@ class SlackConnection:
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("slack: connected in Socket Mode as %s", self.me.user_id)
         else:
-            self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH), access_log=None)
+            # Signature and timestamp are checked before Bolt parses a byte of the body.
+            secret = self.settings.secret("slack_signing_secret") or ""
+            web_app = guard_http(self.app.web_app(path=EVENTS_PATH), secret, EVENTS_PATH)
+            self._runner = web.AppRunner(web_app, access_log=None)
             await self._runner.setup()
             self._site = web.TCPSite(
                 self._runner, self.settings.slack_http_host, self.settings.slack_http_port

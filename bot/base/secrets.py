@@ -1,4 +1,10 @@
-"""Spot secrets pasted into chat (identity.secret, authtoken.secret, API tokens) and mask them."""
+"""Spot secrets pasted into chat (identity.secret, authtoken.secret, API tokens) and mask them.
+
+Every pattern is linear-time: no nested quantifiers over overlapping classes, bounded
+repetitions, and each runs only in a window around a cheap trigger word. Invisible characters
+(zero-width spaces and joiners, soft hyphens, BOMs) are taken out before matching, so a secret
+with one inside is still found; positions are mapped back to the original text for masking.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,17 @@ from typing import Final, Literal
 
 SecretKind = Literal["identity-secret", "authtoken", "api-token"]
 
+_INVISIBLE: Final = re.compile("[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
+# A wrapped line (terminal at 64 or 80 columns, a chat client) breaks a long hex run anywhere.
+_WRAP: Final = r"[ \t]{0,8}(?:\r?\n[ \t>]{0,8})?"
+_HEX_WRAPPED: Final = rf"[0-9a-f](?:{_WRAP}[0-9a-f])"
+
 # identity.secret / `zerotier-idtool generate`: <10 hex>:0:<128 hex public>:<128 hex private>.
-_IDENTITY: Final = re.compile(r"\b([0-9a-f]{10}:0:[0-9a-f]{128}):([0-9a-f]{128})\b", re.IGNORECASE)
+_IDENTITY: Final = re.compile(
+    rf"(?<![0-9a-f])((?:[0-9a-f]{{10}}){_WRAP}:{_WRAP}0{_WRAP}:{_WRAP}{_HEX_WRAPPED}{{127}})"
+    rf"{_WRAP}:{_WRAP}({_HEX_WRAPPED}{{127}})(?![0-9a-f])",
+    re.IGNORECASE,
+)
 # authtoken.secret is 24 lowercase alphanumerics; only trust it next to a telling word, since
 # 24 random characters appear elsewhere too (the local.conf / CLI `-T` flag, X-ZT1-Auth header).
 _AUTHTOKEN: Final = re.compile(
@@ -17,13 +32,32 @@ _AUTHTOKEN: Final = re.compile(
     re.IGNORECASE,
 )
 _CAT_TOKEN: Final = re.compile(
-    r"(?:cat|type|get-content|more)\s+\S*authtoken\.secret\S*\s*\n\s*([a-z0-9]{24})\s*$",
+    r"(?:cat|type|get-content|more)[ \t]{1,8}[^\s]{0,200}?authtoken\.secret[^\s]{0,40}"
+    r"[ \t]{0,8}\r?\n[ \t]{0,8}([a-z0-9]{24})[ \t]{0,8}$",
     re.IGNORECASE | re.MULTILINE,
 )
-# Central API tokens: "Authorization: token/bearer <32+ chars>", or ZT_API/ZEROTIER_*_TOKEN=...
+_TOKEN_CHARS: Final = r"[A-Za-z0-9._~+/=-]"
+# Central API tokens: "Authorization: token/bearer <chars>" (also JSON- or header-quoted), or
+# ZT_API/ZEROTIER_*_TOKEN=...
 _API: Final = re.compile(
-    r"(?:authorization:\s*(?:token|bearer)\s+|(?:zt|zerotier)[a-z_]*(?:token|key)\s*[=:]\s*[\"']?)"
-    r"([A-Za-z0-9._-]{24,})",
+    r"(?:authorization[\"']?\s{0,4}[:=]\s{0,4}[\"']?(?:token|bearer)\s{1,4}"
+    r"|(?:zt|zerotier)[a-z_]{0,40}(?:token|key)\s{0,4}[=:]\s{0,4}[\"']?)"
+    rf"({_TOKEN_CHARS}{{16,400}})",
+    re.IGNORECASE,
+)
+# A shell or PowerShell assignment to a secret-sounding variable: export TOKEN=..., set
+# API_KEY=..., $env:ZT_TOKEN = "...". The value must not be a substitution ($(cat ...)).
+_ASSIGNMENT: Final = re.compile(
+    r"(?:\bexport\s{1,4}|\bset\s{1,4}|\$env:)?\b[A-Za-z0-9_]{0,40}"
+    r"(?:token|secret|api_?key|auth)[A-Za-z0-9_]{0,40}\s{0,4}=\s{0,4}[\"']?"
+    rf"(?!\$)({_TOKEN_CHARS}{{8,400}})",
+    re.IGNORECASE,
+)
+# Said in words: "my token is ...", "the authtoken.secret is: ...", "API key = ...".
+_PHRASE: Final = re.compile(
+    r"\b(?:authtoken(?:\.secret)?|auth[ _-]?token|api[ _-]?(?:token|key)|token|secret)"
+    r"(?:\s{1,4}(?:is|was)\b:?|\s{0,4}[=:])\s{0,4}[\"'`]?"
+    rf"({_TOKEN_CHARS}{{12,400}})",
     re.IGNORECASE,
 )
 
@@ -42,40 +76,74 @@ class SecretHit:
 # costs a few `str.find` scans instead of a regex attempt at every position.
 _SCANS: Final[tuple[tuple[SecretKind, re.Pattern[str], tuple[str, ...], int, int], ...]] = (
     # kind, pattern, triggers (lower case), window before, window after the trigger
-    ("identity-secret", _IDENTITY, (":0:",), 12, 270),
+    ("identity-secret", _IDENTITY, (":0:",), 40, 400),
     ("authtoken", _AUTHTOKEN, ("auth", "-t"), 12, 80),
     ("authtoken", _CAT_TOKEN, ("authtoken.secret",), 40, 120),
-    ("api-token", _API, ("authorization", "token", "key"), 40, 200),
+    ("authtoken", _PHRASE, ("authtoken", "auth token", "auth_token", "auth-token"), 5, 450),
+    ("api-token", _API, ("authorization", "token", "key"), 60, 450),
+    ("api-token", _ASSIGNMENT, ("token", "secret", "key", "auth"), 90, 450),
+    ("api-token", _PHRASE, ("token", "secret", "key"), 15, 450),
 )
 
 
-def _windows(lowered: str, trigger: str, before: int, after: int) -> list[tuple[int, int]]:
+def _is_token_like(value: str) -> bool:
+    """Words are not secrets: a value said in a sentence must hold a digit and a letter."""
+    return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+
+
+_NEEDS_MIXED: Final = frozenset({_ASSIGNMENT, _PHRASE})
+
+
+def _windows(
+    lowered: str, triggers: tuple[str, ...], before: int, after: int
+) -> list[tuple[int, int]]:
+    """The stretches around every trigger, overlapping ones merged, in order."""
+    hits = sum(lowered.count(trigger) for trigger in triggers)
+    if hits * (before + after) >= len(lowered):  # they would cover it all: skip the bookkeeping
+        return [(0, len(lowered))] if hits else []
     spans: list[tuple[int, int]] = []
-    pos = lowered.find(trigger)
-    while pos != -1:
-        start, end = max(0, pos - before), pos + len(trigger) + after
-        if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], end)
+    for trigger in triggers:
+        pos = lowered.find(trigger)
+        while pos != -1:
+            spans.append((max(0, pos - before), pos + len(trigger) + after))
+            pos = lowered.find(trigger, pos + 1)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
-            spans.append((start, end))
-        pos = lowered.find(trigger, pos + 1)
-    return spans
+            merged.append((start, end))
+    return merged
+
+
+def _visible(text: str) -> tuple[str, list[int] | None]:
+    """`text` without invisible characters, and where each kept character was (None when
+    nothing was taken out)."""
+    if _INVISIBLE.search(text) is None:
+        return text, None
+    kept = [i for i, c in enumerate(text) if _INVISIBLE.match(c) is None]
+    return "".join(text[i] for i in kept), kept
 
 
 def find_secrets(text: str) -> list[SecretHit]:
     """Every secret in `text`, in order of position (overlaps removed)."""
-    lowered = text.lower()
+    seen, where = _visible(text)
+    lowered = seen.lower()
     found: dict[tuple[int, int], SecretHit] = {}
     for kind, regex, triggers, before, after in _SCANS:
-        group = 2 if kind == "identity-secret" else 1
-        for trigger in triggers:
-            for start, end in _windows(lowered, trigger, before, after):
-                for m in regex.finditer(text, start, min(end, len(text))):
-                    span = m.span(group)
-                    line = text.count("\n", 0, span[0]) + 1
-                    found.setdefault(span, SecretHit(kind, line, *span))
+        group = 2 if regex is _IDENTITY else 1
+        for start, end in _windows(lowered, triggers, before, after):
+            for m in regex.finditer(seen, start, min(end, len(seen))):
+                if regex in _NEEDS_MIXED and not _is_token_like(m.group(group)):
+                    continue
+                a, b = m.span(group)
+                if where is not None:
+                    a, b = where[a], where[b - 1] + 1
+                line = text.count("\n", 0, a) + 1
+                found.setdefault((a, b), SecretHit(kind, line, a, b))
     kept: list[SecretHit] = []
-    for hit in sorted(found.values(), key=lambda h: h.start):
+    for hit in sorted(found.values(), key=lambda h: (h.start, -h.end)):
         if not kept or hit.start >= kept[-1].end:
             kept.append(hit)
     return kept

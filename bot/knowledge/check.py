@@ -57,7 +57,10 @@ _MARKDOWN_FIELDS: Final = {
 _FENCE: Final = re.compile(r"^\s*```")
 _INLINE_CODE: Final = re.compile(r"`[^`\n]*`")
 _HEADING: Final = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
-_TABLE_RULE: Final = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
+# One line only ([ \t], not \s, which spans lines and made this quadratic on blank runs).
+_TABLE_RULE: Final = re.compile(
+    r"^[ \t]*(?:\|[ \t]*)?:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)+(?:\|[ \t]*)?$"
+)
 _IMAGE: Final = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _HTML: Final = re.compile(
     r"<!--|</?(?:a|b|i|u|s|p|br|hr|div|span|img|table|tr|td|th|thead|tbody|ul|ol|li|em"

@@ -173,5 +173,10 @@ class _StateCollector(Collector):
                 writer.dropped,
             ),
             ("ztbot_written_records", "Records written to the database.", writer.written),
+            (
+                "ztbot_set_aside_records",
+                "Records the database refused, kept in its dead_letters table.",
+                writer.set_aside,
+            ),
         ):
             yield CounterMetricFamily(name, doc, value=value)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.store import db
+from bot.store.reads import DEADLINE_S, DeadlineReader, StoreUnavailable
 from bot.store.records import Record
 from bot.store.repository import (
     conversation_of_turn,
@@ -26,18 +27,38 @@ from bot.store.writer import BufferedWriter, session_factory
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Store", "open_store", "open_store_or_buffer"]
+__all__ = ["Store", "StoreUnavailable", "open_store", "open_store_or_buffer"]
 
 _MIGRATE_RETRY_MAX_S = 30.0
 
 
 class Store:
-    """Writes go through the buffered writer; the few reads fail soft when the DB is down."""
+    """Writes go through the buffered writer; the few reads fail soft when the DB is down, and
+    the reads on the answer path give up after `read_deadline_s` (see reads.py)."""
 
-    def __init__(self, engine: Engine, *, capacity: int = 10_000, migrated: bool = True) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        capacity: int = 10_000,
+        migrated: bool = True,
+        read_deadline_s: float = DEADLINE_S,
+    ) -> None:
         self.engine = engine
         self.writer = BufferedWriter(engine, capacity=capacity)
         self._sessions = session_factory(engine)
+        # Its own connections, with tight timeouts, so answers never queue behind the writer.
+        url = engine.url.render_as_string(hide_password=False)
+        self.read_engine = (
+            engine
+            if engine.url.database in (None, "", ":memory:") and db.is_sqlite(url)
+            else db.make_read_engine(url, read_deadline_s)
+        )
+        self.reader = DeadlineReader(
+            self.read_engine,
+            deadline_s=read_deadline_s,
+            inline=db.is_sqlite(url),
+        )
         self._closing = threading.Event()
         self.migrated = threading.Event()
         if migrated:
@@ -60,6 +81,7 @@ class Store:
                 delay = min(delay * 2, _MIGRATE_RETRY_MAX_S)
                 continue
             self.migrated.set()
+            self.writer.retry_now()
             log.info("database reachable again: schema up to date, writing the buffered turns")
             return
 
@@ -68,13 +90,11 @@ class Store:
         self.writer.submit(record)
 
     def context_of(self, key: str) -> tuple[dict[str, object] | None, datetime | None]:
-        """A conversation's stored context; (None, None) when unknown or the DB is down."""
-        if not self.writer.healthy:
-            return None, None
+        """A conversation's stored context; (None, None) when unknown or the DB cannot say
+        within the read deadline."""
         try:
-            with self._sessions() as session:
-                return load_context(session, key)
-        except SQLAlchemyError:
+            return self.read_context(key)
+        except StoreUnavailable:
             return None, None
 
     def conversation_of_turn(self, turn_id: str) -> str | None:
@@ -88,13 +108,10 @@ class Store:
             return None
 
     def answered(self, platform: str, event_id: str) -> bool | None:
-        """Whether this event already has a stored turn; None when the DB cannot say."""
-        if not self.writer.healthy:
-            return None
+        """Whether this event already has a stored turn; None when the DB cannot say in time."""
         try:
-            with self._sessions() as session:
-                return turn_for_event(session, platform, event_id) is not None
-        except SQLAlchemyError:
+            return self.read_answered(platform, event_id)
+        except StoreUnavailable:
             return None
 
     def recent_conversations(
@@ -133,6 +150,20 @@ class Store:
         with self._sessions.begin() as session:
             return set_workspace_setting(session, platform, workspace, name, value, by, at)
 
+    def read_context(self, key: str) -> tuple[dict[str, object] | None, datetime | None]:
+        """Like `context_of`, but raises StoreUnavailable when the DB cannot say in time."""
+        self._readable()
+        return self.reader.read(lambda conn: load_context(conn, key))
+
+    def read_answered(self, platform: str, event_id: str) -> bool:
+        """Like `answered`, but raises StoreUnavailable when the DB cannot say in time."""
+        self._readable()
+        return self.reader.read(lambda conn: turn_for_event(conn, platform, event_id) is not None)
+
+    def _readable(self) -> None:
+        if not self.writer.healthy or not self.migrated.is_set():
+            raise StoreUnavailable("the database is down (the writer is buffering)")
+
     def newest_knowledge(self) -> tuple[str, datetime, dict[str, str] | None] | None:
         """The newest recorded knowledge version, or None (also when the DB is down)."""
         try:
@@ -157,8 +188,12 @@ class Store:
     def close(self, timeout: float = 10.0) -> bool:
         """Write what is buffered and stop; False when some records could not be written."""
         self._closing.set()
+        self.reader.close(wait_s=0.0)  # no new reads
         done = self.writer.close(timeout)
+        self.reader.close(wait_s=min(2.0, timeout))  # late reads hand their connection back
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
         return done
 
 

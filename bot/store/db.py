@@ -22,19 +22,67 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+# libpq settings so that a dead or partitioned server fails a connection in seconds instead of
+# the kernel's minutes: keepalive probes on idle connections, and tcp_user_timeout for data that
+# is never acknowledged.
+_PG_SOCKET: Final = {
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An Engine for `url`: SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a
-    short connect timeout so a dead server fails fast instead of stalling the writer."""
+    short connect timeout and socket timeouts so a dead server fails fast instead of stalling
+    the writer."""
     if is_sqlite(url):
-        database = make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 5}, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
+        return _sqlite_engine(url, busy_timeout_s=5.0, **kwargs)
     is_pg = make_url(url).get_backend_name() == "postgresql"
-    connect_args = {"connect_timeout": 3} if is_pg else {}
+    connect_args = {"connect_timeout": 3, **_PG_SOCKET} if is_pg else {}
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def make_read_engine(url: str, deadline_s: float) -> Engine:
+    """An Engine for reads on the answer path: every wait is bounded near `deadline_s`.
+
+    PostgreSQL: connect timeout (libpq's minimum, 2 s), a statement timeout, tight keepalives
+    and tcp_user_timeout; SQLite: a busy timeout of `deadline_s`. The caller still enforces the
+    deadline itself (reads.py): these bound how long a stuck read keeps its connection.
+    """
+    if is_sqlite(url):
+        return _sqlite_engine(url, busy_timeout_s=deadline_s)
+    if make_url(url).get_backend_name() != "postgresql":
+        return create_engine(url, pool_pre_ping=True, pool_timeout=deadline_s)
+    statement_ms = max(100, int(deadline_s * 4000))
+    connect_args: dict[str, Any] = {
+        "connect_timeout": 2,
+        "options": f"-c statement_timeout={statement_ms}",
+        "keepalives": 1,
+        "keepalives_idle": 1,
+        "keepalives_interval": 1,
+        "keepalives_count": 2,
+        "tcp_user_timeout": max(1000, statement_ms),
+    }
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=2,
+        max_overflow=0,
+        pool_timeout=deadline_s,
+        connect_args=connect_args,
+    )
+
+
+def _sqlite_engine(url: str, *, busy_timeout_s: float, **kwargs: Any) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_s}, **kwargs)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -92,7 +140,7 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
 
 # The newest revision in migrations/versions (tests/unit/store/test_migrations.py keeps it true):
 # a database already there needs no Alembic at start-up, so one-shot commands start quickly.
-HEAD: Final = "0004"
+HEAD: Final = "0005"
 
 
 def at_head(engine: Engine) -> bool:

@@ -145,6 +145,20 @@ class KnowledgeVersion(Base):
     content: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
+class DeadLetter(Base):
+    """A record the database refused even after cleaning, set aside with the reason."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # turn, feedback, knowledge
+    record_id: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(500))
+    # The record as ASCII JSON (NULs and every other character escaped), so it can be replayed.
+    payload: Mapped[str] = mapped_column(Text)
+
+
 Index("ix_turns_kind_created", Turn.kind, Turn.created_at)
 
 

@@ -13,10 +13,15 @@ from typing import Final
 from bot.base.secrets import mask_secrets
 from bot.base.settings import StoreText
 
-_EMAIL: Final = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# Linear-time by construction: every repetition is bounded, and a match may only start where a
+# run of its characters starts (the look-behinds), so no position is scanned more than a
+# bounded number of times, whatever the input.
+_EMAIL: Final = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\b")
 _IPV4: Final = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+# Hex groups of 0-4 digits joined by 2-8 colons (so "::" shortening and MAC addresses count);
+# at least one hex digit. Runs longer than an address are left alone rather than half-masked.
 _IPV6: Final = re.compile(
-    r"(?<![\w:])(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})(?:[0-9a-f]{0,4}:?)*(?![\w:])",
+    r"(?<![\w:])(?=[0-9a-f:]{0,44}[0-9a-f])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,8}(?![\w:])",
     re.IGNORECASE,
 )
 _NETWORK_ID: Final = re.compile(r"\b[0-9a-f]{16}\b", re.IGNORECASE)
@@ -25,7 +30,8 @@ _NETWORK_ID: Final = re.compile(r"\b[0-9a-f]{16}\b", re.IGNORECASE)
 def redact(text: str) -> str:
     """Mask secrets, e-mail addresses, IP addresses and network ids."""
     text = mask_secrets(text)
-    text = _EMAIL.sub("[email]", text)
+    if "@" in text:
+        text = _EMAIL.sub("[email]", text)
     text = _NETWORK_ID.sub("[network-id]", text)
     text = _IPV4.sub("[ip]", text)
     return _IPV6.sub("[ip]", text)

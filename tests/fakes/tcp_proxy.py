@@ -9,7 +9,9 @@ import threading
 
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to a target; `stop()` drops every connection and refuses new
-    ones until `start()` listens again on the same port."""
+    ones until `start()` listens again on the same port. `partition()` black-holes instead:
+    connections stay open (and new ones are accepted) but nothing is forwarded either way,
+    like a network that silently drops packets; `heal()` ends it (for new connections)."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
@@ -17,6 +19,15 @@ class TcpProxy:
         self._server: socket.socket | None = None
         self._conns: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._partitioned = threading.Event()
+
+    def partition(self) -> None:
+        """Stop forwarding without closing anything."""
+        self._partitioned.set()
+
+    def heal(self) -> None:
+        """Forward again (streams cut mid-way by the partition stay broken, as in life)."""
+        self._partitioned.clear()
 
     def start(self) -> None:
         """Listen (on the same port as before, if restarted)."""
@@ -48,6 +59,10 @@ class TcpProxy:
                 client, _ = server.accept()
             except OSError:
                 return
+            if self._partitioned.is_set():
+                with self._lock:
+                    self._conns.append(client)  # accepted, then silence
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
@@ -59,11 +74,11 @@ class TcpProxy:
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
 
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(65536):
-                dst.sendall(data)
+                if not self._partitioned.is_set():
+                    dst.sendall(data)
         except OSError:
             pass
         finally:

@@ -48,9 +48,3 @@ def test_megabyte_of_junk_is_quick() -> None:
     rnd = random.Random(3)
     junk = "".join(chr(rnd.randint(1, 0x2FF)) for _ in range(1_000_000))
     assert _best_of(2, lambda: parse_message(junk, max_chars=len(junk))) < 3.0
-
-
-def test_one_huge_line_is_linear() -> None:
-    """One 1 MB line with near-miss fragments does not trigger regex backtracking."""
-    line = ('200 listpeers zerotier-cli PLANET {" Reply from ' * 20_000)[:1_000_000]
-    assert _best_of(1, lambda: parse_message(line, max_chars=len(line))) < 3.0

@@ -72,8 +72,8 @@ def test_db_commands(
 ) -> None:
     """upgrade, current, downgrade and prune work and say what they did."""
     assert _run(["db", "current"], capsys, monkeypatch)[1].strip() == "base (empty)"
-    assert "0004" in _run(["db", "upgrade"], capsys, monkeypatch)[1]
-    assert _run(["db", "current"], capsys, monkeypatch)[1].strip() == "0004"
+    assert "0005" in _run(["db", "upgrade"], capsys, monkeypatch)[1]
+    assert _run(["db", "current"], capsys, monkeypatch)[1].strip() == "0005"
     _run(["ask", "ping fails"], capsys, monkeypatch)
     code, out, _ = _run(["db", "prune", "--older-than", "90d"], capsys, monkeypatch)
     assert code == 0 and "0 turns" in out

@@ -12,6 +12,7 @@ from bot.store.db import current, downgrade, make_engine, upgrade
 from bot.store.models import Base
 
 TABLES = {
+    "dead_letters",
     "conversations",
     "turns",
     "candidates",
@@ -28,13 +29,13 @@ def test_upgrade_and_downgrade_from_empty(db_url: str) -> None:
     engine = make_engine(db_url)
     assert current(engine) is None
     upgrade(engine)
-    assert current(engine) == "0004"
+    assert current(engine) == "0005"
     assert set(inspect(engine).get_table_names()) >= TABLES
     downgrade(engine, "base")
     assert current(engine) is None
     assert not TABLES & set(inspect(engine).get_table_names())
     upgrade(engine)
-    assert current(engine) == "0004"
+    assert current(engine) == "0005"
     engine.dispose()
 
 
@@ -76,7 +77,7 @@ def test_concurrent_start_ups_apply_migrations_once(db_url: str) -> None:
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
     engine.dispose()
-    assert rows == [("0004",)]
+    assert rows == [("0005",)]
 
 
 def test_the_head_constant_is_the_newest_revision() -> None:
