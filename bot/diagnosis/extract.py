@@ -44,7 +44,10 @@ _JSON_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
 _JSON_INLINE = re.compile(r'[\[{]\s*"|\[\s*[\[{\]]')
 _JSON_FIRST = frozenset("\"'{}[]-0123456789tfnTFN,/")
 _COMMAND = re.compile(r"(?i)zerotier-(?:cli|one)|(?<![\w.-])ping6?(?:\.exe)?(?![\w.-])")
-_HOSTISH = re.compile(r"(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4}:[0-9a-fA-F:]{2,}|[\w-]+\.[\w.-]+")
+_HOSTISH = re.compile(
+    # Bounded: an address or a host name is short, and a search restarts at every position.
+    r"(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4}:[0-9a-fA-F:]{2,45}|[\w-]{1,63}\.[\w.-]{1,253}"
+)
 _PROMPT_END = frozenset("$#%>❯»λ")
 # Keystrokes echoed by the terminal inside an output (Ctrl-C ends a ping run).
 _IGNORED = frozenset({"^C", "^Z", "^D", "^\\"})

@@ -4,8 +4,6 @@ catastrophic slowness reaches; the budgets themselves are reported by the bench)
 
 from __future__ import annotations
 
-import pytest
-
 from bench.fuzz import CAP_FACTOR, Generator, load_pastes, make_service, run, summary
 
 COUNT = 400
@@ -28,14 +26,6 @@ def test_generator_covers_every_family() -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known defects: bot.core.engine:_SMALLTALK backtracks catastrophically on 'thank you "
-        "so much ' repeated; ping time=/loss numbers too large for a float raise OverflowError "
-        "in bot.diagnosis.parsers. Remove this mark once both are fixed."
-    ),
-)
 def test_fuzz_answer_path() -> None:
     """COUNT generated inputs through SupportService.handle: no exception, no runaway."""
     report = run(COUNT, SEED, make_service())

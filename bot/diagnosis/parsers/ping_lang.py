@@ -237,7 +237,8 @@ COUNTER = re.compile(
 LOSS = re.compile(rf"\(\s*(?:{_WORD}\s+)?{_NUM}\s?%")
 # iputils, translated: `4 Pakete übertragen, 4 empfangen, +1 Fehler, 0% Paketverlust, ...`.
 UNIX_STATS = re.compile(
-    rf"(\d+) {_WORD}(?: {_WORD})?, (\d+) {_WORD}((?:, ?\+\d+ {_WORD})*), {_NUM}\s?% {_WORD}"
+    rf"(\d{{1,9}}) {_WORD}(?: {_WORD})?, (\d{{1,9}}) {_WORD}((?:, ?\+\d{{1,9}} {_WORD})*), "
+    rf"{_NUM}\s?% {_WORD}"
 )
 UNIX_ERRORS = re.compile(rf"\+(\d+) {_alt(_all('unix_errors'))}", _I)
 # `64 Bytes von 10.0.0.1: icmp_seq=1 ttl=64 Zeit=1.2 ms` (a name adds ` (10.0.0.1)`).
@@ -282,7 +283,9 @@ _CONT = re.compile(
             OTHER.pattern,
             rf"(?:{COUNTER.pattern})",
             # `(100% Verlust),`: words apart by blanks, so a word is never split two ways.
-            rf"\(?\s*(?:{_WORD}\s+)?\d{{1,9}}\s?%(?:\s*{_WORD}(?:\s+{_WORD}){{0,5}})?\s*\)?,?$",
+            # Blanks bounded too: a search restarts at every position of a long blank run.
+            rf"\(?\s{{0,20}}(?:{_WORD}\s{{1,20}})?\d{{1,9}}\s?%"
+            rf"(?:\s{{0,20}}{_WORD}(?:\s{{1,20}}{_WORD}){{0,5}})?\s{{0,20}}\)?,?$",
             rf"{_WORD}\),?$",  # `perda),`
             UNIX_STATS.pattern,
             UNIX_FROM.pattern,
