@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot.store.batch import write_batch
 from bot.store.db import make_engine, upgrade
 from bot.store.models import Conversation
-from bot.store.records import ConversationRef, SupportRecord, TurnRecord
-from bot.store.repository import apply
+from bot.store.records import ConversationRef, Record, SupportRecord, TurnRecord
 from bot.store.writer import session_factory
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def apply(session: Session, record: Record) -> None:
+    """Write one record as the writer does (a batch of one), in the session's transaction."""
+    write_batch(session.connection(), [record])
 
 
 def _turn(key: str) -> TurnRecord:
