@@ -72,13 +72,13 @@ class Engine:
             picked = self._picked_choice(folded, ctx)
             if picked is None:
                 return self._out_of_range(ctx)
+        files = tuple((a.name, a.text) for a in incoming.attachments)
+        diagnosis = diagnose(incoming.text, self.kb.finding_text, ctx.nodes, files)
+        if diagnosis.informative:  # output or a pasted secret outranks chatter
+            return self._diagnosis(text, diagnosis, ctx)
         chatter = triage(folded).kind
         if chatter is not None and not (ctx.choices and _PICK.match(folded)):
             return self._smalltalk(chatter, ctx)
-        files = tuple((a.name, a.text) for a in incoming.attachments)
-        diagnosis = diagnose(incoming.text, self.kb.finding_text, ctx.nodes, files)
-        if diagnosis.informative:
-            return self._diagnosis(text, diagnosis, ctx)
         picked = self._picked_choice(folded, ctx)
         if picked is not None:
             topic = self.kb.topic(picked.topic)
