@@ -15,13 +15,12 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Final
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_blocks import (
@@ -32,17 +31,15 @@ from bot.adapters.slack_blocks import (
     ACTION_SHARE,
     ACTION_SOLVED,
     ACTION_TOPIC,
-    SlackMessage,
     claimed_blocks,
     escape,
     parse_choice_value,
     render,
     render_escalation,
     render_markdown,
-    resolved_blocks,
     topic_menu,
 )
-from bot.adapters.slack_connection import SlackConnection, respond_privately
+from bot.adapters.slack_connection import Place, SlackConnection, respond_privately
 from bot.adapters.slack_home import home_view
 from bot.adapters.slack_incoming import (
     DIAGNOSE_CALLBACK,
@@ -87,16 +84,6 @@ _MEMORY: Final = 10_000  # threads and event ids remembered
 CANNOT_POST: Final = (
     "I can't post in that conversation. Invite me first (`/invite @ztbot`), then try again."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """Where to answer in Slack: a channel and thread, or privately through a response URL."""
-
-    channel: str
-    thread: str
-    user: str  # who acted (for private notes)
-    respond: AsyncRespond | None = None  # set for private answers (`/zt` where the app can't post)
 
 
 class SlackFrontEnd(SlackConnection):
@@ -419,28 +406,6 @@ class SlackFrontEnd(SlackConnection):
             result = await self._send_file(user, result)
         await self._tell(place, result)
 
-    async def _send_file(self, user: str, report: ReportFile) -> str:
-        """Send the report to the admin in a direct message (reports are not for channels)."""
-        opened = await self._safe("conversations.open", self.client.conversations_open(users=user))
-        channel = str(((opened or {}).get("channel") or {}).get("id") or "")
-        if not channel:
-            return "I couldn't open a direct message to send the report."
-        sent = await self._safe(
-            "files.upload",
-            self.client.files_upload_v2(
-                channel=channel,
-                content=report.content,
-                filename=report.filename,
-                title=report.filename,
-                initial_comment="The ztbot report, as a page with charts (open it in a browser).",
-            ),
-        )
-        return (
-            f"I've sent you {report.filename} in a direct message."
-            if sent
-            else ("I couldn't upload the report; check the app's files:write scope.")
-        )
-
     async def _on_feedback(
         self,
         ack: AsyncAck,
@@ -503,13 +468,6 @@ class SlackFrontEnd(SlackConnection):
             if problem is not None:
                 found.append(problem)
         return found
-
-    async def _channel_info(self, channel: str) -> tuple[Mapping[str, Any] | None, str | None]:
-        try:
-            result = await self.client.conversations_info(channel=channel)
-        except SlackApiError as exc:
-            return None, str(exc.response.get("error") or "error")
-        return result.get("channel") or {}, None
 
     async def _admin_in(self, user: str, team: str | None) -> bool:
         """An admin of this workspace: its own admin group when its admins set one."""
@@ -619,55 +577,6 @@ class SlackFrontEnd(SlackConnection):
             return ""
         _remember(self._threads, (place.channel, place.thread))
         return str(posted.get("ts") or "")
-
-    async def _say(self, place: Place, message: SlackMessage) -> Any:
-        """Post in the conversation: its thread, or privately through a command's response URL.
-
-        Returns something truthy when it was posted, None (logged) when Slack refused.
-        """
-        if place.respond is not None:
-            return await respond_privately(place.respond, message)
-        return await self._safe(
-            "chat.postMessage",
-            self.client.chat_postMessage(
-                channel=place.channel,
-                thread_ts=place.thread or None,
-                unfurl_links=False,
-                **message.kwargs(),
-            ),
-        )
-
-    async def _tell(self, place: Place, markdown: str) -> None:
-        """Say something to the person who acted only."""
-        message = render_markdown(markdown)
-        if place.respond is not None:
-            await respond_privately(place.respond, message)
-            return
-        await self._safe(
-            "chat.postEphemeral",
-            self.client.chat_postEphemeral(
-                channel=place.channel,
-                user=place.user,
-                thread_ts=place.thread or None,
-                **message.kwargs(),
-            ),
-        )
-
-    async def _close_buttons(self, body: Mapping[str, Any], place: Place, note: str) -> None:
-        """Replace a reply's buttons by a note so nobody votes twice on it."""
-        message = body.get("message") or {}
-        _channel, _thread, ts = action_place(body)
-        if not message.get("blocks") or not ts:
-            return
-        await self._safe(
-            "chat.update",
-            self.client.chat_update(
-                channel=place.channel,
-                ts=ts,
-                text=str(message.get("text") or ""),
-                blocks=resolved_blocks(message["blocks"], note),
-            ),
-        )
 
 
 def _choice_pattern() -> re.Pattern[str]:

@@ -9,6 +9,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 import aiohttp
@@ -25,11 +26,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_blocks import SlackMessage
+from bot.adapters.slack_blocks import SlackMessage, render_markdown, resolved_blocks
 from bot.adapters.slack_http_guard import install as guard_http
-from bot.adapters.slack_incoming import BotIdentity, FileRef, file_ref
+from bot.adapters.slack_incoming import BotIdentity, FileRef, action_place, file_ref
 from bot.base.errors import ConfigError
 from bot.base.settings import Settings
+from bot.runtime.admin import ReportFile
 from bot.runtime.frontdesk import MAX_FILES, Upload, file_verdict
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,16 @@ _HINTS: Final = {
     "invalid_auth": "SLACK_BOT_TOKEN was rejected",
     "missing_scope": "the app lacks a scope; reinstall it from deploy/slack-manifest.yaml",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where to answer in Slack: a channel and thread, or privately through a response URL."""
+
+    channel: str
+    thread: str
+    user: str  # who acted (for private notes)
+    respond: AsyncRespond | None = None  # set for private answers (`/zt` where the app can't post)
 
 
 class SlackConnection:
@@ -323,6 +335,86 @@ class SlackConnection:
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("slack: %s failed: %s", method, type(exc).__name__)
         return None
+
+    # --- posting ----------------------------------------------------------------------------
+
+    async def _send_file(self, user: str, report: ReportFile) -> str:
+        """Send the report to the admin in a direct message (reports are not for channels)."""
+        opened = await self._safe("conversations.open", self.client.conversations_open(users=user))
+        channel = str(((opened or {}).get("channel") or {}).get("id") or "")
+        if not channel:
+            return "I couldn't open a direct message to send the report."
+        sent = await self._safe(
+            "files.upload",
+            self.client.files_upload_v2(
+                channel=channel,
+                content=report.content,
+                filename=report.filename,
+                title=report.filename,
+                initial_comment="The ztbot report, as a page with charts (open it in a browser).",
+            ),
+        )
+        return (
+            f"I've sent you {report.filename} in a direct message."
+            if sent
+            else ("I couldn't upload the report; check the app's files:write scope.")
+        )
+
+    async def _channel_info(self, channel: str) -> tuple[Mapping[str, Any] | None, str | None]:
+        try:
+            result = await self.client.conversations_info(channel=channel)
+        except SlackApiError as exc:
+            return None, str(exc.response.get("error") or "error")
+        return result.get("channel") or {}, None
+
+    async def _say(self, place: Place, message: SlackMessage) -> Any:
+        """Post in the conversation: its thread, or privately through a command's response URL.
+
+        Returns something truthy when it was posted, None (logged) when Slack refused.
+        """
+        if place.respond is not None:
+            return await respond_privately(place.respond, message)
+        return await self._safe(
+            "chat.postMessage",
+            self.client.chat_postMessage(
+                channel=place.channel,
+                thread_ts=place.thread or None,
+                unfurl_links=False,
+                **message.kwargs(),
+            ),
+        )
+
+    async def _tell(self, place: Place, markdown: str) -> None:
+        """Say something to the person who acted only."""
+        message = render_markdown(markdown)
+        if place.respond is not None:
+            await respond_privately(place.respond, message)
+            return
+        await self._safe(
+            "chat.postEphemeral",
+            self.client.chat_postEphemeral(
+                channel=place.channel,
+                user=place.user,
+                thread_ts=place.thread or None,
+                **message.kwargs(),
+            ),
+        )
+
+    async def _close_buttons(self, body: Mapping[str, Any], place: Place, note: str) -> None:
+        """Replace a reply's buttons by a note so nobody votes twice on it."""
+        message = body.get("message") or {}
+        _channel, _thread, ts = action_place(body)
+        if not message.get("blocks") or not ts:
+            return
+        await self._safe(
+            "chat.update",
+            self.client.chat_update(
+                channel=place.channel,
+                ts=ts,
+                text=str(message.get("text") or ""),
+                blocks=resolved_blocks(message["blocks"], note),
+            ),
+        )
 
 
 async def respond_privately(respond: AsyncRespond, message: SlackMessage) -> bool | None:
