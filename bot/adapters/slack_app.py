@@ -35,7 +35,6 @@ from bot.adapters.slack_blocks import (
     escape,
     parse_choice_value,
     render,
-    render_escalation,
     render_markdown,
     topic_menu,
 )
@@ -60,17 +59,12 @@ from bot.adapters.slack_incoming import (
     text_files,
     to_incoming,
 )
-from bot.adapters.slack_setup import channel_problem, scope_problems
 from bot.base.settings import Settings
 from bot.core.models import Incoming, Reply
 from bot.runtime.admin import AdminActions, ReportFile
 from bot.runtime.frontdesk import (
-    HANDOVER_FAILED,
-    HANDOVER_POSTED,
     FrontDesk,
-    HandOver,
     Outcome,
-    SetupProblem,
     echo,
     setup_line,
     setup_report,
@@ -99,8 +93,7 @@ class SlackFrontEnd(SlackConnection):
         *,
         client: AsyncWebClient | None = None,
     ) -> None:
-        super().__init__(settings, client=client)
-        self.desk = desk
+        super().__init__(settings, desk, client=client)
         self.admin = admin
         self._threads: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._register()
@@ -454,26 +447,6 @@ class SlackFrontEnd(SlackConnection):
             "slack: %s", setup_line(f"workspace {team}", problems)
         )
 
-    async def _problems(self, team: str | None) -> list[SetupProblem]:
-        """What ztbot lacks in workspace `team`: scopes, and each configured channel."""
-        auth = await self._safe("auth.test", self.client.auth_test())
-        granted = auth.headers.get("x-oauth-scopes") if auth is not None else None
-        found = scope_problems(granted)
-        config = await self.desk.workspace(PLATFORM, team)
-        channels = sorted(config.ids("support_channels", self.settings))
-        escalation = config.get("escalation_channel", self.settings)
-        for channel in [*channels, *([escalation] if escalation else [])]:
-            info, error = await self._channel_info(channel)
-            problem = channel_problem(channel, info, error)
-            if problem is not None:
-                found.append(problem)
-        return found
-
-    async def _admin_in(self, user: str, team: str | None) -> bool:
-        """An admin of this workspace: its own admin group when its admins set one."""
-        config = await self.desk.workspace(PLATFORM, team)
-        return await self._is_admin(user, config.get("admin_group", self.settings))
-
     def _clicked(self, body: Mapping[str, Any], respond: AsyncRespond) -> tuple[Place, Incoming]:
         """Where a button was pressed and by whom; private answers reply through response_url."""
         user = str((body.get("user") or {}).get("id") or "")
@@ -534,36 +507,6 @@ class SlackFrontEnd(SlackConnection):
         if outcome.handover is not None:
             await self._escalate(outcome.handover, place)
         return posted
-
-    async def _escalate(self, handover: HandOver, place: Place) -> None:
-        """Post the hand-over summary where the support people are, and tell the user."""
-        link = None
-        if place.respond is None and place.thread:
-            perma = await self._safe(
-                "chat.getPermalink",
-                self.client.chat_getPermalink(channel=place.channel, message_ts=place.thread),
-            )
-            if perma is not None:
-                link = str(perma.get("permalink") or "") or None
-        summary = render_escalation(
-            handover.escalation,
-            user=handover.escalation.user,
-            link=link,
-            group=handover.group,
-            key=handover.key,
-        )
-        if handover.channel:
-            posted = await self._safe(
-                "chat.postMessage",
-                self.client.chat_postMessage(
-                    channel=handover.channel, unfurl_links=False, **summary.kwargs()
-                ),
-            )
-        else:  # no support channel configured: the summary goes in the conversation itself
-            posted = await self._say(place, summary)
-        if posted is None:
-            log.warning("slack: a hand-over could not be posted")
-        await self._say(place, render_markdown(HANDOVER_POSTED if posted else HANDOVER_FAILED))
 
     # --- Slack calls ------------------------------------------------------------------------
 

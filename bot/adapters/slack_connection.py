@@ -26,13 +26,28 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_blocks import SlackMessage, render_markdown, resolved_blocks
+from bot.adapters.slack_blocks import (
+    SlackMessage,
+    render_escalation,
+    render_markdown,
+    resolved_blocks,
+)
 from bot.adapters.slack_http_guard import install as guard_http
-from bot.adapters.slack_incoming import BotIdentity, FileRef, action_place, file_ref
+from bot.adapters.slack_incoming import PLATFORM, BotIdentity, FileRef, action_place, file_ref
+from bot.adapters.slack_setup import channel_problem, scope_problems
 from bot.base.errors import ConfigError
 from bot.base.settings import Settings
 from bot.runtime.admin import ReportFile
-from bot.runtime.frontdesk import MAX_FILES, Upload, file_verdict
+from bot.runtime.frontdesk import (
+    HANDOVER_FAILED,
+    HANDOVER_POSTED,
+    MAX_FILES,
+    FrontDesk,
+    HandOver,
+    SetupProblem,
+    Upload,
+    file_verdict,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +98,14 @@ class SlackConnection:
     """The Slack side of ztbot's Slack front end: the Web API client, the Bolt app, the
     Socket Mode connection or HTTP listener, and the Web API calls the front end makes."""
 
-    def __init__(self, settings: Settings, *, client: AsyncWebClient | None = None) -> None:
+    def __init__(
+        self, settings: Settings, desk: FrontDesk, *, client: AsyncWebClient | None = None
+    ) -> None:
         token = settings.secret("slack_bot_token")
         if token is None:
             raise ConfigError("SLACK_BOT_TOKEN is not set")
         self.settings = settings
+        self.desk = desk
         self.socket_mode = settings.slack_socket_mode
         if self.socket_mode and settings.secret("slack_app_token") is None:
             raise ConfigError("Socket Mode needs SLACK_APP_TOKEN (or set SLACK_MODE=http)")
@@ -415,6 +433,56 @@ class SlackConnection:
                 blocks=resolved_blocks(message["blocks"], note),
             ),
         )
+
+    async def _problems(self, team: str | None) -> list[SetupProblem]:
+        """What ztbot lacks in workspace `team`: scopes, and each configured channel."""
+        auth = await self._safe("auth.test", self.client.auth_test())
+        granted = auth.headers.get("x-oauth-scopes") if auth is not None else None
+        found = scope_problems(granted)
+        config = await self.desk.workspace(PLATFORM, team)
+        channels = sorted(config.ids("support_channels", self.settings))
+        escalation = config.get("escalation_channel", self.settings)
+        for channel in [*channels, *([escalation] if escalation else [])]:
+            info, error = await self._channel_info(channel)
+            problem = channel_problem(channel, info, error)
+            if problem is not None:
+                found.append(problem)
+        return found
+
+    async def _admin_in(self, user: str, team: str | None) -> bool:
+        """An admin of this workspace: its own admin group when its admins set one."""
+        config = await self.desk.workspace(PLATFORM, team)
+        return await self._is_admin(user, config.get("admin_group", self.settings))
+
+    async def _escalate(self, handover: HandOver, place: Place) -> None:
+        """Post the hand-over summary where the support people are, and tell the user."""
+        link = None
+        if place.respond is None and place.thread:
+            perma = await self._safe(
+                "chat.getPermalink",
+                self.client.chat_getPermalink(channel=place.channel, message_ts=place.thread),
+            )
+            if perma is not None:
+                link = str(perma.get("permalink") or "") or None
+        summary = render_escalation(
+            handover.escalation,
+            user=handover.escalation.user,
+            link=link,
+            group=handover.group,
+            key=handover.key,
+        )
+        if handover.channel:
+            posted = await self._safe(
+                "chat.postMessage",
+                self.client.chat_postMessage(
+                    channel=handover.channel, unfurl_links=False, **summary.kwargs()
+                ),
+            )
+        else:  # no support channel configured: the summary goes in the conversation itself
+            posted = await self._say(place, summary)
+        if posted is None:
+            log.warning("slack: a hand-over could not be posted")
+        await self._say(place, render_markdown(HANDOVER_POSTED if posted else HANDOVER_FAILED))
 
 
 async def respond_privately(respond: AsyncRespond, message: SlackMessage) -> bool | None:
