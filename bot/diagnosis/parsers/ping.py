@@ -38,7 +38,7 @@ _UNREACH = re.compile(
 )
 _WIN_STATS = re.compile(r"Packets: Sent = (\d+), Received = (\d+), Lost = (\d+) \((\d+)% loss\)")
 _UNIX_STATS = re.compile(
-    r"(\d+) packets transmitted, (\d+) (?:packets )?received(?:, \+(\d+) errors)?"
+    r"(\d{1,20}) packets transmitted, (\d+) (?:packets )?received(?:, \+(\d+) errors)?"
     r"(?:, \+\d+ duplicates)?, (\d+(?:\.\d+)?)% packet loss"
 )
 _ERRORS: tuple[tuple[str, str], ...] = (
