@@ -122,9 +122,10 @@ _GATE = re.compile(
 _GATE_FIRST = frozenset("[{0123456789")
 _ERROR_HINT = _any_of(_ERROR_HINTS)
 _PING_HINT = _any_of(_PING_HINTS)
-_PING_START = re.compile(
-    r"Pinging |PING6? |Reply from |\d+ bytes from |Request time|From \S+ icmp_seq|"
-    r"ping: |PING: |Ping request|\d+ packets transmitted|--- \S+ ping statistics|Packets: Sent"
+_PING_START = re.compile(  # runs bounded: a search restarts at every position
+    r"Pinging |PING6? |Reply from |\d{1,20} bytes from |Request time|From \S{1,255} icmp_seq|"
+    r"ping: |PING: |Ping request|\d{1,20} packets transmitted|--- \S{1,255} ping statistics|"
+    r"Packets: Sent"
 )
 
 
