@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import add, itemgetter
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -48,6 +49,11 @@ _W_ANSWER = 0.6
 _SATURATION = 1.0  # BM25-style k: the second occurrence adds less than the first
 _MAX_QUERY_CHARS = 4000  # enough for a long bug report; pastes are handled by diagnosis
 _MAX_EXAMPLE_CHARS = 200
+# Above this many example phrasings, a message is compared with the examples of its
+# _EXAMPLE_POOL best entries by word evidence only (the seed FAQ has a few hundred examples).
+_FULL_SCAN_EXAMPLES = 5000
+_EXAMPLE_POOL = 200
+_DENSE_MIN = 64  # a feature of at least this many entries (and a quarter of them) is a row
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +167,17 @@ class Matcher:
         for i, d in enumerate(docs):
             for f, wtf in d.weights.items():
                 self._postings[f].append((i, self._idf[f] * wtf / (wtf + _SATURATION)))
+        # A feature of many entries is added as one row over all entries (a C-level pass)
+        # rather than entry by entry: on a big knowledge base a few common words would
+        # otherwise make most of a message's cost.
+        self._n_docs = n
+        self._rows: dict[Feature, list[float]] = {}
+        for f, postings in self._postings.items():
+            if len(postings) >= max(_DENSE_MIN, n // 4):
+                row = [0.0] * n
+                for i, contribution in postings:
+                    row[i] = contribution
+                self._rows[f] = row
         unigrams = {f for f in self._postings if "|" not in f}
         self._vocab = sorted(unigrams | STOPWORDS | set(CANONICAL))
         self._known = frozenset(self._vocab)
@@ -173,6 +190,9 @@ class Matcher:
             for example in (entry.title, *entry.questions):
                 self._examples.append(_sorted_tokens(example))
                 self._example_doc.append(i)
+        self._doc_examples: list[list[int]] = [[] for _ in entries]
+        for j, doc in enumerate(self._example_doc):
+            self._doc_examples[doc].append(j)
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
         # Each topic's near misses, folded like the examples: one repeated word for word is
         # never answered with that topic (the self-tests hold even at the decision's edge).
@@ -180,6 +200,8 @@ class Matcher:
         self._near_topic = [i for i, t in enumerate(kb.topics) for _ in t.near_misses]
         self.ranker = Ranker(knowledge_examples(kb))
         self._topic_index = {t.id: i for i, t in enumerate(kb.topics)}
+        # The classifier's label index -> topic index, or -1 for the other labels.
+        self._label_topic = [self._topic_index.get(label, -1) for label in self.ranker.labels]
         self._subject_index = {u.id: n for n, u in enumerate(kb.uncovered)}
 
     def _correct_uncached(self, term: str) -> str | None:
@@ -235,10 +257,10 @@ class Matcher:
         The mass is what a topic explaining every word of the query would score; words the
         knowledge base has never seen count a little, so unrelated chatter lowers coverage.
         """
-        acc: dict[int, float] = defaultdict(float)
+        acc = [0.0] * self._n_docs  # per entry; every contribution is positive
         qclauses = self.query_clauses(text)
-        verbatim = self._add_example_similarity(text, acc)
         mass = 0.0
+        rows = self._rows
         for f in {f for clause in qclauses for f in _features(clause)}:
             postings = self._postings.get(f)
             if postings is None:
@@ -247,31 +269,62 @@ class Matcher:
                 continue
             if "|" not in f:
                 mass += self._idf[f]
+            row = rows.get(f)
+            if row is not None:
+                acc = list(map(add, acc, row))
+                continue
             for i, contribution in postings:
                 acc[i] += contribution
-        return sorted(acc.items(), key=lambda kv: -kv[1]), mass, verbatim
+        scored = sorted(
+            ((i, v) for i, v in enumerate(acc) if v > 0), key=itemgetter(1), reverse=True
+        )
+        docs = None
+        if len(self._examples) > _FULL_SCAN_EXAMPLES:
+            # A big knowledge base: compare the message with the examples of the entries its
+            # words already point to, not with every example (the cost of this step grows with
+            # the number of examples; see docs/understanding.md, Speed).
+            docs = [i for i, _ in scored[:_EXAMPLE_POOL]]
+        bonus, verbatim = self._example_bonus(text, docs)
+        if bonus:
+            # Near-verbatim examples add to a few entries: re-sort a list that is nearly in order.
+            new = [i for i in bonus if acc[i] <= 0]
+            for i, b in bonus.items():
+                acc[i] += b
+            scored = [(i, acc[i]) for i, _ in scored] + [(i, acc[i]) for i in new]
+            scored.sort(key=itemgetter(1), reverse=True)
+        return scored, mass, verbatim
 
-    def _add_example_similarity(self, text: str, acc: dict[int, float]) -> int | None:
-        """Add near-verbatim example matches to `acc`; return the entry the message repeats
-        word for word (similarity >= _VERBATIM), if any."""
+    def _example_bonus(
+        self, text: str, docs: Sequence[int] | None = None
+    ) -> tuple[dict[int, float], int | None]:
+        """What near-verbatim example matches add per entry, and the entry the message repeats
+        word for word (similarity >= _VERBATIM), if any. Only the examples of `docs` when
+        given, else all."""
         cfg = self.config
         query = _sorted_tokens(text[:_MAX_EXAMPLE_CHARS])
         if not query or len(text) > _MAX_EXAMPLE_CHARS:
-            return None  # long messages are bug reports, never near-verbatim examples
+            return {}, None  # long messages are bug reports, never near-verbatim examples
+        examples = self._examples
+        ids: Sequence[int] | None = None
+        if docs is not None:
+            ids = [j for d in sorted(docs) for j in self._doc_examples[d]]
+            examples = [examples[j] for j in ids]
         best: dict[int, float] = {}
         for _, sim, idx in process.extract(
             query,
-            self._examples,
+            examples,
             scorer=fuzz.ratio,
             score_cutoff=cfg.example_cutoff,
             limit=20,
         ):
-            doc = self._example_doc[idx]
+            doc = self._example_doc[idx if ids is None else ids[idx]]
             best[doc] = max(best.get(doc, 0.0), float(sim))
-        for doc, sim in best.items():
-            acc[doc] += cfg.example_weight * (sim - cfg.example_cutoff) / (100 - cfg.example_cutoff)
+        bonus = {
+            doc: cfg.example_weight * (sim - cfg.example_cutoff) / (100 - cfg.example_cutoff)
+            for doc, sim in best.items()
+        }
         verbatim = max(best.items(), key=lambda kv: kv[1], default=None)
-        return verbatim[0] if verbatim is not None and verbatim[1] >= _VERBATIM else None
+        return bonus, verbatim[0] if verbatim is not None and verbatim[1] >= _VERBATIM else None
 
     def evidence(self, text: str) -> Evidence:
         """Everything the verdict needs about `text`, from both rankers (pure, cacheable)."""
@@ -281,17 +334,24 @@ class Matcher:
         lexical: dict[int, float] = {}
         best_topic_raw = best_uncovered_raw = 0.0
         uncovered: int | None = None
-        for i, raw in scored:
+        for i, raw in scored:  # best first: stop once the pool and both bests are known
             if i < n_topics:
                 best_topic_raw = max(best_topic_raw, raw)
                 if len(lexical) < _POOL:
                     lexical[i] = confidence(raw, mass, cfg)
             elif raw > best_uncovered_raw:
                 best_uncovered_raw, uncovered = raw, i - n_topics
-        ranks = self.ranker.scores(text)
-        index = self._topic_index
-        topic_ranks = {index[label]: v for label, v in ranks.items() if label in index}
-        others = [(v, label) for label, v in ranks.items() if label not in index]
+            if len(lexical) == _POOL and (uncovered is not None or raw <= 0):
+                break
+        label_topic, labels = self._label_topic, self.ranker.labels
+        topic_ranks: dict[int, float] = {}
+        others: list[tuple[float, str]] = []
+        for label, v in self.ranker.label_scores(text).items():
+            topic = label_topic[label]
+            if topic >= 0:
+                topic_ranks[topic] = v
+            else:
+                others.append((v, labels[label]))
         other_score, other = max(others, default=(0.0, ""))
         ratio = best_uncovered_raw / best_topic_raw if best_topic_raw > 0 else float("inf")
         if best_uncovered_raw <= 0:

@@ -154,9 +154,12 @@ class Ranker:
     def scores(self, text: str) -> dict[Label, float]:
         """The score of each label that shares a feature with `text` (higher is better; about
         -1..1); labels left out score 0. Sparse, so a big knowledge base stays fast."""
-        vec = self._vector(raw_features(text))
         labels = self.labels
-        return {labels[i]: v for i, v in self._dot(vec).items()}
+        return {labels[i]: v for i, v in self.label_scores(text).items()}
+
+    def label_scores(self, text: str) -> dict[int, float]:
+        """`scores` keyed by the label's index in `labels`."""
+        return self._dot(self._vector(raw_features(text)))
 
 
 def _postings(model: Iterable[Vector]) -> dict[str, list[tuple[int, float]]]:
