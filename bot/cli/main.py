@@ -14,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bot import __version__
 from bot.cli.errors import (
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from bot.runtime.assemble import Runtime
     from bot.runtime.service import SupportService
     from bot.store import Store
+    from bot.store.records import Record
 
 EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
 MAX_INPUT_BYTES = 1_000_000  # a paste larger than this is not a terminal paste any more
@@ -180,17 +181,19 @@ def _main(argv: Sequence[str] | None) -> int:
         return _discord_sync(args, settings)
     if args.command == "report":
         return _report(args, settings)
-    from bot.core.engine import Engine  # noqa: PLC0415
+    from bot.cli.index_cache import cached_engine  # noqa: PLC0415
     from bot.knowledge import load_knowledge  # noqa: PLC0415
 
     try:
-        engine = Engine(load_knowledge(args.knowledge))
+        engine = cached_engine(load_knowledge(args.knowledge))
     except KnowledgeError as exc:
         for problem in exc.problems:
             sys.stderr.write(f"ztbot: {problem}\n")
         return EXIT_USAGE
     if args.command == "diagnose":
         return _diagnose(engine, args, settings)
+    if args.command == "ask" and not args.jsonl:
+        return _ask_once(engine, settings, args)
     store, salt = _store(settings)
     if args.command == "chat":
         runtime = _runtime(engine, settings, args.knowledge, store, salt)
@@ -270,19 +273,111 @@ def _store(settings: Settings) -> tuple[Store | None, str]:
     salt = settings.secret("user_salt") or ""
     if settings.database_url is None:
         return None, salt
-    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
-
-    from bot.base.settings import mask_url  # noqa: PLC0415
-    from bot.store import open_store  # noqa: PLC0415
     from bot.store.privacy import load_or_create_salt  # noqa: PLC0415
 
     try:
         salt = salt or load_or_create_salt(settings.data_dir)
-        return open_store(settings.database_url, capacity=settings.buffer_size), salt
-    except (SQLAlchemyError, OSError) as exc:
-        problem = database_problem(exc, mask_url(settings.database_url))
-        sys.stderr.write(f"ztbot: not logging this session: {problem}\n")
+    except OSError as exc:
+        _not_logging(settings, exc)
         return None, salt
+    return _open_store(settings), salt
+
+
+def _open_store(settings: Settings) -> Store | None:
+    """The store, migrated; None (said on stderr) when the database does not open."""
+    assert settings.database_url is not None
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
+    from bot.store import open_store  # noqa: PLC0415
+
+    try:
+        return open_store(settings.database_url, capacity=settings.buffer_size)
+    except (SQLAlchemyError, OSError) as exc:
+        _not_logging(settings, exc)
+        return None
+
+
+def _not_logging(settings: Settings, exc: BaseException) -> None:
+    from bot.base.settings import mask_url  # noqa: PLC0415
+
+    problem = database_problem(exc, mask_url(settings.database_url or ""))
+    sys.stderr.write(f"ztbot: not logging this session: {problem}\n")
+
+
+class _Deferred:
+    """Stands in for the store while a one-shot question is answered: its conversation is new,
+    so nothing is stored for it yet, and its records are written once the answer is shown."""
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+
+    def submit(self, record: Record) -> None:
+        self.records.append(record)
+
+    def context_of(self, key: str) -> tuple[None, None]:
+        return None, None
+
+    def answered(self, platform: str, event_id: str) -> None:
+        return None
+
+
+def _ask_once(engine: Engine, settings: Settings, args: argparse.Namespace) -> int:
+    """`ztbot ask TEXT`: answer first, then open the database and log the turn.
+
+    The answer does not depend on the database (a one-shot question is a conversation of its
+    own), so the user is not kept waiting for SQLAlchemy to load and the schema to be checked;
+    stdout is closed once the answer is written, so a pipe reader has it at once.
+    """
+    from bot.runtime.service import SupportService  # noqa: PLC0415
+
+    deferred: _Deferred | None = None
+    salt = settings.secret("user_salt") or ""
+    if settings.database_url is not None:
+        from bot.store.privacy import load_or_create_salt  # noqa: PLC0415
+
+        try:
+            salt = salt or load_or_create_salt(settings.data_dir)
+            deferred = _Deferred()
+        except OSError as exc:
+            _not_logging(settings, exc)
+    service = SupportService(engine, settings, store=cast("Store | None", deferred), salt=salt)
+    try:
+        code = _ask(service, args)
+    finally:
+        if deferred is not None and deferred.records:
+            _answered_now()
+            _log_turns(service, settings, args.knowledge, deferred.records)
+    return code
+
+
+def _answered_now() -> None:
+    """Hand the answer over: flush stdout and, when it is a pipe or a file of this process
+    (not a terminal, not a test's capture), close it so the reader sees the end now."""
+    out = sys.stdout
+    out.flush()
+    if out is None or out is not sys.__stdout__ or out.isatty():
+        return
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
+
+
+def _log_turns(
+    service: SupportService, settings: Settings, path: Path, records: list[Record]
+) -> None:
+    """Write the knowledge version and the one-shot turn to the database, as `ztbot ask`
+    did before answering."""
+    store = _open_store(settings)
+    if store is None:
+        return
+    from bot.runtime.reload import read_sources  # noqa: PLC0415  (watchfiles: only then)
+
+    service.store = store
+    with _saving(service):
+        service.knowledge_loaded("console", read_sources(path))
+        for record in records:
+            store.submit(record)
 
 
 def _runtime(

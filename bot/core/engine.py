@@ -56,9 +56,18 @@ _PICK: Final = re.compile(r"^\s*(?:#|no\.?\s*|number\s*|option\s*)?([1-9])\s*[.)
 class Engine:
     """Answers messages from one knowledge base; build a new Engine when the knowledge changes."""
 
-    def __init__(self, kb: KnowledgeBase, config: MatchConfig | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        config: MatchConfig | None = None,
+        *,
+        matcher: Matcher | None = None,
+    ) -> None:
+        """Args:
+        matcher: an index already built for `kb` (from a cache), instead of building one.
+        """
         self.kb = kb
-        self.matcher = Matcher(kb, config)
+        self.matcher = matcher if matcher is not None else Matcher(kb, config)
 
     def respond(self, incoming: Incoming, context: Context | None = None) -> Reply:
         """Return the reply to `incoming`, given what was said before in this conversation."""

@@ -204,6 +204,30 @@ class Matcher:
         self._label_topic = [self._topic_index.get(label, -1) for label in self.ranker.labels]
         self._subject_index = {u.id: n for n, u in enumerate(kb.uncovered)}
 
+    def index_state(self) -> dict[str, object]:
+        """The built index as plain data (dicts, lists, tuples, strings and numbers), for a
+        cache; `from_state` turns it back into a Matcher without building anything."""
+        state = {
+            k: dict(v) if isinstance(v, defaultdict) else v
+            for k, v in vars(self).items()
+            if k not in _NOT_STATE
+        }
+        state["ranker"] = dict(vars(self.ranker))
+        return state
+
+    @classmethod
+    def from_state(
+        cls, kb: KnowledgeBase, state: dict[str, object], config: MatchConfig | None = None
+    ) -> Matcher:
+        """The Matcher whose `index_state` is `state` (built from `kb` by the same code)."""
+        matcher = cls.__new__(cls)
+        fields = dict(state)
+        ranker = Ranker.__new__(Ranker)
+        vars(ranker).update(fields.pop("ranker"))  # type: ignore[call-overload]
+        vars(matcher).update(fields, kb=kb, config=config or MatchConfig(), ranker=ranker)
+        matcher._correct = lru_cache(maxsize=8192)(matcher._correct_uncached)
+        return matcher
+
     def _correct_uncached(self, term: str) -> str | None:
         """Return the vocabulary word `term` is most likely a typo of, or None."""
         n = len(term)
@@ -426,6 +450,9 @@ class Matcher:
             uncovered = self.kb.uncovered[subject].id if subject is not None else None
             return MatchResult(None, None, top, tuple(cands), False, os_names, uncovered)
         return MatchResult(cands[0].topic, cands[0].section, top, tuple(cands), ambiguous, os_names)
+
+
+_NOT_STATE = frozenset({"kb", "config", "ranker", "_correct"})  # not part of `index_state`
 
 
 @dataclass(frozen=True, slots=True)

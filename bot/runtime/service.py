@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Final, Protocol, TypeVar
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
 from bot.base.settings import Settings, StoreText
 from bot.core.engine import Engine
@@ -19,7 +19,6 @@ from bot.core.models import Choice, Context, Incoming, Offer, Reply
 from bot.core.render import to_plain
 from bot.core.state import context_from_json, context_to_json
 from bot.knowledge.model import KnowledgeBase
-from bot.store import Store
 from bot.store.privacy import hash_user, stored_text
 from bot.store.records import (
     ConversationRef,
@@ -29,6 +28,9 @@ from bot.store.records import (
     SupportStep,
     TurnRecord,
 )
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 log = logging.getLogger(__name__)
 
