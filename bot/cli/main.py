@@ -14,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 from bot import __version__
 from bot.cli.errors import (
@@ -353,13 +353,13 @@ def _ask_once(engine: Engine, settings: Settings, args: argparse.Namespace) -> i
 def _answered_now() -> None:
     """Hand the answer over: flush stdout and, when it is a pipe or a file of this process
     (not a terminal, not a test's capture), close it so the reader sees the end now."""
-    out = sys.stdout
+    out: TextIO = sys.stdout
     out.flush()
-    if out is None or out is not sys.__stdout__ or out.isatty():
+    if out is not sys.__stdout__ or out.isatty():
         return
     with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, out.fileno())
+        os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
 
 
