@@ -316,7 +316,8 @@ class CliFigures:
     """Wall-clock medians (ms) of command-line runs."""
 
     bare_ms: float
-    one_shot_ms: float
+    one_shot_ms: float  # until the whole answer is on stdout (stdout closed)
+    one_shot_exit_ms: float  # until the process exits, the turn written to the database
     small: int
     small_ms: float
     large: int
@@ -334,24 +335,63 @@ def _wall_ms(cmd: Sequence[str], env: dict[str, str], stdin: str | None = None) 
     return (time.perf_counter() - t0) * 1000.0
 
 
+def _answer_and_exit_ms(cmd: Sequence[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall ms until the command's stdout ends (the answer is complete; `ztbot ask` closes it
+    before it writes the turn to the database) and until it exits."""
+    t0 = time.perf_counter()
+    with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+        assert proc.stdout is not None
+        proc.stdout.read()
+        answered = time.perf_counter()
+        if proc.wait() != 0:
+            raise subprocess.CalledProcessError(proc.returncode, cmd)
+    done = time.perf_counter()
+    return (answered - t0) * 1000.0, (done - t0) * 1000.0
+
+
+def _compiled(env: dict[str, str]) -> None:
+    """Compile ztbot's modules to bytecode, as installing a wheel does (pip compiles at install
+    time): with PYTHONDONTWRITEBYTECODE set, an editable checkout would otherwise compile every
+    module from source on every run, which no installed ztbot does."""
+    package = Path(__file__).resolve().parents[1] / "bot"
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(package)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
 def command_line_figures(questions: Sequence[str], knowledge: Path, runs: int) -> CliFigures:
     """Time `python -c pass`, a one-shot `ztbot ask` and two `ztbot ask --jsonl` batches."""
     ztbot = str(Path(sys.executable).with_name("ztbot"))
     small, large = 10, 400
     batch = [questions[i % len(questions)] for i in range(large)]
-    bare, one_shot, small_ms, large_ms = [], [], [], []
-    with tempfile.TemporaryDirectory(prefix="ztbot-latency-") as data_dir:
-        env = {**os.environ, "ZTBOT_DATA_DIR": data_dir, "ZTBOT_KNOWLEDGE_DIR": str(knowledge)}
+    bare, one_shot, one_shot_exit, small_ms, large_ms = [], [], [], [], []
+    with (
+        tempfile.TemporaryDirectory(prefix="ztbot-latency-") as data_dir,
+        tempfile.TemporaryDirectory(prefix="ztbot-latency-cache-") as cache_dir,
+    ):
+        env = {
+            **os.environ,
+            "ZTBOT_DATA_DIR": data_dir,
+            "ZTBOT_KNOWLEDGE_DIR": str(knowledge),
+            "XDG_CACHE_HOME": cache_dir,  # a fresh index cache, filled by the first run
+        }
         env.pop("ZTBOT_DATABASE_URL", None)  # the default: SQLite in the data directory
-        _wall_ms([ztbot, "ask", questions[0]], env)  # creates the database once
+        _compiled(env)
+        _wall_ms([ztbot, "ask", questions[0]], env)  # creates the database and the index cache
         for _ in range(runs):
             bare.append(_wall_ms([sys.executable, "-c", "pass"], env))
-            one_shot.append(_wall_ms([ztbot, "ask", questions[0]], env))
+            answered, exited = _answer_and_exit_ms([ztbot, "ask", questions[0]], env)
+            one_shot.append(answered)
+            one_shot_exit.append(exited)
             small_ms.append(_wall_ms([ztbot, "ask", "--jsonl"], env, "\n".join(batch[:small])))
             large_ms.append(_wall_ms([ztbot, "ask", "--jsonl"], env, "\n".join(batch)))
     return CliFigures(
         bare_ms=statistics.median(bare),
         one_shot_ms=statistics.median(one_shot),
+        one_shot_exit_ms=statistics.median(one_shot_exit),
         small=small,
         small_ms=statistics.median(small_ms),
         large=large,
@@ -455,8 +495,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     cli = command_line_figures(questions, args.knowledge, args.cli_runs)
     print(f"  bare interpreter `python -c pass`:       median {cli.bare_ms:7.1f} ms")
     print(
-        f'  one-shot `ztbot ask "..."`:            median {cli.one_shot_ms:7.1f} ms '
+        f'  one-shot `ztbot ask "..."`, answer out: median {cli.one_shot_ms:7.1f} ms '
         f"({cli.one_shot_ms / cli.bare_ms:.1f}x the bare interpreter)"
+    )
+    print(
+        f"  the same until exit (turn written):     median {cli.one_shot_exit_ms:7.1f} ms "
+        f"({cli.one_shot_exit_ms / cli.bare_ms:.1f}x)"
     )
     print(
         f"  `ztbot ask --jsonl`: {cli.small} questions {cli.small_ms:7.1f} ms, "
@@ -476,7 +520,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         f" -> {verdict}"
     )
     verdict = "HOLDS" if cli.one_shot_ms <= ONE_SHOT_BAR_MS else "FAILS"
-    print(f"  bar one-shot ask: {cli.one_shot_ms:.0f} ms <= {ONE_SHOT_BAR_MS:g} ms -> {verdict}")
+    print(
+        f"  bar one-shot ask (answer out): {cli.one_shot_ms:.0f} ms <= {ONE_SHOT_BAR_MS:g} ms"
+        f" -> {verdict}"
+    )
+    verdict = "HOLDS" if cli.one_shot_exit_ms <= ONE_SHOT_BAR_MS else "FAILS"
+    print(
+        f"  the same until exit (turn written): {cli.one_shot_exit_ms:.0f} ms <= "
+        f"{ONE_SHOT_BAR_MS:g} ms -> {verdict}"
+    )
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of this process: {rss_mb:.0f} MB")
     return 0

@@ -37,6 +37,8 @@ def _isolated_environment(
         if name.startswith(("ZTBOT_", "SLACK_", "DISCORD_")) and name != "ZTBOT_TEST_POSTGRES_URL":
             monkeypatch.delenv(name)
     monkeypatch.setenv("ZTBOT_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    # The command line's knowledge cache (bot/cli/index_cache.py): not the developer's.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
 
 
 # Database fixtures: a real SQLite file always, and a throwaway PostgreSQL database of its own

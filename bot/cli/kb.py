@@ -92,7 +92,7 @@ def run_kb(args: argparse.Namespace, knowledge: Path | None, out: TextIO | None 
 
 
 def _default_tests(root: Path) -> Path | None:
-    from bot.knowledge.loader import TESTS_FILE  # noqa: PLC0415
+    from bot.knowledge.files import TESTS_FILE  # noqa: PLC0415
 
     tests = root / TESTS_FILE if root.is_dir() else None
     return tests if tests is not None and tests.is_file() else None

@@ -181,11 +181,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return _discord_sync(args, settings)
     if args.command == "report":
         return _report(args, settings)
-    from bot.cli.index_cache import cached_engine  # noqa: PLC0415
-    from bot.knowledge import load_knowledge  # noqa: PLC0415
+    from bot.cli.index_cache import load_engine  # noqa: PLC0415
 
     try:
-        engine = cached_engine(load_knowledge(args.knowledge))
+        engine = load_engine(args.knowledge)
     except KnowledgeError as exc:
         for problem in exc.problems:
             sys.stderr.write(f"ztbot: {problem}\n")

@@ -24,8 +24,8 @@ from rapidfuzz import fuzz, process
 
 from bot.base.text import fold, tokens
 from bot.knowledge.cases import CaseFileSpec, case_problems, load_cases
+from bot.knowledge.files import TESTS_FILE, knowledge_files
 from bot.knowledge.loader import (
-    TESTS_FILE,
     Explain,
     Loc,
     ParsedFile,
@@ -34,7 +34,6 @@ from bot.knowledge.loader import (
     display_path,
     dotted,
     entries,
-    knowledge_files,
     node_at,
     parse_file,
     problem_at,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.base.errors import KnowledgeError
+from bot.knowledge.files import TESTS_FILE, knowledge_files
 from bot.knowledge.model import AskFor, FindingText, KnowledgeBase, Section, Topic, Uncovered
 from bot.knowledge.schema import KnowledgeFileSpec, TopicSpec
 
@@ -23,7 +24,6 @@ Severity = Literal["error", "warning"]
 Explain = Callable[[ErrorDetails, Loc], str]
 
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-TESTS_FILE = "tests.yaml"  # reserved for admin test cases; not part of the knowledge base
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +63,6 @@ class ParsedFile:
     data: dict[str, Any]
     spec: KnowledgeFileSpec | None  # None when the file failed the schema
     text: str = ""
-
-
-def knowledge_files(path: Path) -> list[Path]:
-    """Return the YAML files that make up the knowledge base at `path` (a file or a directory)."""
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
-    return [path]
 
 
 def load_knowledge(path: Path | str) -> KnowledgeBase:

@@ -22,7 +22,8 @@ from watchfiles import watch
 
 from bot.base.errors import KnowledgeError
 from bot.core.engine import Engine
-from bot.knowledge.loader import knowledge_files, load_knowledge
+from bot.knowledge.files import knowledge_files
+from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 
 log = logging.getLogger(__name__)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +124,22 @@ def test_report_groups_unanswered_questions(
     code, out, _ = _run(["report", "--json"], capsys, monkeypatch)
     data = json.loads(out)
     assert (data["turns"], data["answered"], data["abstained"]) == (3, 1, 2)
+
+
+def test_one_shot_ask_in_a_process_prints_the_answer_then_logs_the_turn(tmp_path: Path) -> None:
+    """`ztbot ask` as its own process (stdout a pipe, closed once the answer is out) prints the
+    whole answer and still writes its turn to the default SQLite database."""
+    env = {**os.environ, "ZTBOT_DATA_DIR": str(tmp_path)}
+    env.pop("ZTBOT_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--knowledge", KNOWLEDGE, "ask", "--json", "ping fails"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert json.loads(done.stdout)["topic"] == "ping-not-working"
+    with sqlite3.connect(tmp_path / "ztbot.db") as db:
+        assert db.execute("select count(*) from turns").fetchone() == (1,)
+        assert db.execute("select count(*) from knowledge_versions").fetchone() == (1,)
