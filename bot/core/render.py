@@ -34,15 +34,19 @@ def markdown_to_plain(markdown: str) -> str:
     out: list[str] = []
     in_code = False
     for line in markdown.splitlines():
-        if _FENCE.match(line.strip()):
+        # Each pattern runs only on lines that hold its marker (most lines hold none).
+        if "```" in line and _FENCE.match(line.strip()):
             in_code = not in_code
             continue
         if in_code:
             out.append("    " + line)
             continue
-        line = _LINK.sub(r"\1 (\2)", line)
-        line = _BOLD.sub(r"\1", line)
-        line = _ITALIC.sub(r"\1", line)
+        if "](" in line:
+            line = _LINK.sub(r"\1 (\2)", line)
+        if "**" in line:
+            line = _BOLD.sub(r"\1", line)
+        if "*" in line or "_" in line:
+            line = _ITALIC.sub(r"\1", line)
         out.append(line.replace("`", ""))
     return "\n".join(out).strip()
 
