@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Final
 
 _A: Final = r"(\S{1,64}?)"  # a target: address or host name
@@ -70,8 +71,8 @@ _UNREACH_JA: Final = "宛先(?:ホスト|ネットワーク)に到達できま�
 _UNREACH_KO: Final = r"대상 (?:호스트|네트워크)에 연결할 수 없습니다\.?"
 _UNREACH_RU: Final = r"Заданн(?:ый узел|ая сеть) недоступ(?:ен|на)\.?"
 
-_RULES: Final[tuple[tuple[re.Pattern[str], _Rewrite], ...]] = tuple(
-    (re.compile(pattern + r"\s*$", re.IGNORECASE), rewrite)
+_PATTERNS: Final[tuple[tuple[str, _Rewrite], ...]] = tuple(
+    (pattern + r"\s*$", rewrite)
     for pattern, rewrite in (
         # Chinese
         (rf"正在 Ping {_A}{_BR} 具有 {_N} 字节的数据{_C}", _head),
@@ -150,6 +151,14 @@ _RULES: Final[tuple[tuple[re.Pattern[str], _Rewrite], ...]] = tuple(
         (r"Общий сбой\.?", _GENERAL),
     )
 )
+
+
+@cache
+def _rules() -> tuple[tuple[re.Pattern[str], _Rewrite], ...]:
+    """The patterns compiled on the first non-English line, not at import (start-up time)."""
+    return tuple((re.compile(pattern, re.IGNORECASE), rewrite) for pattern, rewrite in _PATTERNS)
+
+
 # Cyrillic, kana, CJK ideographs, Hangul: one character-class scan turns most lines away.
 _SCRIPTS: Final = re.compile("[\u0400-\u04ff\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 # Words one of the lines above must contain: one search turns every other line away.
@@ -169,7 +178,7 @@ def translate(line: str) -> str | None:
         return None
     if _MARKERS.search(line) is None:
         return None
-    for pattern, rewrite in _RULES:
+    for pattern, rewrite in _rules():
         m = pattern.match(line)
         if m is not None:
             return rewrite(m)
