@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import add, itemgetter
+from operator import add
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -52,7 +52,7 @@ _MAX_EXAMPLE_CHARS = 200
 # Above this many example phrasings, a message is compared with the examples of its
 # _EXAMPLE_POOL best entries by word evidence only (the seed FAQ has a few hundred examples).
 _FULL_SCAN_EXAMPLES = 5000
-_EXAMPLE_POOL = 200
+_EXAMPLE_POOL = 100
 _DENSE_MIN = 64  # a feature of at least this many entries (and a quarter of them) is a row
 
 
@@ -272,11 +272,12 @@ class Matcher:
 
     def scores(self, text: str) -> tuple[list[tuple[int, float]], float]:
         """Raw scores per topic index, best first, and the query's total evidence mass."""
-        scored, mass, _ = self._scores(text)
-        return scored, mass
+        order, acc, mass, _ = self._scores(text)
+        return [(i, acc[i]) for i in order], mass
 
-    def _scores(self, text: str) -> tuple[list[tuple[int, float]], float, int | None]:
-        """Raw scores per topic index, best first, and the query's total evidence mass.
+    def _scores(self, text: str) -> tuple[list[int], list[float], float, int | None]:
+        """Entry indexes with a score, best first; the raw score of every entry; the query's
+        total evidence mass; the entry whose example the query repeats, if any.
 
         The mass is what a topic explaining every word of the query would score; words the
         knowledge base has never seen count a little, so unrelated chatter lowers coverage.
@@ -299,24 +300,23 @@ class Matcher:
                 continue
             for i, contribution in postings:
                 acc[i] += contribution
-        scored = sorted(
-            ((i, v) for i, v in enumerate(acc) if v > 0), key=itemgetter(1), reverse=True
-        )
+        # Indexes, not (index, score) pairs: no tuple per entry for the garbage collector.
+        order = [i for i, v in enumerate(acc) if v > 0]
+        order.sort(key=acc.__getitem__, reverse=True)
         docs = None
         if len(self._examples) > _FULL_SCAN_EXAMPLES:
             # A big knowledge base: compare the message with the examples of the entries its
             # words already point to, not with every example (the cost of this step grows with
             # the number of examples; see docs/understanding.md, Speed).
-            docs = [i for i, _ in scored[:_EXAMPLE_POOL]]
+            docs = order[:_EXAMPLE_POOL]
         bonus, verbatim = self._example_bonus(text, docs)
         if bonus:
             # Near-verbatim examples add to a few entries: re-sort a list that is nearly in order.
-            new = [i for i in bonus if acc[i] <= 0]
+            order.extend(i for i in bonus if acc[i] <= 0)
             for i, b in bonus.items():
                 acc[i] += b
-            scored = [(i, acc[i]) for i, _ in scored] + [(i, acc[i]) for i in new]
-            scored.sort(key=itemgetter(1), reverse=True)
-        return scored, mass, verbatim
+            order.sort(key=acc.__getitem__, reverse=True)
+        return order, acc, mass, verbatim
 
     def _example_bonus(
         self, text: str, docs: Sequence[int] | None = None
@@ -353,19 +353,21 @@ class Matcher:
     def evidence(self, text: str) -> Evidence:
         """Everything the verdict needs about `text`, from both rankers (pure, cacheable)."""
         cfg = self.config
-        scored, mass, verbatim = self._scores(text)
+        order, acc, mass, verbatim = self._scores(text)
         n_topics = len(self.kb.topics)
         lexical: dict[int, float] = {}
         best_topic_raw = best_uncovered_raw = 0.0
         uncovered: int | None = None
-        for i, raw in scored:  # best first: stop once the pool and both bests are known
+        any_uncovered = any(v > 0 for v in acc[n_topics:])
+        for i in order:  # best first: stop once the pool and both bests are known
+            raw = acc[i]
             if i < n_topics:
                 best_topic_raw = max(best_topic_raw, raw)
                 if len(lexical) < _POOL:
                     lexical[i] = confidence(raw, mass, cfg)
             elif raw > best_uncovered_raw:
                 best_uncovered_raw, uncovered = raw, i - n_topics
-            if len(lexical) == _POOL and (uncovered is not None or raw <= 0):
+            if len(lexical) == _POOL and (uncovered is not None or not any_uncovered):
                 break
         label_topic, labels = self._label_topic, self.ranker.labels
         topic_ranks: dict[int, float] = {}
