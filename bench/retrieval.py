@@ -11,7 +11,8 @@ Figures, for ztbot (``Engine.respond``, the path ``ztbot ask`` takes) and for BM
 items:
 
 - top-1: covered items answered with the right topic (or one of the item's ``also`` topics);
-  an abstention or a "did you mean" on a covered item counts as wrong;
+  an abstention on a covered item counts as wrong; a "did you mean" counts as its first topic,
+  which is the ``topic`` that ``ztbot ask --json`` prints for it (kind ``clarify``);
 - top-3: covered items whose right topic is among the first three ranked, abstaining or not;
 - section: items with a section label answered with the right topic AND section;
 - abstention on none: ``none`` items on which the system abstained (did not answer a topic);
@@ -121,7 +122,8 @@ def load_own(path: Path) -> list[Labelled]:
 def ztbot_predict(engine: Engine) -> Callable[[Labelled], Prediction]:
     def predict(item: Labelled) -> Prediction:
         reply = engine.respond(Incoming(text=item.q))
-        topic = reply.topic if reply.kind in ("answer", "diagnosis") else None
+        # As `ztbot ask --json` reports it: a "did you mean" names its first topic.
+        topic = reply.topic if reply.kind in ("answer", "diagnosis", "clarify") else None
         top3 = tuple(c.topic for c in reply.candidates[:3]) or ((reply.topic,) if topic else ())
         return Prediction(topic, reply.section, top3)
 

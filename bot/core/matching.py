@@ -63,11 +63,11 @@ class MatchConfig:
     # the subjects' evidence instead, and names the subject when it abstains.
     uncovered_ratio: float = math.inf  # abstain when a subject's raw score is this share of the top
     # Fitted on the development set with bench/fusion.py (docs/understanding.md).
-    ranker_weight: float = 0.5  # weight of the linear classifier's score in the fused score
+    ranker_weight: float = 1.0  # weight of the linear classifier's score in the fused score
     margin: float = math.inf  # the classifier names an out-of-scope subject when it wins by this
     # Answerability: a linear decision over `answer_features` (bias, then one weight each).
-    answer_bias: float = -0.054
-    answer_weights: tuple[float, ...] = (2.118, 1.335, 7.352, -2.178)
+    answer_bias: float = -0.499
+    answer_weights: tuple[float, ...] = (2.813, 1.188, 8.532, -2.592)
     oov_weight: float = 0.3  # share of a rare word's weight given to words the KB never saw
     example_cutoff: float = 72.0  # similarity (0..100) from which a near-verbatim example counts
     example_weight: float = 2.5  # raw score added by an exact match with an example
@@ -342,9 +342,8 @@ class Matcher:
         for i, score in ranked[:limit]:
             topic = self.kb.topics[i]
             section = best_section(topic, os_names, text, qwords)
-            cands.append(
-                Candidate(topic.id, section.id if section else None, round(min(score, 1.0), 4))
-            )
+            shown = round(min(max(score, 0.0), 1.0), 4)  # a calibrated score can dip below 0
+            cands.append(Candidate(topic.id, section.id if section else None, shown))
         top = cands[0].score if cands else 0.0
         second = cands[1].score if len(cands) > 1 else 0.0
         # A near tie on both rankers: the fused scores and the classifier's own scores.
