@@ -92,7 +92,7 @@ def fit(engine: Engine, rows: Sequence[Row], base: MatchConfig) -> MatchConfig:
         return sum(r.item.right(_first(engine, r, cfg)) for r in covered)
 
     weight = max(RANKER_WEIGHTS, key=lambda w: (first_right(w), -abs(w - base.ranker_weight)))
-    cfg = replace(base, ranker_weight=weight, floor=0.0, uncovered_ratio=math.inf, margin=math.inf)
+    cfg = replace(base, ranker_weight=weight, floor=0.0, margin=math.inf)
     xs: list[tuple[float, ...]] = []
     ys: list[int] = []
     for r in ranked:

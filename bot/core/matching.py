@@ -59,15 +59,15 @@ class MatchConfig:
     gap: float = 0.06  # second fused score within this share of the top (both >= suggest_floor)
     scale: float = 1.5  # raw score at which evidence strength reaches 1 - 1/e
     coverage_power: float = 0.5  # how much unexplained words in the question lower confidence
-    # Hard vetoes by an out-of-scope subject; off by default: the answerability decision weighs
-    # the subjects' evidence instead, and names the subject when it abstains.
-    uncovered_ratio: float = math.inf  # abstain when a subject's raw score is this share of the top
+    # An out-of-scope subject that outscores every topic on the lexical matcher while the
+    # classifier also prefers a label that is not a topic: abstain and name the subject.
+    uncovered_ratio: float = 1.0  # the subject's raw lexical score over the best topic's
     # Fitted on the development set with bench/fusion.py (docs/understanding.md).
     ranker_weight: float = 1.0  # weight of the linear classifier's score in the fused score
     margin: float = math.inf  # the classifier names an out-of-scope subject when it wins by this
     # Answerability: a linear decision over `answer_features` (bias, then one weight each).
-    answer_bias: float = -0.499
-    answer_weights: tuple[float, ...] = (2.813, 1.188, 8.532, -2.592)
+    answer_bias: float = -2.305
+    answer_weights: tuple[float, ...] = (4.251, 1.232, 10.736)
     oov_weight: float = 0.3  # share of a rare word's weight given to words the KB never saw
     example_cutoff: float = 72.0  # similarity (0..100) from which a near-verbatim example counts
     example_weight: float = 2.5  # raw score added by an exact match with an example
@@ -397,8 +397,12 @@ def fuse(ev: Evidence, cfg: MatchConfig) -> list[tuple[int, float]]:
 def uncovered_subject(ev: Evidence, best: int | None, cfg: MatchConfig) -> int | None:
     """The out-of-scope subject that wins over the best topic, if one does: by the lexical
     matcher's ratio, or by the classifier's margin (both normalised for document size)."""
-    if ev.uncovered is not None and ev.uncovered_ratio >= cfg.uncovered_ratio:
-        return ev.uncovered
+    if (
+        ev.uncovered is not None
+        and ev.uncovered_ratio >= cfg.uncovered_ratio
+        and (best is None or ev.other_score > ev.rank(best))
+    ):
+        return ev.uncovered  # both rankers prefer something the FAQ does not cover
     if ev.other_subject is not None and (
         best is None or ev.other_score - ev.rank(best) >= cfg.margin
     ):
@@ -430,7 +434,6 @@ def answer_features(ev: Evidence, best: int) -> tuple[float, ...]:
         mine,  # the lexical matcher's confidence: distinctive words, covering the message
         mine - second,  # how clearly the lexical matcher prefers it
         ev.rank(best) - ev.other_score,  # the classifier: topic over out-of-scope / near misses
-        min(ev.uncovered_ratio, 2.0),  # the lexical out-of-scope subject, normalised
     )
 
 

@@ -17,6 +17,9 @@ from bot.diagnosis.rules import Observation
 
 _INLINE: Final = re.compile(r"`[^`\n]{0,2000}`")
 _MAX_LINE: Final = 2_000  # longer lines are output or junk, not a question
+_PROSE_WORDS: Final = 12  # a line of output with this many words around it is prose too
+_PROSE_SHARE: Final = 0.6  # ... when this share of them are words (not ids, numbers, STATUS)
+_PUNCT: Final = ".,;:!?()[]\"'"
 _NEGATION: Final = (
     r"(?:can'?t|cannot|can not|could ?n'?t|could not|unable to|not able to|won'?t|"
     r"doesn'?t let me|fail(?:s|ed)? to|no way to|still can'?t)"
@@ -44,15 +47,26 @@ def prose_lines(text: str, outputs: Sequence[ParsedOutput]) -> list[str]:
         if not s or len(s) > _MAX_LINE or s.startswith(("```", "~~~")):
             continue
         if number in used:
-            if "`" not in s:
+            if "`" in s:
+                s = _INLINE.sub(" ", s).strip()
+            elif not _mostly_prose(s):
                 continue
-            s = _INLINE.sub(" ", s).strip()
             if not s:
                 continue
         elif _is_command_line(s):
             continue
         kept.append(s)
     return kept
+
+
+def _mostly_prose(s: str) -> bool:
+    """A line that quotes output inside a sentence ("status gives 200 info ... ONLINE, but I
+    can't ping the NAS"): many words, most of them words rather than values."""
+    parts = s.split()
+    if len(parts) < _PROSE_WORDS:
+        return False
+    wordy = sum(1 for p in parts if p.strip(_PUNCT).isalpha() and not p.isupper())
+    return wordy >= _PROSE_SHARE * len(parts)
 
 
 def _is_command_line(s: str) -> bool:
