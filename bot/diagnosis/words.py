@@ -33,6 +33,14 @@ _BROKEN: Final = re.compile(
     r"(?:not working|doesn'?t work|does not work|isn'?t working|fails|failing|times? ?out|"
     r"timed out)(?![A-Za-z0-9_-])"
 )
+# "none of the ZT IPs (172.28.1.x) answer a ping", "the NAS never replies to pings": a
+# negation, then within the same clause a verb of answering and "ping" (bounded gaps).
+_NO_REPLY: Final = re.compile(
+    r"(?i)(?<![A-Za-z0-9_-])(?:none|nothing|nobody|never|not|no one|"
+    r"(?:does|do|did|is|are|was|were|wo|ca|could|would)n'?t)(?![A-Za-z0-9_-])"
+    r"(?:[^.!?,;\n]|[.!?](?=\S)){0,60}?(?<![A-Za-z0-9_-])(?:answers?|answering|respond(?:s|ing)?|repl(?:y|ies|ying))"
+    r"\s(?:(?:to|a|the|my|any|our)\s){0,2}(pings?)(?![A-Za-z0-9_-])"
+)
 _OFFLINE: Final = re.compile(r"(?i)(?<![A-Za-z0-9_-])(offline)(?![A-Za-z0-9_-])")
 _NOT_OFFLINE: Final = re.compile(r"(?i)(?:not|n't|no longer|never)\s{1,3}(?:\w+\s{1,3})?offline")
 
@@ -85,7 +93,7 @@ def symptoms(prose: Iterable[str]) -> list[Observation]:
     if not text:
         return []
     out: list[Observation] = []
-    reach = _REACH.search(text) or _BROKEN.search(text)
+    reach = _REACH.search(text) or _BROKEN.search(text) or _NO_REPLY.search(text)
     if reach is not None:
         said = " ".join(reach.group(0).split())
         out.append(Observation(Code.SYMPTOM_UNREACHABLE, {"symptom": said}, (said,)))

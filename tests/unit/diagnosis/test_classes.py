@@ -135,6 +135,13 @@ WORD_CASES = [
     pytest.param(f"{HEALTHY}\nping is not working between them", True, id="ping-not-working"),
     pytest.param(f"$ sudo zerotier-cli peers\n{HEALTHY}", False, id="typed-command-only"),
     pytest.param(f"{HEALTHY}\nall good now, thanks!", False, id="no-symptom"),
+    pytest.param(
+        f"{HEALTHY}\nnone of the ZT IPs (10.147.17.x) answer a ping", True, id="none-answer-ping"
+    ),
+    pytest.param(f"{HEALTHY}\nthe nas doesnt reply to pings over zt", True, id="no-reply"),
+    pytest.param(
+        f"{HEALTHY}\nnot sure why, but now every node answers pings", False, id="answers-ping"
+    ),
 ]
 
 
