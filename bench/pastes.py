@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from bench._common import REPO
 from bot.diagnosis import Link, NodeStatus, ParsedOutput, Peer, PingResult
 from bot.diagnosis.findings import Diagnosis, diagnose
