@@ -114,7 +114,7 @@ def _parse_block(block: Block) -> ParsedOutput | None:
                 return listmoons.parse(block.lines, block.numbers)
             return json_forms.parse(block.lines, block.numbers, hint=block.hint)
         if block.kind == "peers":
-            return peers.parse(block.lines, block.numbers, fast=block.fast)
+            return peers.parse(block.lines, block.numbers, fast=block.fast, bulk=block.bulk)
         return _PARSERS[block.kind](block.lines, block.numbers)
     except (ValueError, IndexError, KeyError, TypeError, RecursionError, OverflowError):
         # One damaged block must not cost the others (the parsers are built not to raise;

@@ -7,9 +7,11 @@ Every type is a frozen, slotted dataclass with a `to_dict()` giving the JSON sha
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Final, Literal, cast
+from itertools import islice
+from typing import Any, Final, Literal, cast, overload
 
 JsonDict = dict[str, Any]
 
@@ -352,13 +354,136 @@ class PingResult:
 
 Item = Peer | NodeInfo | Network | Moon | CliError | PingResult
 
+# What the rules need of one peer row, as nine strings: address; version ("" or "-" when
+# unknown); role letter (P, M, L, R for ROOT, E for the 1.1.x RELAY role, U); latency ("" or
+# negative when unknown); link letter (D direct, R relayed, "" neither); " " when the gap after
+# the link is three spaces or more (1.10.3+); a non-empty mark when tunneled; and marks for
+# lastTX and lastRX: "" without a path, "-" or a 13-digit epoch for never, else one digit.
+# A big table keeps only these; its peers are built when asked for.
+Facts = tuple[str, str, str, str, str, str, str, str, str]
+JSON_PEERS: Final = 200  # peers listed in the JSON of one table; the rest are counted
+
+
+class PeerRows(Sequence[Peer]):
+    """The peers of one table: the facts of every row, each `Peer` built on first use.
+
+    Reading 10,000 rows must not build 10,000 objects with their paths: the rules read the
+    facts, and only the few peers a reply names (or the JSON lists) are built.
+    """
+
+    __slots__ = ("_build", "_built", "_facts", "_nums", "_texts")
+
+    def __init__(
+        self,
+        facts: list[Facts],
+        built: list[Peer | None],
+        texts: list[str],
+        nums: list[int],
+        build: Callable[[str, int], Peer],
+    ) -> None:
+        self._facts = facts
+        self._built = built
+        self._texts = texts  # the row's text, read again by `build` when the peer is asked for
+        self._nums = nums
+        self._build = build
+
+    @property
+    def facts(self) -> list[Facts]:
+        """The facts of every row, in order."""
+        return self._facts
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    @overload
+    def __getitem__(self, index: int) -> Peer: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Peer, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Peer | tuple[Peer, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        peer = self._built[index]
+        if peer is None:
+            i = index % len(self._built)
+            peer = self._build(self._texts[i], self._nums[i])
+            self._built[i] = peer
+        return peer
+
+    def __iter__(self) -> Iterator[Peer]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PeerRows | tuple | list):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=False))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"PeerRows({len(self)} rows)"
+
+
+
+def peers_summary(peers: Sequence[Peer]) -> JsonDict:
+    """Counts by role and by link: what the JSON says of the rows it does not list."""
+    if isinstance(peers, PeerRows):
+        pairs = [(_ROLE_NAMES.get(f[2], "UNKNOWN"), _LINK_NAMES.get(f[4], "UNKNOWN")) for f in peers.facts]
+    else:
+        pairs = [(p.role.value, p.link.value) for p in peers]
+    roles: dict[str, int] = {}
+    links: dict[str, int] = {}
+    for role, link in pairs:
+        roles[role] = roles.get(role, 0) + 1
+        links[link] = links.get(link, 0) + 1
+    return {"roles": roles, "links": links}
+
+
+_ROLE_NAMES: Final = {"P": "PLANET", "M": "MOON", "L": "LEAF", "R": "ROOT", "E": "RELAY"}
+_LINK_NAMES: Final = {"D": "DIRECT", "R": "RELAY"}
+_ROLE_LETTERS: Final = {Role(name): letter for letter, name in _ROLE_NAMES.items()}
+
+
+def is_relayed(peer: Peer) -> bool:
+    """Relayed: link RELAY, or a row with no path and no link (a bare `-`); a row cut off
+    before its link says nothing either way."""
+    if peer.link is Link.RELAY:
+        return True
+    return peer.link is Link.UNKNOWN and not peer.paths and "truncated" not in peer.flags
+
+
+def facts_of(peer: Peer) -> Facts:
+    """The facts of a peer already built (see `Facts`)."""
+    link = "D" if peer.link is Link.DIRECT else ("R" if is_relayed(peer) else "")
+    paths = peer.paths
+    tx = rx = ""
+    if paths:
+        # One way: nothing ever received on any path, while something was (or may have been)
+        # sent on one of them.
+        tx = "0" if any(p.sent is not False for p in paths) else "-"
+        rx = "-" if all(p.received is False for p in paths) else "0"
+    return (
+        peer.address,
+        peer.version or "",
+        _ROLE_LETTERS.get(peer.role, "U"),
+        "" if peer.latency_ms is None else str(peer.latency_ms),
+        link,
+        "",
+        "T" if peer.tunneled else "",
+        tx,
+        rx,
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedOutput:
     """One command output found in a message and what could be read from it."""
 
     command: Command
-    items: tuple[Item, ...] = ()
+    # A tuple, or PeerRows for a `peers` table (its peers built on first use).
+    items: Sequence[Item] = ()
     # 1-based line numbers (in the message) of the lines this output was read from.
     lines: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -370,12 +495,12 @@ class ParsedOutput:
     notes: tuple[str, ...] = field(default=())
 
     @property
-    def peers(self) -> tuple[Peer, ...]:
+    def peers(self) -> Sequence[Peer]:
         """The peers in this output."""
         if self.command not in _PEER_COMMANDS:
             return ()
         # Peer tables hold only peers; skipping the per-item check matters at 10,000 rows.
-        return cast("tuple[Peer, ...]", self.items)
+        return cast("Sequence[Peer]", self.items)
 
     # Each command holds one kind of item: the accessors answer from the command alone, so a
     # 10,000-row peer table is never walked to find that it holds no networks.
@@ -418,7 +543,13 @@ class ParsedOutput:
         """Return the DESIGN.md shape: `command`, the parsed facts, then provenance."""
         out: JsonDict = {"command": self.command}
         if self.command in ("peers", "listpeers", "json-peers"):
-            out["peers"] = [p.to_dict() for p in self.peers]
+            peers = self.peers
+            # A huge table is listed in part (the JSON of 10,000 peers with their paths is
+            # megabytes nobody reads); "count" keeps the total, "peers_summary" the shape.
+            out["peers"] = [p.to_dict() for p in islice(peers, JSON_PEERS)]
+            if len(peers) > JSON_PEERS:
+                out["peers_omitted"] = len(peers) - JSON_PEERS
+                out["peers_summary"] = peers_summary(peers)
         elif self.command in ("info", "json-info"):
             info = self.info
             # The info fields sit at the top level (the contract) and under "info".

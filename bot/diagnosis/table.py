@@ -1,9 +1,13 @@
-"""One pass over the peers of a message: merged by address, sorted into what the rules ask about.
+"""One pass over the peers of a message: merged by address, counted into what the rules ask about.
 
 A paste may hold several copies of the peer list (a text table and a `-j` copy, or before and
 after a fix). Rows are merged by address in paste order, so the latest row of a peer wins and a
 partial copy (a `-j` cut to one object) updates only the peers it shows instead of hiding the
 others.
+
+The pass reads each row's `Facts` (nine short strings), not its `Peer`: a 10,000-row table is
+counted without building 10,000 objects. The groups the rules report on keep row numbers, and
+`Table.peer` builds the few peers a reply names.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from bot.diagnosis.model import Link, ParsedOutput, Peer, Role
+from bot.diagnosis.model import Facts, Link, ParsedOutput, Peer, PeerRows, Role, facts_of, is_relayed
+
+__all__ = ["ROOT_SILENT_MS", "ZEROTIER_ROOTS", "Table", "build", "is_relayed", "merged_peers"]
 
 ROOT_ROLES: Final = frozenset({Role.PLANET, Role.MOON, Role.ROOT, Role.RELAY})
+_ROOT_LETTERS: Final = frozenset("PMRE")  # PLANET, MOON, ROOT and the 1.1.x RELAY role
 # ZeroTier's own roots, past and present (planet files 2015-2024). Any other PLANET is a
 # self-hosted planet: its health is the user's server, not ZeroTier's.
 ZEROTIER_ROOTS: Final = frozenset(
@@ -39,95 +46,157 @@ ZEROTIER_ROOTS: Final = frozenset(
 # A root path not heard from for this long is going stale: roots are pinged about every 60 s
 # and a silent path is dropped after a few minutes.
 ROOT_SILENT_MS: Final = 180_000
+# Direct leaves at least this slow are kept for the latency rule, which sets the real bar
+# (never lower than this) from the roots' latency.
+SLOW_MS: Final = 250
 
 
 @dataclass(slots=True)
 class Table:
-    """The merged peer list and the groups the rules look at, filled in one pass."""
+    """The merged peer list and the groups the rules look at, filled in one pass.
 
-    peers: list[Peer] = field(default_factory=list)
+    Roots are few and kept as peers; leaves are counted, and the groups of leaves keep row
+    numbers (into `facts`) for `peer` to build on demand.
+    """
+
+    facts: list[Facts] = field(default_factory=list)
     roots: list[Peer] = field(default_factory=list)
-    leaves: list[Peer] = field(default_factory=list)
     direct_roots: list[Peer] = field(default_factory=list)
     relayed_roots: list[Peer] = field(default_factory=list)
     stale_roots: list[Peer] = field(default_factory=list)
-    relayed_leaves: list[Peer] = field(default_factory=list)
-    direct_leaves: list[Peer] = field(default_factory=list)
-    one_way: list[Peer] = field(default_factory=list)
+    leaves: int = 0
+    direct_leaves: int = 0
+    relayed_leaves: list[int] = field(default_factory=list)
+    # (latency ms, row) of direct leaves at least SLOW_MS slow.
+    slow_leaves: list[tuple[int, int]] = field(default_factory=list)
+    one_way: list[int] = field(default_factory=list)
+    # Rows of the leaves by version string ("" or "-" when unknown).
+    leaf_versions: dict[str, list[int]] = field(default_factory=dict)
     tunneled: bool = False
     copies: int = 0
     # Peers relayed in an earlier copy of the list and direct in a later one.
     now_direct: list[str] = field(default_factory=list)
+    # Where each row's peer comes from: (table, row in it).
+    _source: list[tuple[Sequence[Peer], int]] | None = None
+    _tables: list[Sequence[Peer]] = field(default_factory=list)
+    _index: dict[str, int] | None = None
+
+    @property
+    def count(self) -> int:
+        """How many peers (one per address)."""
+        return len(self.facts)
 
     @property
     def self_hosted(self) -> bool:
         """True when the roots are the user's own planet or moons, not ZeroTier's."""
         return bool(self.roots) and not any(p.address in ZEROTIER_ROOTS for p in self.roots)
 
+    def peer(self, row: int) -> Peer:
+        """The peer of one row, built on first use."""
+        if self._source is None:
+            return self._tables[0][row]
+        table, at = self._source[row]
+        return table[at]
 
-def is_relayed(peer: Peer) -> bool:
-    """Relayed: link RELAY, or a row with no path and no link (a bare `-`); a row cut off
-    before its link says nothing either way."""
-    if peer.link is Link.RELAY:
-        return True
-    return peer.link is Link.UNKNOWN and not peer.paths and "truncated" not in peer.flags
+    def peers(self, rows: Sequence[int]) -> list[Peer]:
+        """The peers of some rows."""
+        return [self.peer(r) for r in rows]
+
+    def address(self, row: int) -> str:
+        """The address of one row (no peer built)."""
+        return self.facts[row][0]
+
+    def row_of(self, address: str) -> int | None:
+        """The row of the peer with this address, if the table holds it."""
+        if self._index is None:
+            self._index = {f[0]: row for row, f in enumerate(self.facts)}
+        return self._index.get(address)
+
+    def find(self, address: str) -> Peer | None:
+        """The peer with this address, if the table holds it."""
+        row = self.row_of(address)
+        return None if row is None else self.peer(row)
+
+
+def table_facts(table: Sequence[Peer]) -> list[Facts]:
+    """The facts of every row of one table (read already for a `peers` table)."""
+    if isinstance(table, PeerRows):
+        return table.facts
+    return [facts_of(p) for p in table]
 
 
 def merged_peers(outputs: Sequence[ParsedOutput]) -> tuple[list[Peer], int, list[str]]:
     """Every peer of every peer list, one per address, the latest row winning; the number of
     copies; and the peers that went from relayed to direct between copies."""
-    tables = [o.peers for o in outputs if o.peers]
-    if len(tables) == 1:
-        return list(tables[0]), 1, []
-    merged: dict[str, Peer] = {}
+    t = build(outputs)
+    return t.peers(range(t.count)), t.copies, t.now_direct
+
+
+def _merge(tables: Sequence[Sequence[Peer]], t: Table) -> None:
+    merged: dict[str, tuple[Facts, tuple[Sequence[Peer], int]]] = {}
     fixed: dict[str, None] = {}
-    for rows in tables:
-        for peer in rows:
-            before = merged.pop(peer.address, None)  # re-insert: the latest row, latest place
-            if before is not None and is_relayed(before) and peer.link is Link.DIRECT:
-                fixed[peer.address] = None
-            elif is_relayed(peer):
-                fixed.pop(peer.address, None)
-            merged[peer.address] = peer
-    return list(merged.values()), len(tables), list(fixed)
+    for table in tables:
+        for at, f in enumerate(table_facts(table)):
+            address = f[0]
+            before = merged.pop(address, None)  # re-insert: the latest row, latest place
+            if before is not None and before[0][4] == "R" and f[4] == "D":
+                fixed[address] = None
+            elif f[4] == "R":
+                fixed.pop(address, None)
+            merged[address] = (f, (table, at))
+    t.facts = [f for f, _ in merged.values()]
+    t._source = [where for _, where in merged.values()]
+    t.now_direct = list(fixed)
 
 
 def build(outputs: Sequence[ParsedOutput]) -> Table:
     """Sort the merged peers of a message into roots, leaves and their path states."""
-    peers, copies, now_direct = merged_peers(outputs)
-    t = Table(peers=peers, copies=copies, now_direct=now_direct)
-    for p in peers:
-        relayed = is_relayed(p)
-        if p.tunneled:
-            t.tunneled = True
-        if p.role in ROOT_ROLES:
-            t.roots.append(p)
-            if relayed:
-                t.relayed_roots.append(p)
-            elif p.link is Link.DIRECT:
-                t.direct_roots.append(p)
-                if _silent(p):
-                    t.stale_roots.append(p)
-        elif p.role is Role.LEAF:
-            t.leaves.append(p)
-            if relayed:
-                t.relayed_leaves.append(p)
-            elif p.link is Link.DIRECT:
-                t.direct_leaves.append(p)
-        if p.paths and _one_way(p):
-            t.one_way.append(p)
+    tables = [o.peers for o in outputs if o.peers]
+    t = Table(copies=len(tables), _tables=tables)
+    if len(tables) == 1:
+        t.facts = table_facts(tables[0])
+    elif tables:
+        _merge(tables, t)
+    roots: list[int] = []
+    relayed = t.relayed_leaves
+    slow = t.slow_leaves
+    one_way = t.one_way
+    versions = t.leaf_versions
+    direct = tunneled = 0
+    # The one loop over every row: keep it to string tests and appends.
+    for row, (_, version, role, latency, link, _, tun, tx, rx) in enumerate(t.facts):
+        if role == "L":
+            if link == "D":
+                direct += 1
+                if len(latency) >= 3 and latency[0] != "-" and int(latency) >= SLOW_MS:
+                    slow.append((int(latency), row))
+            elif link == "R":
+                relayed.append(row)
+            if version in versions:
+                versions[version].append(row)
+            else:
+                versions[version] = [row]
+        elif role in _ROOT_LETTERS:
+            roots.append(row)
+        if tun:
+            tunneled += 1
+        if rx and (rx == "-" or len(rx) > 1) and tx != "-" and len(tx) == 1:
+            one_way.append(row)
+    t.leaves = sum(len(rows) for rows in versions.values())
+    t.direct_leaves = direct
+    t.tunneled = tunneled > 0
+    for row in roots:
+        p = t.peer(row)
+        t.roots.append(p)
+        if is_relayed(p):
+            t.relayed_roots.append(p)
+        elif p.link is Link.DIRECT:
+            t.direct_roots.append(p)
+            if _silent(p):
+                t.stale_roots.append(p)
     return t
 
 
 def _silent(peer: Peer) -> bool:
     ages = [path.last_receive_ms for path in peer.paths if path.last_receive_ms is not None]
     return bool(ages) and min(ages) >= ROOT_SILENT_MS
-
-
-def _one_way(peer: Peer) -> bool:
-    paths = peer.paths
-    if len(paths) == 1:  # the common case, without two generators per row
-        return paths[0].received is False and paths[0].sent is not False
-    return all(path.received is False for path in paths) and any(
-        path.sent is not False for path in paths
-    )
