@@ -40,6 +40,7 @@ from bot.diagnosis.parsers import (
     peers,
     ping,
 )
+from bot.diagnosis.words import other_lines
 
 __all__ = [
     "CliError",
@@ -138,12 +139,9 @@ def _keeps_empty(out: ParsedOutput) -> bool:
 
 
 def _prose_os(text: str, pending: Sequence[tuple[ParsedOutput, Block]]) -> OsName | None:
-    used = {n for _, block in pending for n in block.numbers}
-    prose = [
-        line
-        for n, line in enumerate(text.split("\n"), start=1)
-        if n not in used and len(line) < 2_000
-    ]
+    lines = text.split("\n")
+    others = other_lines(len(lines), (block.numbers for _, block in pending))
+    prose = [line for n in others if len(line := lines[n - 1]) < 2_000]
     joined = "\n".join(prose)
     named = {o for o in detect_os(joined) if o in ("windows", "macos", "linux")}
     if len(named) > 1:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot.diagnosis.codes import Code
-from bot.diagnosis.model import Link, NodeStatus, ParsedOutput
+from bot.diagnosis.model import LINK, ROLE, TUNNELED, Link, NodeStatus, ParsedOutput
 from bot.diagnosis.rules import Observation, parse_version
 from bot.diagnosis.table import table_facts
 
@@ -59,13 +59,13 @@ def view_of(outputs: Sequence[ParsedOutput]) -> NodeView | None:
     tables = [o for o in outputs if o.peers]
     # The facts of the rows, not their peers: a big table builds no objects here.
     rows = table_facts(tables[-1].peers) if tables else []
-    roots = [f[4] for f in rows if f[2] in ("P", "M")]
+    roots = [f[LINK] for f in rows if f[ROLE] in ("P", "M")]
     links = tuple(
         PeerLink(address, _LINKS.get(link, "UNKNOWN"), _latency(latency), _version(version))
-        for address, version, role, latency, link, *_ in rows
+        for address, version, role, _, latency, link, *_ in rows
         if role == "L"
     )
-    tunneled = node.status is NodeStatus.TUNNELED or any(f[6] for f in rows)
+    tunneled = node.status is NodeStatus.TUNNELED or any(f[TUNNELED] for f in rows)
     return NodeView(
         address=node.address,
         version=node.version,

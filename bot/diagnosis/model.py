@@ -354,13 +354,15 @@ class PingResult:
 
 Item = Peer | NodeInfo | Network | Moon | CliError | PingResult
 
-# What the rules need of one peer row, as nine strings: address; version ("" or "-" when
-# unknown); role letter (P, M, L, R for ROOT, E for the 1.1.x RELAY role, U); latency ("" or
-# negative when unknown); link letter (D direct, R relayed, "" neither); " " when the gap after
-# the link is three spaces or more (1.10.3+); a non-empty mark when tunneled; and marks for
-# lastTX and lastRX: "" without a path, "-" or a 13-digit epoch for never, else one digit.
+# What the rules need of one peer row, as nine strings (a `findall` tuple for a big table):
+# address; version ("" or "-" when unknown); role letter (P, M, L, R for ROOT, E for the 1.1.x
+# RELAY role, U); the latency when the link is direct and at least 250 ms (else ""); the
+# latency ("" or negative when unknown); link letter (D direct, R relayed, "" neither); then
+# marks, non-empty when: tunneled; one-way (sent but never heard back); the row has a path.
 # A big table keeps only these; its peers are built when asked for.
 Facts = tuple[str, str, str, str, str, str, str, str, str]
+ADDRESS, VERSION, ROLE, SLOW, LATENCY, LINK, TUNNELED, ONE_WAY, HAS_PATH = range(9)
+SLOW_MS: Final = 250  # the latency in SLOW: the latency rule's bar is never lower
 JSON_PEERS: Final = 200  # peers listed in the JSON of one table; the rest are counted
 
 
@@ -416,7 +418,9 @@ class PeerRows(Sequence[Peer]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PeerRows | tuple | list):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=False))
+            return len(self) == len(other) and all(
+                a == b for a, b in zip(self, other, strict=False)
+            )
         return NotImplemented
 
     def __hash__(self) -> int:
@@ -426,11 +430,13 @@ class PeerRows(Sequence[Peer]):
         return f"PeerRows({len(self)} rows)"
 
 
-
 def peers_summary(peers: Sequence[Peer]) -> JsonDict:
     """Counts by role and by link: what the JSON says of the rows it does not list."""
     if isinstance(peers, PeerRows):
-        pairs = [(_ROLE_NAMES.get(f[2], "UNKNOWN"), _LINK_NAMES.get(f[4], "UNKNOWN")) for f in peers.facts]
+        pairs = [
+            (_ROLE_NAMES.get(f[ROLE], "UNKNOWN"), _LINK_NAMES.get(f[LINK], "UNKNOWN"))
+            for f in peers.facts
+        ]
     else:
         pairs = [(p.role.value, p.link.value) for p in peers]
     roles: dict[str, int] = {}
@@ -456,24 +462,26 @@ def is_relayed(peer: Peer) -> bool:
 
 def facts_of(peer: Peer) -> Facts:
     """The facts of a peer already built (see `Facts`)."""
-    link = "D" if peer.link is Link.DIRECT else ("R" if is_relayed(peer) else "")
+    direct = peer.link is Link.DIRECT
+    latency = peer.latency_ms
     paths = peer.paths
-    tx = rx = ""
-    if paths:
-        # One way: nothing ever received on any path, while something was (or may have been)
-        # sent on one of them.
-        tx = "0" if any(p.sent is not False for p in paths) else "-"
-        rx = "-" if all(p.received is False for p in paths) else "0"
+    # One way: nothing ever received on any path, while something was (or may have been)
+    # sent on one of them.
+    one_way = (
+        bool(paths)
+        and all(p.received is False for p in paths)
+        and any(p.sent is not False for p in paths)
+    )
     return (
         peer.address,
         peer.version or "",
         _ROLE_LETTERS.get(peer.role, "U"),
-        "" if peer.latency_ms is None else str(peer.latency_ms),
-        link,
-        "",
+        str(latency) if direct and latency is not None and latency >= SLOW_MS else "",
+        "" if latency is None else str(latency),
+        "D" if direct else ("R" if is_relayed(peer) else ""),
         "T" if peer.tunneled else "",
-        tx,
-        rx,
+        "1" if one_way else "",
+        "1" if paths else "",
     )
 
 

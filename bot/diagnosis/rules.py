@@ -17,6 +17,10 @@ from typing import Any, Final
 
 from bot.diagnosis.codes import CODES, Code, Severity
 from bot.diagnosis.model import (
+    ADDRESS,
+    ROLE,
+    SLOW_MS,
+    VERSION,
     CliError,
     Network,
     NodeInfo,
@@ -29,7 +33,7 @@ from bot.diagnosis.model import (
 )
 from bot.diagnosis.table import ROOT_SILENT_MS, Table, build
 
-HIGH_LATENCY_MS: Final = 250  # a direct path this slow is worth a look (roots excluded)
+HIGH_LATENCY_MS: Final = SLOW_MS  # a direct path this slow is worth a look (roots excluded)
 OLD_VERSION: Final = (1, 8)  # older than this: several NAT-traversal and TCP-fallback fixes missing
 MISMATCH_MINORS: Final = 4  # this many minor releases apart (1.14 vs 1.10) is worth a mention
 _MAX_LISTED: Final = 5  # addresses named in one summary; the rest are counted
@@ -562,14 +566,10 @@ def rule_versions(seen: Seen) -> Iterable[Observation]:
     if node is not None and mine is not None and mine[:2] < OLD_VERSION:
         old.append((mine, f"{node.address} (this node): {node.version}"))
     t = seen.table
-    # Leaves are grouped by version string: parse each version once, then list the rows.
-    old_rows = sorted(
-        (row, v)
-        for text, rows in t.leaf_versions.items()
-        if (v := parse_version(text)) is not None and v[:2] < OLD_VERSION
-        for row in rows
-    )
-    old.extend((v, f"{t.address(row)}: {t.facts[row][1]}") for row, v in old_rows)
+    # Each version string is parsed once; then the rows of the leaves running the old ones.
+    parsed = {text: v for text in t.versions if (v := parse_version(text)) is not None}
+    old_rows = t.leaves_on({text for text, v in parsed.items() if v[:2] < OLD_VERSION})
+    old.extend((parsed[t.facts[row][VERSION]], _version_evidence(t, row)) for row in old_rows)
     if old:
         oldest = min(old)[1].rsplit(": ", 1)[1]
         yield Observation(
@@ -580,14 +580,12 @@ def rule_versions(seen: Seen) -> Iterable[Observation]:
         )
     if node is None or mine is None or mine[:2] < OLD_VERSION:
         return
-    apart = sorted(
-        row
-        for text, rows in t.leaf_versions.items()
-        if (v := parse_version(text)) is not None
-        and v[:2] >= OLD_VERSION
-        and v[0] == mine[0]
-        and abs(v[1] - mine[1]) >= MISMATCH_MINORS
-        for row in rows
+    apart = t.leaves_on(
+        {
+            text
+            for text, v in parsed.items()
+            if v[:2] >= OLD_VERSION and v[0] == mine[0] and abs(v[1] - mine[1]) >= MISMATCH_MINORS
+        }
     )
     if apart:
         yield Observation(
@@ -602,6 +600,10 @@ def rule_versions(seen: Seen) -> Iterable[Observation]:
         )
 
 
+def _version_evidence(table: Table, row: int) -> str:
+    return f"{table.address(row)}: {table.facts[row][VERSION]}"
+
+
 def rule_who_are_peers(seen: Seen) -> Iterable[Observation]:
     """Explain a peer list: roots, moons, controllers of the networks shown, other members."""
     t = seen.table
@@ -612,8 +614,12 @@ def rule_who_are_peers(seen: Seen) -> Iterable[Observation]:
     moons = [p.address for p in t.roots if p.role is Role.MOON]
     found = sorted(row for c in controllers if (row := t.row_of(c)) is not None)
     ctrl = [t.address(row) for row in found]
-    leaves = t.leaves - sum(1 for row in found if t.facts[row][2] == "L")
-    shown = list(islice((a for a, _, r, *_ in t.facts if r == "L" and a not in controllers), 20))
+    leaves = t.leaves - sum(1 for row in found if t.facts[row][ROLE] == "L")
+    shown = list(
+        islice(
+            (f[ADDRESS] for f in t.facts if f[ROLE] == "L" and f[ADDRESS] not in controllers), 20
+        )
+    )
     evidence = []
     if planets:
         who = "roots of your own planet" if seen.table.self_hosted else "ZeroTier root servers"

@@ -34,12 +34,38 @@ _OFFLINE: Final = re.compile(r"(?i)(?<![A-Za-z0-9_-])(offline)(?![A-Za-z0-9_-])"
 _NOT_OFFLINE: Final = re.compile(r"(?i)(?:not|n't|no longer|never)\s{1,3}(?:\w+\s{1,3})?offline")
 
 
+def other_lines(count: int, used: Iterable[Iterable[int]]) -> list[int]:
+    """The numbers (1-based) of the lines out of `count` that no group in `used` holds, in
+    order; set operations, so a 10,000-row table costs no loop over its lines."""
+    return sorted(set(range(1, count + 1)).difference(*used))
+
+
+def lines_with(text: str, char: str) -> set[int]:
+    """The numbers (1-based) of the lines of `text` that hold `char`."""
+    found: set[int] = set()
+    number, at = 1, 0
+    i = text.find(char)
+    while i >= 0:
+        number += text.count("\n", at, i)
+        found.add(number)
+        at = i
+        end = text.find("\n", i)
+        if end < 0:
+            break
+        i = text.find(char, end)
+    return found
+
+
 def prose_lines(text: str, outputs: Sequence[ParsedOutput]) -> list[str]:
     """The message's own words: lines that are not output or typed commands, and the prose
     around inline output on a line that holds both."""
-    used = {n for o in outputs for n in o.lines}
+    lines = text.split("\n")
+    used = set().union(*(o.lines for o in outputs))
+    # Lines of output matter only when they hold inline output (backticks) beside prose.
+    inline = lines_with(text, "`") & used if used else set()
     kept: list[str] = []
-    for number, line in enumerate(text.split("\n"), 1):
+    for number in sorted({*other_lines(len(lines), (used,)), *inline}):
+        line = lines[number - 1]
         s = line.strip()
         if not s or len(s) > _MAX_LINE or s.startswith(("```", "~~~")):
             continue

@@ -9,8 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 
-from bot.diagnosis.model import Facts, Link, ParsedOutput, Path, Peer, PeerRows, Role, facts_of
+from bot.diagnosis.model import (
+    HAS_PATH,
+    TUNNELED,
+    Facts,
+    Link,
+    ParsedOutput,
+    Path,
+    Peer,
+    PeerRows,
+    Role,
+    facts_of,
+)
 from bot.diagnosis.parsers._common import (
     EPOCH_MS_FLOOR,
     read_address,
@@ -32,17 +44,19 @@ FAST_ROW = re.compile(
 # 1.10.3 widened the gap after DIRECT (and in the header) from one space to three.
 _HEADER_GAP = re.compile(r"<link>( +)<lastTX>")
 
-# A lastTX/lastRX age, marked by its first character: "-" or a 13-digit epoch mean never.
-_AGE_MARK = r"(?=(-|[1-9]\d{12}|\d))-?\d{1,19}"
 # The rows of a big table read in one call (`findall` from a row's start): each line gives the
 # nine `Facts` strings of a well-formed row (the same rows FAST_ROW takes, with a latency
 # ZeroTier can report), or an empty address for any other line, where reading in bulk stops;
-# the last match is always the empty one at the end of the text searched.
+# the last match is always the empty one at the end of the text searched. Lookaheads capture
+# the marks: a slow direct latency, tunneled (a RELAY row with a path), one way (lastTX an age,
+# lastRX never: -1 or a 13-digit epoch), and a path.
 BULK_ROW = re.compile(
     r"(?:([0-9a-f]{10}) +(-|\d{1,3}\.\d{1,3}\.\d{1,4}) +(?=([PML]))(?:PLANET|MOON|LEAF) +"
+    r"(?:(?=0*(2[5-9]\d|[3-9]\d\d|[1-9]\d{3,4}) +DIRECT)|)"
     r"(-?\d{1,4}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d\d|655[0-2]\d|6553[0-5]) +"
-    r"(?=([DR]))(?:DIRECT|RELAY)(?:(?=  ( ))|)(?:(?<=RELAY)(?=( ) *-?\d)|)"
-    rf"(?: +{_AGE_MARK} +{_AGE_MARK} +[0-9a-fA-F.:]{{1,45}}/\d{{1,5}}|(?<=RELAY))"
+    r"(?=([DR]))(?:DIRECT|RELAY)(?:(?<=RELAY)(?=( ) *-?\d)|)"
+    r"(?: +(?:(?=0*\d{1,12} +(?:-|0*[1-9]\d{12}))(?=(.))|)(?=(.))"
+    r"-?\d{1,19} +-?\d{1,19} +[0-9a-fA-F.:]{1,45}/\d{1,5}|(?<=RELAY))"
     r"[ \t]*|[^\n]*)(?:\n|\Z)"
 )
 
@@ -79,7 +93,7 @@ def parse(
             texts.extend(lines[i : i + k])
             rows.extend(nums[i : i + k])
             used.extend(nums[i : i + k])
-            variants.add(_run_variant(run) or "")
+            variants.add(_run_variant(run, lines[i : i + k]) or "")
             i += k
             continue
         text, num = lines[i], nums[i]
@@ -134,7 +148,7 @@ def parse(
     if notes:
         # The NOTE line means the node-wide TCP fallback is on: every peer shares the flag.
         peers = [None if p is None else _with_tunneled(p) for p in peers]
-        facts = [f[:6] + ("T",) + f[7:] if f[7] else f for f in facts]
+        facts = [_tunneled_facts(f) if f[HAS_PATH] else f for f in facts]
         build = _build_tunneled_row
     for peer in filter(None, peers):
         if peer.flags:
@@ -277,15 +291,12 @@ def _fast(m: re.Match[str], num: int | None) -> tuple[Peer, str | None]:
     return peer, variant
 
 
-def _run_variant(run: Sequence[Facts]) -> str | None:
-    # The first row with a path tells the layout; a RELAY row with a path is 1.10.3+ anywhere.
-    variant: str | None = None
-    for f in run:
-        if f[7]:
-            if f[4] == "R" or f[5]:
-                return "1.10.3+"
-            variant = "1.4-1.10.2"
-    return variant
+def _run_variant(run: Sequence[Facts], lines: Sequence[str]) -> str | None:
+    # A RELAY row with a path is 1.10.3+; else the gap after DIRECT in the first row says.
+    if any(map(itemgetter(TUNNELED), run)):
+        return "1.10.3+"
+    first = next((j for j, f in enumerate(run) if f[HAS_PATH]), None)
+    return None if first is None else _direct_gap(lines[first])
 
 
 def _build_row(text: str, num: int) -> Peer:
@@ -294,6 +305,10 @@ def _build_row(text: str, num: int) -> Peer:
     m = FAST_ROW.fullmatch(s)
     peer = _fast(m, num)[0] if m is not None else parse_row(s, num)[0]
     return peer if peer is not None else Peer(address=s[:10], line=num, flags=("unreadable",))
+
+
+def _tunneled_facts(f: Facts) -> Facts:
+    return (f[0], f[1], f[2], f[3], f[4], f[5], "T", f[7], f[8])  # TUNNELED set
 
 
 def _build_tunneled_row(text: str, num: int) -> Peer:
