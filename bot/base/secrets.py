@@ -9,6 +9,7 @@ with one inside is still found; positions are mapped back to the original text f
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -90,6 +91,19 @@ _TRIGGERS: Final = frozenset(t for _, _, triggers, _, _ in _SCANS for t in trigg
 _BASES: Final = (":0:", "auth", "-t", "token", "key", "secret")  # every trigger holds one
 
 
+def _between(spans: Sequence[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """The stretches of 0..size outside sorted `spans`."""
+    out: list[tuple[int, int]] = []
+    at = 0
+    for start, end in spans:
+        if start > at:
+            out.append((at, start))
+        at = max(at, end)
+    if at < size:
+        out.append((at, size))
+    return out
+
+
 def _is_token_like(value: str) -> bool:
     """Words are not secrets: a value said in a sentence must hold a digit and a letter."""
     return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
@@ -130,13 +144,20 @@ def _visible(text: str) -> tuple[str, list[int] | None]:
     return "".join(text[i] for i in kept), kept
 
 
-def find_secrets(text: str) -> list[SecretHit]:
-    """Every secret in `text`, in order of position (overlaps removed)."""
+def find_secrets(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[SecretHit]:
+    """Every secret in `text`, in order of position (overlaps removed). `skip`: sorted spans
+    known to hold no trigger word (the rows of a table read already), not searched for one."""
     seen, where = _visible(text)
-    lowered = seen.lower()
     # Each trigger looked for once (and only when the short word inside it is there); most
-    # text holds none, and a scan without one is skipped.
-    bases = [b for b in _BASES if b in lowered]
+    # text holds none, and then nothing more is done.
+    if skip and where is None:
+        parts = [seen[a:b].lower() for a, b in _between(skip, len(seen))]
+        bases = [b for b in _BASES if any(b in part for part in parts)]
+        if not bases:
+            return []
+    lowered = seen.lower()
+    if not skip or where is not None:
+        bases = [b for b in _BASES if b in lowered]
     present = {t for t in _TRIGGERS if any(b in t for b in bases) and t in lowered}
     found: dict[tuple[int, int], SecretHit] = {}
     for kind, regex, triggers, before, after in _SCANS:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 from bot.base.oses import detect_os
-from bot.diagnosis.extract import Block, extract_blocks
+from bot.diagnosis.extract import Block, blocks_of
 from bot.diagnosis.model import (
     CliError,
     Item,
@@ -75,14 +75,24 @@ _PARSERS: dict[str, _Parser] = {
 
 def parse_message(text: str, *, max_chars: int = MAX_CHARS) -> list[ParsedOutput]:
     """Return every zerotier-cli (or ping) output found in a chat message, in order."""
+    return read_message(text, max_chars=max_chars)[0]
+
+
+def read_message(
+    text: str, *, max_chars: int = MAX_CHARS
+) -> tuple[list[ParsedOutput], list[tuple[int, int]]]:
+    """`parse_message`, and the spans of `text` that hold only table rows read in bulk (so
+    other scans can skip them; none when normalising changed the text)."""
     if not isinstance(text, str):
-        return []
+        return [], []
     clipped = len(text) > max_chars
     if clipped:
         text = text[: max(0, max_chars)]
     pending: list[tuple[ParsedOutput, Block]] = []
     normalized = normalize_text(text)
-    for block in extract_blocks(normalized, normalized=True):
+    lines = normalized.split("\n")  # split once: the walk, and the prose around the outputs
+    rows: list[tuple[int, int]] = []
+    for block in blocks_of(normalized, lines, rows):
         out = _parse_block(block)
         if out is None or (not out.items and not _keeps_empty(out)) or _help_text(out, block):
             continue
@@ -93,10 +103,8 @@ def parse_message(text: str, *, max_chars: int = MAX_CHARS) -> list[ParsedOutput
     contents = [_content_os(out, block) for out, block in pending]
     message_os: OsName | None = None
     if pending:
-        message_os = next((c for c in contents if c is not None), None) or _prose_os(
-            normalized, pending
-        )
-    before = _prose_before(normalized, pending) if pending else []
+        message_os = next((c for c in contents if c is not None), None) or _prose_os(lines, pending)
+    before = _prose_before(lines, pending) if pending else []
     outputs = [
         _with_context(out, block, content or block.os_hint or near, message_os)
         for (out, block), content, near in zip(pending, contents, before, strict=True)
@@ -105,7 +113,7 @@ def parse_message(text: str, *, max_chars: int = MAX_CHARS) -> list[ParsedOutput
         first = outputs[0]
         note = f"message longer than {max_chars} characters: only the first {max_chars} were read"
         outputs[0] = dataclasses.replace(first, warnings=(note, *first.warnings))
-    return outputs
+    return outputs, rows if normalized is text else []
 
 
 def _parse_block(block: Block) -> ParsedOutput | None:
@@ -138,8 +146,7 @@ def _keeps_empty(out: ParsedOutput) -> bool:
     )
 
 
-def _prose_os(text: str, pending: Sequence[tuple[ParsedOutput, Block]]) -> OsName | None:
-    lines = text.split("\n")
+def _prose_os(lines: Sequence[str], pending: Sequence[tuple[ParsedOutput, Block]]) -> OsName | None:
     others = other_lines(len(lines), (block.numbers for _, block in pending))
     prose = [line for n in others if len(line := lines[n - 1]) < 2_000]
     joined = "\n".join(prose)
@@ -149,9 +156,10 @@ def _prose_os(text: str, pending: Sequence[tuple[ParsedOutput, Block]]) -> OsNam
     return cast("OsName", named.pop()) if named else os_from_text(joined)
 
 
-def _prose_before(text: str, pending: Sequence[tuple[ParsedOutput, Block]]) -> list[OsName | None]:
+def _prose_before(
+    lines: Sequence[str], pending: Sequence[tuple[ParsedOutput, Block]]
+) -> list[OsName | None]:
     # "and on the linux box:" right above an output speaks for that output alone.
-    lines = text.split("\n")
     out: list[OsName | None] = []
     start = 0
     for _, block in pending:

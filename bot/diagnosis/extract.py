@@ -455,10 +455,17 @@ class _Walker:
 def extract_blocks(text: str, *, normalized: bool = False) -> list[Block]:
     """Return every command-output block in a message, in order (`normalized`: the text has
     been through `normalize_text` already)."""
-    walker = _Walker()
     if not normalized:
         text = normalize_text(text)
-    lines = text.split("\n")
+    return blocks_of(text, text.split("\n"))
+
+
+def blocks_of(
+    text: str, lines: list[str], spans: list[tuple[int, int]] | None = None
+) -> list[Block]:
+    """`extract_blocks` of normalised `text` already split into its `lines`; adds to `spans`
+    the stretches of `text` that hold only rows read in bulk."""
+    walker = _Walker()
     i, pos, count = 0, 0, len(lines)
     while i < count:
         raw = lines[i]
@@ -477,7 +484,9 @@ def extract_blocks(text: str, *, normalized: bool = False) -> list[Block]:
                     cur.lines.extend(lines[i : i + k])
                     cur.numbers.extend(range(num, num + k))
                     cur.rows += k
-                    pos += sum(map(len, lines[i : i + k])) + k
+                    start, pos = pos, pos + sum(map(len, lines[i : i + k])) + k
+                    if spans is not None:
+                        spans.append((start, min(pos, len(text))))
                     i += k
                     continue
                 cur.fast[len(cur.lines)] = m

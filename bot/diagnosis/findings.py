@@ -185,10 +185,11 @@ def diagnose(
 def _diagnose(
     text: str, catalog: Mapping[str, FindingText], known_nodes: Sequence[NodeView]
 ) -> Diagnosis:
-    from bot.diagnosis import parse_message  # noqa: PLC0415  (the package imports this module)
+    from bot.diagnosis import read_message  # noqa: PLC0415  (the package imports this module)
 
-    outputs = parse_message(text)
-    result = diagnose_outputs(outputs, catalog, find_secrets(text), known_nodes)
+    outputs, rows = read_message(text)
+    # Rows read in bulk hold no secret: the scan for one skips them.
+    result = diagnose_outputs(outputs, catalog, find_secrets(text, skip=rows), known_nodes)
     if result.problems or (not outputs and len(text) > _MAX_QUESTION):
         return result
     said = symptoms(prose_lines(text, outputs))
