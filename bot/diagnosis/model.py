@@ -356,12 +356,13 @@ Item = Peer | NodeInfo | Network | Moon | CliError | PingResult
 
 # What the rules need of one peer row, as nine strings (a `findall` tuple for a big table):
 # address; version ("" or "-" when unknown); role letter (P, M, L, R for ROOT, E for the 1.1.x
-# RELAY role, U); the latency when the link is direct and at least 250 ms (else ""); the
-# latency ("" or negative when unknown); link letter (D direct, R relayed, "" neither); then
-# marks, non-empty when: tunneled; one-way (sent but never heard back); the row has a path.
-# A big table keeps only these; its peers are built when asked for.
+# RELAY role, U); a mark when the link is direct and at least SLOW_MS slow; the latency ("" or
+# negative when unknown); link letter (D direct, R relayed, "" neither); then marks, non-empty
+# when: tunneled; nothing ever sent (lastTX never, on every path); nothing ever received
+# (lastRX never, on every path; never set without a path). A big table keeps only these; its
+# peers are built when asked for.
 Facts = tuple[str, str, str, str, str, str, str, str, str]
-ADDRESS, VERSION, ROLE, SLOW, LATENCY, LINK, TUNNELED, ONE_WAY, HAS_PATH = range(9)
+ADDRESS, VERSION, ROLE, SLOW, LATENCY, LINK, TUNNELED, TX_NEVER, RX_NEVER = range(9)
 SLOW_MS: Final = 250  # the latency in SLOW: the latency rule's bar is never lower
 JSON_PEERS: Final = 200  # peers listed in the JSON of one table; the rest are counted
 
@@ -465,23 +466,16 @@ def facts_of(peer: Peer) -> Facts:
     direct = peer.link is Link.DIRECT
     latency = peer.latency_ms
     paths = peer.paths
-    # One way: nothing ever received on any path, while something was (or may have been)
-    # sent on one of them.
-    one_way = (
-        bool(paths)
-        and all(p.received is False for p in paths)
-        and any(p.sent is not False for p in paths)
-    )
     return (
         peer.address,
         peer.version or "",
         _ROLE_LETTERS.get(peer.role, "U"),
-        str(latency) if direct and latency is not None and latency >= SLOW_MS else "",
+        "1" if direct and latency is not None and latency >= SLOW_MS else "",
         "" if latency is None else str(latency),
         "D" if direct else ("R" if is_relayed(peer) else ""),
         "T" if peer.tunneled else "",
-        "1" if one_way else "",
-        "1" if paths else "",
+        "-" if paths and all(p.sent is False for p in paths) else "",
+        "-" if paths and all(p.received is False for p in paths) else "",
     )
 
 

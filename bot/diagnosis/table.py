@@ -20,12 +20,14 @@ from typing import Final
 
 from bot.diagnosis.model import (
     ADDRESS,
+    LATENCY,
     LINK,
-    ONE_WAY,
     ROLE,
+    RX_NEVER,
     SLOW,
     SLOW_MS,
     TUNNELED,
+    TX_NEVER,
     VERSION,
     Facts,
     Link,
@@ -70,8 +72,8 @@ ZEROTIER_ROOTS: Final = frozenset(
         "61d294b9cb",
     }
 )
-_ADDRESS, _VERSION, _ROLE, _SLOW, _LINK, _TUNNELED, _ONE_WAY = (
-    itemgetter(i) for i in (ADDRESS, VERSION, ROLE, SLOW, LINK, TUNNELED, ONE_WAY)
+_ADDRESS, _VERSION, _ROLE, _SLOW, _LINK, _TUNNELED, _RX_NEVER = (
+    itemgetter(i) for i in (ADDRESS, VERSION, ROLE, SLOW, LINK, TUNNELED, RX_NEVER)
 )
 # A root path not heard from for this long is going stale: roots are pinged about every 60 s
 # and a silent path is dropped after a few minutes.
@@ -204,8 +206,10 @@ def build(outputs: Sequence[ParsedOutput]) -> Table:
     relayed = compress(rows, map(eq, map(_LINK, facts), repeat("R")))
     t.relayed_leaves = [row for row in relayed if facts[row][ROLE] == "L"]
     slow = compress(rows, map(_SLOW, facts))
-    t.slow_leaves = [(int(facts[row][SLOW]), row) for row in slow if facts[row][ROLE] == "L"]
-    t.one_way = list(compress(rows, map(_ONE_WAY, facts)))
+    t.slow_leaves = [(int(facts[row][LATENCY]), row) for row in slow if facts[row][ROLE] == "L"]
+    # One way: never heard back (which needs a path) while something was sent.
+    unheard = compress(rows, map(_RX_NEVER, facts))
+    t.one_way = [row for row in unheard if not facts[row][TX_NEVER]]
     t.tunneled = any(map(_TUNNELED, facts))
     t.versions = frozenset(map(_VERSION, facts))
     for row in others:

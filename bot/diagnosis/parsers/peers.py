@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from operator import itemgetter
 
 from bot.diagnosis.model import (
-    HAS_PATH,
+    LINK,
     TUNNELED,
     Facts,
     Link,
@@ -48,15 +48,15 @@ _HEADER_GAP = re.compile(r"<link>( +)<lastTX>")
 # nine `Facts` strings of a well-formed row (the same rows FAST_ROW takes, with a latency
 # ZeroTier can report), or an empty address for any other line, where reading in bulk stops;
 # the last match is always the empty one at the end of the text searched. Lookaheads capture
-# the marks: a slow direct latency, tunneled (a RELAY row with a path), one way (lastTX an age,
-# lastRX never: -1 or a 13-digit epoch), and a path.
+# the marks: a direct latency of 250 ms or more, tunneled (a RELAY row with a path), and
+# lastTX or lastRX never (-1, or a 13-digit epoch from the 1.2.6-1.6.x display bug).
+_NEVER = r"(?:(?=(-|0*[1-9]\d{12}))|)-?\d{1,19}"
 BULK_ROW = re.compile(
     r"(?:([0-9a-f]{10}) +(-|\d{1,3}\.\d{1,3}\.\d{1,4}) +(?=([PML]))(?:PLANET|MOON|LEAF) +"
-    r"(?:(?=0*(2[5-9]\d|[3-9]\d\d|[1-9]\d{3,4}) +DIRECT)|)"
+    r"(?:(?=0*(?:2[5-9]|[3-9]\d|[1-9]\d{2,3})\d +D)(?=(.))|)"
     r"(-?\d{1,4}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d\d|655[0-2]\d|6553[0-5]) +"
     r"(?=([DR]))(?:DIRECT|RELAY)(?:(?<=RELAY)(?=( ) *-?\d)|)"
-    r"(?: +(?:(?=0*\d{1,12} +(?:-|0*[1-9]\d{12}))(?=(.))|)(?=(.))"
-    r"-?\d{1,19} +-?\d{1,19} +[0-9a-fA-F.:]{1,45}/\d{1,5}|(?<=RELAY))"
+    rf"(?: +{_NEVER} +{_NEVER} +[0-9a-fA-F.:]{{1,45}}/\d{{1,5}}|(?<=RELAY))"
     r"[ \t]*|[^\n]*)(?:\n|\Z)"
 )
 
@@ -148,7 +148,10 @@ def parse(
     if notes:
         # The NOTE line means the node-wide TCP fallback is on: every peer shares the flag.
         peers = [None if p is None else _with_tunneled(p) for p in peers]
-        facts = [_tunneled_facts(f) if f[HAS_PATH] else f for f in facts]
+        facts = [
+            _tunneled_facts(f) if p is None else facts_of(p)
+            for f, p in zip(facts, peers, strict=True)
+        ]
         build = _build_tunneled_row
     for peer in filter(None, peers):
         if peer.flags:
@@ -295,7 +298,7 @@ def _run_variant(run: Sequence[Facts], lines: Sequence[str]) -> str | None:
     # A RELAY row with a path is 1.10.3+; else the gap after DIRECT in the first row says.
     if any(map(itemgetter(TUNNELED), run)):
         return "1.10.3+"
-    first = next((j for j, f in enumerate(run) if f[HAS_PATH]), None)
+    first = next((j for j, f in enumerate(run) if f[LINK] == "D"), None)  # rows read in bulk
     return None if first is None else _direct_gap(lines[first])
 
 
@@ -308,6 +311,9 @@ def _build_row(text: str, num: int) -> Peer:
 
 
 def _tunneled_facts(f: Facts) -> Facts:
+    # A row read in bulk has a path when DIRECT (a RELAY row with one is tunneled already).
+    if f[LINK] != "D":
+        return f
     return (f[0], f[1], f[2], f[3], f[4], f[5], "T", f[7], f[8])  # TUNNELED set
 
 
