@@ -246,6 +246,32 @@ def _hint(args: str) -> str | None:
     return sub
 
 
+class Ids:
+    """The addresses seen in a table: a set for rows read one by one, and the set of each run
+    read in bulk kept as it is (merging 10,000 addresses into one set costs a copy)."""
+
+    __slots__ = ("_one", "_runs")
+
+    def __init__(self) -> None:
+        self._one: set[str] = set()
+        self._runs: list[set[str]] = []
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._one or any(key in run for run in self._runs)
+
+    def add(self, key: str) -> None:
+        """Add one address."""
+        self._one.add(key)
+
+    def add_run(self, run: set[str]) -> None:
+        """Add the addresses of a run read in bulk (the set is kept, not copied)."""
+        self._runs.append(run)
+
+    def isdisjoint(self, other: set[str]) -> bool:
+        """True when no address of `other` was seen."""
+        return other.isdisjoint(self._one) and all(other.isdisjoint(r) for r in self._runs)
+
+
 @dataclass(slots=True)
 class _Open:
     kind: BlockKind
@@ -253,7 +279,7 @@ class _Open:
     numbers: list[int] = field(default_factory=list)
     prompt: Prompt | None = None
     rows: int = 0
-    ids: set[str] = field(default_factory=set)
+    ids: Ids = field(default_factory=Ids)
     depth: int = 0
     fast: dict[int, re.Match[str]] = field(default_factory=dict)
     bulk: dict[int, list[Facts]] = field(default_factory=dict)
@@ -517,7 +543,7 @@ BULK_AFTER = 32  # rows of a table read one by one before the rest is read in bu
 _BULK_CHUNK = 8_192  # characters read by the first bulk call; each next call reads 4x more
 
 
-def read_rows(text: str, pos: int, ids: set[str]) -> list[Facts]:
+def read_rows(text: str, pos: int, ids: Ids) -> list[Facts]:
     """The facts of the well-formed `peers` rows that start at `pos`, up to the first other
     line or repeated address (which starts a new snapshot); adds their addresses to `ids`."""
     out: list[Facts] = []
@@ -530,11 +556,11 @@ def read_rows(text: str, pos: int, ids: set[str]) -> list[Facts]:
         k = addresses.index("")  # the empty match at `end` at the latest
         whole = k == len(found) - 1
         fresh = set(addresses[:k])
-        if len(fresh) < k or not fresh.isdisjoint(ids):
+        if len(fresh) < k or not ids.isdisjoint(fresh):
             k, fresh = _until_repeat(addresses, k, ids)
             whole = False
         out.extend(found[:k])
-        ids |= fresh
+        ids.add_run(fresh)
         if not whole or end >= len(text):
             break
         pos = end
@@ -542,7 +568,7 @@ def read_rows(text: str, pos: int, ids: set[str]) -> list[Facts]:
     return out
 
 
-def _until_repeat(addresses: list[str], k: int, ids: set[str]) -> tuple[int, set[str]]:
+def _until_repeat(addresses: list[str], k: int, ids: Ids) -> tuple[int, set[str]]:
     seen: set[str] = set()
     for j, address in enumerate(addresses[:k]):
         if address in seen or address in ids:

@@ -7,10 +7,12 @@ Every type is a frozen, slotted dataclass with a `to_dict()` giving the JSON sha
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import islice
+from operator import itemgetter
 from typing import Any, Final, Literal, cast, overload
 
 JsonDict = dict[str, Any]
@@ -434,18 +436,25 @@ class PeerRows(Sequence[Peer]):
 def peers_summary(peers: Sequence[Peer]) -> JsonDict:
     """Counts by role and by link: what the JSON says of the rows it does not list."""
     if isinstance(peers, PeerRows):
-        pairs = [
-            (_ROLE_NAMES.get(f[ROLE], "UNKNOWN"), _LINK_NAMES.get(f[LINK], "UNKNOWN"))
-            for f in peers.facts
-        ]
-    else:
-        pairs = [(p.role.value, p.link.value) for p in peers]
-    roles: dict[str, int] = {}
-    links: dict[str, int] = {}
-    for role, link in pairs:
-        roles[role] = roles.get(role, 0) + 1
-        links[link] = links.get(link, 0) + 1
-    return {"roles": roles, "links": links}
+        facts = peers.facts
+        # Counted in C by letter, then named.
+        roles = Counter(map(itemgetter(ROLE), facts))
+        links = Counter(map(itemgetter(LINK), facts))
+        return {
+            "roles": _named(roles, _ROLE_NAMES),
+            "links": _named(links, _LINK_NAMES),
+        }
+    return {
+        "roles": dict(Counter(p.role.value for p in peers)),
+        "links": dict(Counter(p.link.value for p in peers)),
+    }
+
+
+def _named(counts: Counter[str], names: dict[str, str]) -> dict[str, int]:
+    out: Counter[str] = Counter()
+    for letter, n in counts.items():
+        out[names.get(letter, "UNKNOWN")] += n
+    return dict(out)
 
 
 _ROLE_NAMES: Final = {"P": "PLANET", "M": "MOON", "L": "LEAF", "R": "ROOT", "E": "RELAY"}

@@ -72,8 +72,8 @@ ZEROTIER_ROOTS: Final = frozenset(
         "61d294b9cb",
     }
 )
-_ADDRESS, _VERSION, _ROLE, _SLOW, _LINK, _TUNNELED, _RX_NEVER = (
-    itemgetter(i) for i in (ADDRESS, VERSION, ROLE, SLOW, LINK, TUNNELED, RX_NEVER)
+_ADDRESS, _VERSION, _ROLE, _SLOW, _LATENCY, _LINK, _TUNNELED, _RX_NEVER = (
+    itemgetter(i) for i in (ADDRESS, VERSION, ROLE, SLOW, LATENCY, LINK, TUNNELED, RX_NEVER)
 )
 # A root path not heard from for this long is going stale: roots are pinged about every 60 s
 # and a silent path is dropped after a few minutes.
@@ -203,10 +203,14 @@ def build(outputs: Sequence[ParsedOutput]) -> Table:
     t.leaves = len(facts) - len(others)
     direct = sum(map(eq, map(_LINK, facts), repeat("D")))
     t.direct_leaves = direct - sum(1 for row in others if facts[row][LINK] == "D")
+    # The few rows that are not leaves are taken out with set operations, not a Python test
+    # on each of thousands of rows.
+    not_leaves = set(others)
     relayed = compress(rows, map(eq, map(_LINK, facts), repeat("R")))
-    t.relayed_leaves = [row for row in relayed if facts[row][ROLE] == "L"]
-    slow = compress(rows, map(_SLOW, facts))
-    t.slow_leaves = [(int(facts[row][LATENCY]), row) for row in slow if facts[row][ROLE] == "L"]
+    t.relayed_leaves = sorted(set(relayed).difference(not_leaves))
+    slow = sorted(set(compress(rows, map(_SLOW, facts))).difference(not_leaves))
+    latency = map(_LATENCY, map(facts.__getitem__, slow))
+    t.slow_leaves = list(zip(map(int, latency), slow, strict=True))
     # One way: never heard back (which needs a path) while something was sent.
     unheard = compress(rows, map(_RX_NEVER, facts))
     t.one_way = [row for row in unheard if not facts[row][TX_NEVER]]
