@@ -182,6 +182,9 @@ def clean_line(raw: str) -> tuple[str, bool, bool]:
 
 def find_prompt(s: str) -> Prompt | None:
     """Read a typed zerotier-cli or ping command (and the prompt before it) from a line."""
+    low = s.lower()
+    if "zerotier-" not in low and "ping" not in low:
+        return None  # the case-insensitive search below is slow; most lines name neither
     m = _COMMAND.search(s)
     if m is None:
         return None
