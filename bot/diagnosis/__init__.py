@@ -24,6 +24,7 @@ from bot.diagnosis.model import (
     ParsedOutput,
     Path,
     Peer,
+    PeerRows,
     PingResult,
     Role,
     to_jsonable,
@@ -53,10 +54,12 @@ __all__ = [
     "ParsedOutput",
     "Path",
     "Peer",
+    "PeerRows",
     "PingResult",
     "Role",
     "normalize_text",
     "parse_message",
+    "read_message",
     "to_jsonable",
 ]
 

@@ -106,7 +106,8 @@ def _peer_evidence(peer: Peer) -> str:
 
 
 def _is_tunneled(seen: Seen) -> bool:
-    if any(o.info is not None and o.info.status is NodeStatus.TUNNELED for o in seen.outputs):
+    infos = [o.info for o in seen.outputs if o.info is not None]
+    if infos and infos[-1].status is NodeStatus.TUNNELED:  # the latest state wins
         return True
     return seen.table.tunneled
 
@@ -202,6 +203,14 @@ def rule_node_state(seen: Seen) -> Iterable[Observation]:
     """OFFLINE (no root answers) or TUNNELED (TCP fallback relay), from the latest `info`."""
     infos = [o.info for o in seen.outputs if o.info is not None]
     node: NodeInfo | None = infos[-1] if infos else None
+    if node is not None and node.status is NodeStatus.ONLINE:
+        # An earlier `info` of this node OFFLINE or TUNNELED: the latest state wins, and the
+        # change is said.
+        down = [i for i in infos[:-1] if i.address == node.address and i.status in _DOWN]
+        if down:
+            what = f"{_node(node)} is ONLINE now".replace("This node", "this node")
+            shown = (f"before: {down[-1].status.value}", f"after: {node.status.value}")
+            yield Observation(Code.STATE_CHANGED, {"what": what, "count": 1}, shown, seen.os)
     if node is not None and node.status is NodeStatus.OFFLINE:
         evidence = f"{node.address}: {node.version or '?'} OFFLINE"
         yield Observation(Code.NODE_OFFLINE, {"node": _node(node)}, (evidence,), seen.os)
@@ -209,6 +218,9 @@ def rule_node_state(seen: Seen) -> Iterable[Observation]:
         name = _node(node) if node is not None else "This node"
         where = node.address if node is not None else "this node"
         yield Observation(Code.TCP_FALLBACK, {"node": name}, (f"{where}: TUNNELED",), seen.os)
+
+
+_DOWN: Final = frozenset({NodeStatus.OFFLINE, NodeStatus.TUNNELED})
 
 
 def _node(node: NodeInfo) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import compress, repeat
 from typing import Final
 
@@ -68,11 +69,16 @@ def lines_with(text: str, char: str) -> set[int]:
 def prose_lines(text: str, outputs: Sequence[ParsedOutput]) -> list[str]:
     """The message's own words: lines that are not output or typed commands, and the prose
     around inline output on a line that holds both."""
+    return [line for _, line in numbered_prose(text, outputs)]
+
+
+def numbered_prose(text: str, outputs: Sequence[ParsedOutput]) -> list[tuple[int, str]]:
+    """`prose_lines` with the number (1-based) of each line."""
     lines = text.split("\n")
     others = other_lines(len(lines), (o.lines for o in outputs))
     # Lines of output matter only when they hold inline output (backticks) beside prose.
     inline = lines_with(text, "`").difference(others) if outputs else set()
-    kept: list[str] = []
+    kept: list[tuple[int, str]] = []
     for number in sorted({*others, *inline}) if inline else others:
         line = lines[number - 1]
         s = line.strip()
@@ -86,7 +92,7 @@ def prose_lines(text: str, outputs: Sequence[ParsedOutput]) -> list[str]:
                 continue
         elif _is_command_line(s):
             continue
-        kept.append(s)
+        kept.append((number, s))
     return kept
 
 
@@ -114,3 +120,72 @@ def symptoms(prose: Iterable[str]) -> list[Observation]:
     if offline is not None and _NOT_OFFLINE.search(text) is None:
         out.append(Observation(Code.SYMPTOM_OFFLINE, {"symptom": "OFFLINE"}, ("offline",)))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The user's words between two outputs of one command that mark the later one as the
+    state after a change ("after restarting it works", "now", "after I fixed the rule")."""
+
+    words: str
+    line: int  # the line of the words (1-based)
+    later: int  # the index of the later output
+
+
+# Words that say time passed or something was done between two outputs.
+_CHANGE: Final = re.compile(
+    r"(?i)(?<![\w-])(?:after(?:wards)?|now|since|later|then|once|fixed|solved|resolved|"
+    r"restart(?:ed|ing)?|reboot(?:ed|ing)?|reinstall(?:ed|ing)?|updated|upgraded|opened|"
+    r"allowed|changed|works?|working)(?![\w-])"
+)
+# "still not working", "it doesn't work now": the words of no change.
+_NO_CHANGE: Final = re.compile(r"(?i)(?<![\w-])(?:still|not|never|no|nothing)(?![\w-])|n't\b")
+_MAX_WORDS: Final = 120  # characters of the user's words repeated in a finding
+_FAMILIES: Final = {"listpeers": "peers", "json-peers": "peers", "json-info": "info"}
+
+
+def _command_key(out: ParsedOutput) -> str | None:
+    # Two outputs are "of one command" when they answer the same question: the peer list in
+    # any form, the node's info in any form, the networks, or a ping to the same target.
+    if out.command == "error":
+        return None
+    if out.command == "ping":
+        run = out.pings[0] if out.pings else None
+        return f"ping {run.target_ip or run.target}" if run is not None else None
+    family = _FAMILIES.get(out.command, out.command)
+    return family.removeprefix("json-")
+
+
+def change_words(text: str, outputs: Sequence[ParsedOutput]) -> Change | None:
+    """The last place where the user's words between two outputs of one command say the
+    later one shows the state after a change; None when no such words are there."""
+    if len(outputs) < 2:
+        return None
+    last_seen: dict[str, int] = {}
+    pairs: list[tuple[int, int, int]] = []  # (after line, before line, later output)
+    for index, out in enumerate(outputs):
+        key = _command_key(out)
+        if key is None or not out.lines:
+            continue
+        if key in last_seen:
+            pairs.append((last_seen[key], out.lines[0], index))
+        last_seen[key] = out.lines[-1]
+    if not pairs:
+        return None
+    prose = numbered_prose(text, outputs)
+    found: Change | None = None
+    for start, end, index in pairs:
+        between = [
+            (n, s)
+            for n, s in prose
+            if start < n < end and _CHANGE.search(s) and not _NO_CHANGE.search(s)
+        ]
+        if between:
+            number, words = between[-1]  # the words nearest the later output
+            found = Change(_clean(words), number, index)
+    return found
+
+
+def _clean(words: str) -> str:
+    said = " ".join(words.split()).strip(" :.-–—,;")
+    return said if len(said) <= _MAX_WORDS else said[: _MAX_WORDS - 1].rstrip() + "…"

@@ -174,7 +174,9 @@ _AGE_LIKE = re.compile(r"-?\d+|[x*?#.]+|<[^>]*>", re.IGNORECASE)
 def parse_row(s: str, num: int | None = None) -> tuple[Peer | None, str | None]:
     """Parse one peers row; returns (peer or None when not a row, layout variant or None)."""
     m = FAST_ROW.fullmatch(s)
-    if m is not None:
+    if m is not None and int(m.group(4)) <= 0xFFFF:
+        # (A latency ZeroTier cannot report goes the careful way below, which flags it; the
+        # fast path sends such rows here, so taking it again would never end.)
         return _fast(m, num)
     tokens = s.split()
     role_i = next((i for i, t in enumerate(tokens[:4]) if t in ROLE_WORDS), -1)
