@@ -366,7 +366,7 @@ Item = Peer | NodeInfo | Network | Moon | CliError | PingResult
 Facts = tuple[str, str, str, str, str, str, str, str, str]
 ADDRESS, VERSION, ROLE, SLOW, LATENCY, LINK, TUNNELED, TX_NEVER, RX_NEVER = range(9)
 SLOW_MS: Final = 250  # the latency in SLOW: the latency rule's bar is never lower
-JSON_PEERS: Final = 200  # peers listed in the JSON of one table; the rest are counted
+JSON_PEERS: Final = 100  # peers listed in the JSON of one table; the rest are counted
 
 
 class PeerRows(Sequence[Peer]):
