@@ -23,7 +23,7 @@ import yaml
 if __package__ in (None, ""):  # run as a file (`python bench/pastes.py`): the repo on the path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import REPO  # noqa: E402
+from bench._common import REPO
 from bot.diagnosis import Link, NodeStatus, ParsedOutput, Peer, PingResult
 from bot.diagnosis.findings import Diagnosis, diagnose
 from bot.diagnosis.table import is_relayed
