@@ -94,7 +94,6 @@ class Table:
     relayed_roots: list[Peer] = field(default_factory=list)
     stale_roots: list[Peer] = field(default_factory=list)
     leaves: int = 0
-    direct_leaves: int = 0
     relayed_leaves: list[int] = field(default_factory=list)
     # (latency ms, row) of direct leaves at least SLOW_MS slow.
     slow_leaves: list[tuple[int, int]] = field(default_factory=list)
@@ -201,8 +200,6 @@ def build(outputs: Sequence[ParsedOutput]) -> Table:
     rows = range(len(facts))
     others = list(compress(rows, map(ne, map(_ROLE, facts), repeat("L"))))
     t.leaves = len(facts) - len(others)
-    direct = sum(map(eq, map(_LINK, facts), repeat("D")))
-    t.direct_leaves = direct - sum(1 for row in others if facts[row][LINK] == "D")
     # The few rows that are not leaves are taken out with set operations, not a Python test
     # on each of thousands of rows.
     not_leaves = set(others)
