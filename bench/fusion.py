@@ -77,9 +77,9 @@ def predict(engine: Engine, row: Row, cfg: MatchConfig) -> str | None:
         return row.fixed
     if decide(row.evidence, cfg) is None:
         return None
-    # The engine's own verdict, so a "did you mean" counts as not answering, as it does live.
-    result = engine.matcher.verdict(row.evidence, row.item.q, config=cfg)
-    return None if result.ambiguous else result.topic
+    # The engine's own verdict. A "did you mean" lists the ranked topics and names the first
+    # as its `topic`, as `ztbot ask --json` does (kind "clarify").
+    return engine.matcher.verdict(row.evidence, row.item.q, config=cfg).topic
 
 
 def fit(engine: Engine, rows: Sequence[Row], base: MatchConfig) -> MatchConfig:
@@ -92,7 +92,7 @@ def fit(engine: Engine, rows: Sequence[Row], base: MatchConfig) -> MatchConfig:
         return sum(r.item.right(_first(engine, r, cfg)) for r in covered)
 
     weight = max(RANKER_WEIGHTS, key=lambda w: (first_right(w), -abs(w - base.ranker_weight)))
-    cfg = replace(base, ranker_weight=weight, floor=0.0, uncovered_ratio=math.inf, margin=math.inf)
+    cfg = replace(base, ranker_weight=weight, floor=0.0, margin=math.inf)
     xs: list[tuple[float, ...]] = []
     ys: list[int] = []
     for r in ranked:

@@ -20,8 +20,7 @@ from typing import Any
 
 import yaml
 
-if __package__ in (None, ""):  # run as a file (`python bench/pastes.py`): the repo on the path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import REPO
 from bot.diagnosis import Link, NodeStatus, ParsedOutput, Peer, PingResult

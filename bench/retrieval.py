@@ -11,7 +11,8 @@ Figures, for ztbot (``Engine.respond``, the path ``ztbot ask`` takes) and for BM
 items:
 
 - top-1: covered items answered with the right topic (or one of the item's ``also`` topics);
-  an abstention or a "did you mean" on a covered item counts as wrong;
+  an abstention on a covered item counts as wrong; a "did you mean" counts as its first topic,
+  which is the ``topic`` that ``ztbot ask --json`` prints for it (kind ``clarify``);
 - top-3: covered items whose right topic is among the first three ranked, abstaining or not;
 - section: items with a section label answered with the right topic AND section;
 - abstention on none: ``none`` items on which the system abstained (did not answer a topic);
@@ -76,11 +77,11 @@ class Prediction:
 class Figures:
     """Hits and totals per measure."""
 
-    top1: tuple[int, int]
-    top3: tuple[int, int]
-    section: tuple[int, int]
-    none_abstained: tuple[int, int]
-    false_abstention: tuple[int, int]
+    top1: tuple[float, int]
+    top3: tuple[float, int]
+    section: tuple[float, int]
+    none_abstained: tuple[float, int]
+    false_abstention: tuple[float, int]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -121,16 +122,18 @@ def load_own(path: Path) -> list[Labelled]:
 def ztbot_predict(engine: Engine) -> Callable[[Labelled], Prediction]:
     def predict(item: Labelled) -> Prediction:
         reply = engine.respond(Incoming(text=item.q))
-        topic = reply.topic if reply.kind in ("answer", "diagnosis") else None
+        # As `ztbot ask --json` reports it: a "did you mean" names its first topic.
+        topic = reply.topic if reply.kind in ("answer", "diagnosis", "clarify") else None
         top3 = tuple(c.topic for c in reply.candidates[:3]) or ((reply.topic,) if topic else ())
         return Prediction(topic, reply.section, top3)
 
     return predict
 
 
-def cv_predictions(engine: Engine, rows: Sequence[Row]) -> list[Prediction]:
-    """5-fold cross-validated predictions; sections and top-3 come from the unfitted parts."""
-    topics = cross_validate(engine, rows, MatchConfig())
+def cv_predictions(engine: Engine, rows: Sequence[Row], seed: int = 0) -> list[Prediction]:
+    """5-fold cross-validated predictions (folds shuffled by `seed`); sections and top-3 come
+    from the unfitted parts."""
+    topics = cross_validate(engine, rows, MatchConfig(), seed=seed)
     out = []
     for row, topic in zip(rows, topics, strict=True):
         top3: tuple[str, ...] = ()
@@ -215,9 +218,25 @@ def score(items: Sequence[Labelled], preds: Sequence[Prediction]) -> Figures:
     )
 
 
-def _cell(pair: tuple[int, int]) -> str:
+def mean_figures(runs: Sequence[Figures]) -> Figures:
+    """The figures of several runs over the same items, hits averaged."""
+
+    def avg(pairs: Sequence[tuple[float, int]]) -> tuple[float, int]:
+        return (sum(h for h, _ in pairs) / len(pairs), pairs[0][1])
+
+    return Figures(
+        top1=avg([f.top1 for f in runs]),
+        top3=avg([f.top3 for f in runs]),
+        section=avg([f.section for f in runs]),
+        none_abstained=avg([f.none_abstained for f in runs]),
+        false_abstention=avg([f.false_abstention for f in runs]),
+    )
+
+
+def _cell(pair: tuple[float, int]) -> str:
     hits, n = pair
-    return "  n/a" if not n else f"{hits / n:.3f} ({hits}/{n})"
+    shown = f"{hits:g}" if hits == int(hits) else f"{hits:.1f}"
+    return "  n/a" if not n else f"{hits / n:.3f} ({shown}/{n})"
 
 
 def print_group(name: str, systems: Sequence[tuple[str, Figures]]) -> None:
@@ -256,6 +275,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fit", action="store_true", help="print the config fitted on --dev")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("-v", "--verbose", action="store_true", help="list ztbot's misses")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=5,
+        metavar="N",
+        help="also report the cross-validation averaged over N fold shuffles (default 5; 0: off)",
+    )
     args = parser.parse_args(argv)
 
     kb = load_knowledge(args.knowledge)
@@ -263,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     baseline = Bm25Baseline(kb)
     report: dict[str, Any] = {"knowledge_version": kb.version, "groups": {}}
     groups: list[tuple[str, list[Labelled], list[Prediction] | None]] = []
+    repeated: dict[str, list[list[Prediction]]] = {}
     if args.dev.is_file():
         dev = load_dev(args.dev)
         rows = collect(engine, dev)
@@ -273,9 +300,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"answer_bias={fitted.answer_bias} answer_weights={fitted.answer_weights}"
             )
         cv = cv_predictions(engine, rows)
+        shuffles = [cv] + [cv_predictions(engine, rows, seed) for seed in range(1, args.repeats)]
         for group in sorted({i.group for i in dev}, reverse=True):
             picked = [k for k, i in enumerate(dev) if i.group == group]
             groups.append((group, [dev[k] for k in picked], [cv[k] for k in picked]))
+            if args.repeats > 1:
+                repeated[group] = [[run[k] for k in picked] for run in shuffles]
     else:
         print(f"no development set at {args.dev} (use --dev PATH): its rows are skipped")
     groups.append(("questions.yaml", load_own(args.questions), None))
@@ -289,6 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             systems.append(("ztbot CV (5-fold)", cv_preds))
         systems.append(("bm25 (tuned on set)", baseline.predictions(items)))
         figures = [(label, score(items, preds)) for label, preds in systems]
+        if name in repeated:
+            runs = [score(items, preds) for preds in repeated[name]]
+            figures.insert(2, (f"ztbot CV (5-fold x {len(runs)})", mean_figures(runs)))
         report["groups"][name] = {label: f.as_json() for label, f in figures}
         if not args.json:
             print_group(f"{name} ({len(items)} items)", figures)

@@ -35,6 +35,7 @@ from bot.knowledge.model import KnowledgeBase, Section, Topic
 
 _MAX_CHOICES: Final = 3
 _STILL: Final = re.compile(r"\bstill\b|\bsame (?:problem|issue|error|thing)\b|\bno change\b")
+_OS_SCAN: Final = 4000  # characters of a paste searched for an OS the prose did not name
 _POINTER_FLOOR: Final = 0.5  # a related section worth pointing to when the FAQ has no answer
 # "That didn't help" and friends: the user is telling us the last answer missed.
 _NEGATIVE: Final = re.compile(
@@ -241,8 +242,13 @@ class Engine:
         lead = lead_finding(problems, asked)
         topic_id = reply_topic(problems, lead, asked)
         topic = self.kb.by_id.get(topic_id) if topic_id else None
-        os_names = detect_os(question) or tuple(
-            o for o in ((lead.os if lead else None), ctx.os) if o in OS_LABELS
+        # The prose first; then the lead finding's OS; then the whole message (an OS named in
+        # a line that also carries output, "... parse error. OS is Centos 7"); then the context.
+        os_names = (
+            detect_os(question)
+            or tuple(o for o in ((lead.os if lead else None),) if o in OS_LABELS)
+            or detect_os(text[:_OS_SCAN])
+            or tuple(o for o in (ctx.os,) if o in OS_LABELS)
         )
         section = best_section(topic, os_names, question) if topic is not None else None
         body = diagnosis_body(diagnosis, lead)

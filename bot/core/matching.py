@@ -59,15 +59,15 @@ class MatchConfig:
     gap: float = 0.06  # second fused score within this share of the top (both >= suggest_floor)
     scale: float = 1.5  # raw score at which evidence strength reaches 1 - 1/e
     coverage_power: float = 0.5  # how much unexplained words in the question lower confidence
-    # Hard vetoes by an out-of-scope subject; off by default: the answerability decision weighs
-    # the subjects' evidence instead, and names the subject when it abstains.
-    uncovered_ratio: float = math.inf  # abstain when a subject's raw score is this share of the top
+    # An out-of-scope subject that outscores every topic on the lexical matcher while the
+    # classifier also prefers a label that is not a topic: abstain and name the subject.
+    uncovered_ratio: float = 1.0  # the subject's raw lexical score over the best topic's
     # Fitted on the development set with bench/fusion.py (docs/understanding.md).
-    ranker_weight: float = 0.5  # weight of the linear classifier's score in the fused score
+    ranker_weight: float = 1.0  # weight of the linear classifier's score in the fused score
     margin: float = math.inf  # the classifier names an out-of-scope subject when it wins by this
     # Answerability: a linear decision over `answer_features` (bias, then one weight each).
-    answer_bias: float = -0.054
-    answer_weights: tuple[float, ...] = (2.118, 1.335, 7.352, -2.178)
+    answer_bias: float = -2.305
+    answer_weights: tuple[float, ...] = (4.251, 1.232, 10.736)
     oov_weight: float = 0.3  # share of a rare word's weight given to words the KB never saw
     example_cutoff: float = 72.0  # similarity (0..100) from which a near-verbatim example counts
     example_weight: float = 2.5  # raw score added by an exact match with an example
@@ -342,9 +342,8 @@ class Matcher:
         for i, score in ranked[:limit]:
             topic = self.kb.topics[i]
             section = best_section(topic, os_names, text, qwords)
-            cands.append(
-                Candidate(topic.id, section.id if section else None, round(min(score, 1.0), 4))
-            )
+            shown = round(min(max(score, 0.0), 1.0), 4)  # a calibrated score can dip below 0
+            cands.append(Candidate(topic.id, section.id if section else None, shown))
         top = cands[0].score if cands else 0.0
         second = cands[1].score if len(cands) > 1 else 0.0
         # A near tie on both rankers: the fused scores and the classifier's own scores.
@@ -398,8 +397,12 @@ def fuse(ev: Evidence, cfg: MatchConfig) -> list[tuple[int, float]]:
 def uncovered_subject(ev: Evidence, best: int | None, cfg: MatchConfig) -> int | None:
     """The out-of-scope subject that wins over the best topic, if one does: by the lexical
     matcher's ratio, or by the classifier's margin (both normalised for document size)."""
-    if ev.uncovered is not None and ev.uncovered_ratio >= cfg.uncovered_ratio:
-        return ev.uncovered
+    if (
+        ev.uncovered is not None
+        and ev.uncovered_ratio >= cfg.uncovered_ratio
+        and (best is None or ev.other_score > ev.rank(best))
+    ):
+        return ev.uncovered  # both rankers prefer something the FAQ does not cover
     if ev.other_subject is not None and (
         best is None or ev.other_score - ev.rank(best) >= cfg.margin
     ):
@@ -431,7 +434,6 @@ def answer_features(ev: Evidence, best: int) -> tuple[float, ...]:
         mine,  # the lexical matcher's confidence: distinctive words, covering the message
         mine - second,  # how clearly the lexical matcher prefers it
         ev.rank(best) - ev.other_score,  # the classifier: topic over out-of-scope / near misses
-        min(ev.uncovered_ratio, 2.0),  # the lexical out-of-scope subject, normalised
     )
 
 

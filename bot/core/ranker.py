@@ -5,7 +5,10 @@ questions, keywords and title (label: the topic), each out-of-scope subject's qu
 keywords (label: that subject), and each topic's near-miss examples (label: "not this topic").
 The model is a dictionary of weights: a class's weight vector is the normalised centroid of its
 examples' TF-IDF vectors (a Rocchio classifier; perceptron corrections were tried and overfit
-the knowledge's phrasings). Scoring a message is one sparse dot product per feature it contains.
+the knowledge's phrasings). Scoring a message is one sparse dot product per feature it contains,
+minus the label's calibration offset: what the label scores on text that is not about it (the
+99th percentile of its scores on the other labels' example questions), so a label trained on a
+handful of examples competes on equal terms with one trained on forty.
 
 Long reports are read sentence by sentence: the first sentence and sentences that state a
 symptom weigh more; "what I tried" sentences and pasted output weigh less (see `sentences`).
@@ -47,6 +50,8 @@ _CHAR_N: Final = (4,)
 _MAX_POSTINGS: Final = 48  # labels kept per feature (the strongest)
 _W_CHARS: Final = 0.25  # a character n-gram is weak evidence next to a whole word
 _MAX_CHARS: Final = 4000
+_CALIBRATION: Final = 0.99  # quantile of a label's scores on other labels' examples
+_MAX_CALIBRATION: Final = 2000  # example questions scored at load time (a big KB samples)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +143,34 @@ class Ranker:
             for f, v in vec.items():
                 centroid[f] += v * scale
         self._postings = _postings(_normalise(dict(c)) for c in centroids)
+        self._offsets = self._calibrate(examples, raws)
+
+    def _calibrate(self, examples: Sequence[Example], raws: Sequence[Vector]) -> list[float]:
+        """Each label's score on the other labels' example questions, at its _CALIBRATION
+        quantile: what the label scores on text that is not about it. A label trained on a
+        few examples puts all its weight on few words and scores high on any text sharing
+        one; subtracting this offset puts labels of every size on equal terms."""
+        family = [label.split(":", 1)[-1] for label in self.labels]
+        index = {label: i for i, label in enumerate(self.labels)}
+        chosen = [(raw, index[e.label]) for raw, e in zip(raws, examples, strict=True)]
+        chosen = [(raw, i) for (raw, i), e in zip(chosen, examples, strict=True) if e.weight >= 1]
+        step = max(1, len(chosen) // _MAX_CALIBRATION)
+        chosen = chosen[::step]
+        seen: dict[int, list[float]] = defaultdict(list)
+        for raw, own in chosen:
+            for i, v in self._dot(self._vector(raw)).items():
+                if family[i] != family[own]:
+                    seen[i].append(v)
+        sizes: dict[str, int] = defaultdict(int)
+        for _, own in chosen:
+            sizes[family[own]] += 1
+        offsets = []
+        for i, name in enumerate(family):
+            n = len(chosen) - sizes[name]  # texts not about this label (zeros where absent)
+            rank = n - 1 - int(_CALIBRATION * (n - 1)) if n > 0 else 0
+            values = sorted(seen.get(i, ()), reverse=True)
+            offsets.append(values[rank] if rank < len(values) else 0.0)
+        return offsets
 
     def _vector(self, raw: Vector) -> Vector:
         idf = self._idf
@@ -155,8 +188,8 @@ class Ranker:
         """The score of each label that shares a feature with `text` (higher is better; about
         -1..1); labels left out score 0. Sparse, so a big knowledge base stays fast."""
         vec = self._vector(raw_features(text))
-        labels = self.labels
-        return {labels[i]: v for i, v in self._dot(vec).items()}
+        labels, offsets = self.labels, self._offsets
+        return {labels[i]: v - offsets[i] for i, v in self._dot(vec).items()}
 
 
 def _postings(model: Iterable[Vector]) -> dict[str, list[tuple[int, float]]]:

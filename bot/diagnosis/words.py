@@ -20,6 +20,10 @@ from bot.diagnosis.rules import Observation
 
 _INLINE: Final = re.compile(r"`[^`\n]{0,2000}`")
 _MAX_LINE: Final = 2_000  # longer lines are output or junk, not a question
+_PROSE_WORDS: Final = 12  # a line of output with this many words around it is prose too
+_PROSE_SHARE: Final = 0.6  # ... when this share of them are words (not ids, numbers, STATUS)
+_PUNCT: Final = ".,;:!?()[]\"'"
+_SENTENCE_OUTPUT: Final = 200  # outputs with more lines than this are tables, not sentences
 _NEGATION: Final = (
     r"(?:can'?t|cannot|can not|could ?n'?t|could not|unable to|not able to|won'?t|"
     r"doesn'?t let me|fail(?:s|ed)? to|no way to|still can'?t)"
@@ -32,6 +36,14 @@ _BROKEN: Final = re.compile(
     r"(?i)(?<![A-Za-z0-9_-])(ping|ssh|rdp|smb|connection)s?\s(?:is\s|are\s)?"
     r"(?:not working|doesn'?t work|does not work|isn'?t working|fails|failing|times? ?out|"
     r"timed out)(?![A-Za-z0-9_-])"
+)
+# "none of the ZT IPs (172.28.1.x) answer a ping", "the NAS never replies to pings": a
+# negation, then within the same clause a verb of answering and "ping" (bounded gaps).
+_NO_REPLY: Final = re.compile(
+    r"(?i)(?<![A-Za-z0-9_-])(?:none|nothing|nobody|never|not|no one|"
+    r"(?:does|do|did|is|are|was|were|wo|ca|could|would)n'?t)(?![A-Za-z0-9_-])"
+    r"(?:[^.!?,;\n]|[.!?](?=\S)){0,60}?(?<![A-Za-z0-9_-])(?:answers?|answering|respond(?:s|ing)?|repl(?:y|ies|ying))"
+    r"\s(?:(?:to|a|the|my|any|our)\s){0,2}(pings?)(?![A-Za-z0-9_-])"
 )
 _OFFLINE: Final = re.compile(r"(?i)(?<![A-Za-z0-9_-])(offline)(?![A-Za-z0-9_-])")
 _NOT_OFFLINE: Final = re.compile(r"(?i)(?:not|n't|no longer|never)\s{1,3}(?:\w+\s{1,3})?offline")
@@ -76,24 +88,41 @@ def numbered_prose(text: str, outputs: Sequence[ParsedOutput]) -> list[tuple[int
     """`prose_lines` with the number (1-based) of each line."""
     lines = text.split("\n")
     others = other_lines(len(lines), (o.lines for o in outputs))
-    # Lines of output matter only when they hold inline output (backticks) beside prose.
-    inline = lines_with(text, "`").difference(others) if outputs else set()
+    # Lines of output count when they hold inline output (backticks) beside prose, or quote
+    # output inside a sentence. The lines of a big table are rows, never sentences: only the
+    # lines of short outputs are looked at for the latter (10,000 rows cost no loop here).
+    quoted = lines_with(text, "`") if outputs else set()
+    quoted.update(n for o in outputs if len(o.lines) <= _SENTENCE_OUTPUT for n in o.lines)
+    free = set(others)
     kept: list[tuple[int, str]] = []
-    for number in sorted({*others, *inline}) if inline else others:
+    for number in sorted(free.union(quoted)) if quoted else others:
+        if number > len(lines):
+            continue
         line = lines[number - 1]
         s = line.strip()
         if not s or len(s) > _MAX_LINE or s.startswith(("```", "~~~")):
             continue
-        if number in inline:
-            if "`" not in s:
+        if number not in free:
+            if "`" in s:
+                s = _INLINE.sub(" ", s).strip()
+            elif not _mostly_prose(s):
                 continue
-            s = _INLINE.sub(" ", s).strip()
             if not s:
                 continue
         elif _is_command_line(s):
             continue
         kept.append((number, s))
     return kept
+
+
+def _mostly_prose(s: str) -> bool:
+    """A line that quotes output inside a sentence ("status gives 200 info ... ONLINE, but I
+    can't ping the NAS"): many words, most of them words rather than values."""
+    parts = s.split()
+    if len(parts) < _PROSE_WORDS:
+        return False
+    wordy = sum(1 for p in parts if p.strip(_PUNCT).isalpha() and not p.isupper())
+    return wordy >= _PROSE_SHARE * len(parts)
 
 
 def _is_command_line(s: str) -> bool:
@@ -112,7 +141,7 @@ def symptoms(prose: Iterable[str]) -> list[Observation]:
     if not text:
         return []
     out: list[Observation] = []
-    reach = _REACH.search(text) or _BROKEN.search(text)
+    reach = _REACH.search(text) or _BROKEN.search(text) or _NO_REPLY.search(text)
     if reach is not None:
         said = " ".join(reach.group(0).split())
         out.append(Observation(Code.SYMPTOM_UNREACHABLE, {"symptom": said}, (said,)))

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.adapters.discord_client import DiscordFrontEnd, ZtClient, configure_endpoints
+from bot.adapters.discord_embeds import clip
 from bot.base.settings import Settings
 from bot.core.engine import Engine
 from bot.core.models import Incoming
@@ -229,17 +230,15 @@ async def test_not_helpful_button_records_feedback_and_offers_next_topics(bot: B
     assert spent.json["components"] == []
     [follow] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{click['token']}")
     [embed] = follow.json["embeds"]
-    assert embed["description"].startswith(
-        "Sorry that didn't help. Could it be one of these instead?\n\n1. Ping is not working"
-    )
+    intro, listing = embed["description"].split("\n\n", 1)
+    assert intro == "Sorry that didn't help. Could it be one of these instead?"
+    offered = listing.splitlines()
+    assert [line.split(". ", 1)[0] for line in offered] == ["1", "2", "3"]
     picks_row, feedback_row = follow.json["components"]
     labels = [c["label"] for c in picks_row["components"] + feedback_row["components"]]
-    assert labels == [
-        "1. Ping is not working",
-        '2. Error: Cannot connect to ZeroTier service (or Node ID "Unknown" in the GUI a…',  # 80
-        "3. Why does my peer list have nodes I don't recognize?",
-        "None of these",
-    ]
+    # One button per topic offered, in the same order, cut to Discord's 80 characters.
+    assert labels == [*(clip(line, 80) for line in offered), "None of these"]
+    assert all(len(label) <= 80 for label in labels)
     next_turn = follow.json["components"][0]["components"][0]["custom_id"].split(":")[2]
     assert _custom_ids(follow) == [
         f"ztbot:pick:{next_turn}:1",
@@ -822,7 +821,9 @@ async def test_did_you_mean_button_answers_with_that_topic(bot: Bot) -> None:
     pick = fake.button(_custom_ids(offer)[0], _as_message(offer, int(made["id"])), **_in(made))
     bot.feed("INTERACTION_CREATE", pick)
     [answer] = await bot.api.wait_for("POST", rf"/webhooks/{APP_ID}/{pick['token']}")
-    assert answer.json["embeds"][0]["title"] == "Ping is not working"
+    first_offered = offer.json["embeds"][0]["description"].split("\n\n", 1)[1].splitlines()[0]
+    # The chosen topic's title (with " › section" when one applies).
+    assert answer.json["embeds"][0]["title"].startswith(first_offered.removeprefix("1. "))
     keys = bot.rows("SELECT DISTINCT c.key FROM conversations c")
     assert keys == [(f"discord:{GUILD}:{made['id']}",)]
 

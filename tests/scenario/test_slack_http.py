@@ -694,12 +694,13 @@ async def test_did_you_mean_button_answers_the_chosen_topic(make_bot, api):
     choices = next(b for b in offer.args["blocks"] if b.get("block_id") == "zt_choices")
     second = choices["elements"][1]
     assert second["action_id"] == "zt_choice_2"
-    assert second["text"]["text"] == "Should I forward any ports in my router?"
+    chosen = second["text"]["text"]
+    assert chosen in {"Should I forward any ports in my router?", "What ports does ZeroTier use?"}
     await bot.action(pressed("zt_choice_2", second["value"], posted(offer)))
     await bot.settle()
     answer = api.of("chat.postMessage")[1]
     assert answer.args["thread_ts"] == "1700000000.000100"
-    assert answer.args["blocks"][0]["text"]["text"] == "Should I forward any ports in my router?"
+    assert answer.args["blocks"][0]["text"]["text"] == chosen
 
 
 # --- safety -------------------------------------------------------------------------------

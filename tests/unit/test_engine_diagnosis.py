@@ -94,3 +94,17 @@ def test_diagnose_only_mode(engine: Engine) -> None:
     reply = engine.diagnose("just some words, no output here")
     assert reply.kind == "abstain"
     assert "no zerotier-cli or ping output" in reply.body
+
+
+def test_an_os_named_on_the_line_of_the_output_picks_its_section(engine: Engine) -> None:
+    """The OS is read from the whole message when the prose around the output names none."""
+    for text, section in [
+        ("zerotier-cli info only returns: 0 info connection failed. OS is Centos 7", "linux"),
+        ("on my win 11 box zerotier-cli status says 0 status connection failed", "windows"),
+    ]:
+        reply = engine.respond(Incoming(text))
+        assert (reply.kind, reply.topic, reply.section) == (
+            "diagnosis",
+            "service-not-running",
+            section,
+        ), text

@@ -67,3 +67,18 @@ def test_any_text_scores_every_label(text: str) -> None:
     assert set(scores) <= {"a", "b"}
     assert all(-2.0 <= v <= 2.0 for v in scores.values())
     assert set(ranker.scores("ping speed")) == {"a", "b"}
+
+
+def test_labels_are_calibrated_on_text_that_is_not_about_them(kb: KnowledgeBase) -> None:
+    """A label scores above 0 on at most 1% of the other labels' example questions, however
+    many examples it was trained on: a subject with a handful of examples (all its weight on
+    a few words) does not outscore a broad topic on one shared word."""
+    examples = knowledge_examples(kb)
+    ranker = Ranker(examples)
+    questions = [e for e in examples if e.weight >= 1]
+    scored = [(e, ranker.scores(e.text)) for e in questions]
+    for label in ranker.labels:
+        family = label.split(":", 1)[-1]
+        others = [s for e, s in scored if e.label.split(":", 1)[-1] != family]
+        above = sum(1 for s in others if s.get(label, 0.0) > 1e-12)
+        assert above <= 0.01 * len(others) + 1, label

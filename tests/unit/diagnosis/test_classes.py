@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.compose import question_part
 from bot.diagnosis import Link, Role, parse_message
 from bot.diagnosis.codes import Code
 from bot.diagnosis.findings import Diagnosis, diagnose
@@ -134,6 +135,13 @@ WORD_CASES = [
     pytest.param(f"{HEALTHY}\nping is not working between them", True, id="ping-not-working"),
     pytest.param(f"$ sudo zerotier-cli peers\n{HEALTHY}", False, id="typed-command-only"),
     pytest.param(f"{HEALTHY}\nall good now, thanks!", False, id="no-symptom"),
+    pytest.param(
+        f"{HEALTHY}\nnone of the ZT IPs (10.147.17.x) answer a ping", True, id="none-answer-ping"
+    ),
+    pytest.param(f"{HEALTHY}\nthe nas doesnt reply to pings over zt", True, id="no-reply"),
+    pytest.param(
+        f"{HEALTHY}\nnot sure why, but now every node answers pings", False, id="answers-ping"
+    ),
 ]
 
 
@@ -161,6 +169,36 @@ def test_prose_on_the_same_line_as_inline_output_is_kept(kb: KnowledgeBase) -> N
     d = _diag(kb, text)
     assert [o.command for o in d.outputs] == ["info"]
     assert Code.SYMPTOM_UNREACHABLE in {f.code for f in d.findings}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Installed the package, zerotier-cli status gives 200 info 0a0b0c0d0e 1.14.2 ONLINE and "
+        "the network shows up as well, so it looks online but I can't ping the box from my laptop.",
+        "my router lists the other node in listpeers (200 listpeers 0a0b0c0d0e 192.0.2.7/9993;"
+        "10;20 1 LEAF) but from the desktop I cannot reach it over ssh at all, any idea why",
+    ],
+    ids=["info-in-a-sentence", "listpeers-in-a-sentence"],
+)
+def test_a_sentence_quoting_output_without_backticks_is_prose(kb: KnowledgeBase, text: str) -> None:
+    """Output quoted inside a long sentence, no backticks: the sentence is still the question."""
+    d = _diag(kb, text)
+    assert d.outputs
+    assert Code.SYMPTOM_UNREACHABLE in {f.code for f in d.findings}
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "200 listnetworks 8056c2e21c000001 home 02:11:22:33:44:55 OK PRIVATE ztabc 10.147.17.4/24",
+        "61d294b9cb -      PLANET    43 DIRECT 1617     6580     50.7.73.34/9993 "
+        "62f865ae71 -      PLANET   193 DIRECT 1617     1424     198.51.100.2/9993",
+    ],
+)
+def test_output_rows_are_not_prose(kb: KnowledgeBase, row: str) -> None:
+    """A row of output, however long, is not read as words of the question."""
+    assert question_part(row, _diag(kb, row)) == ""
 
 
 def test_offline_in_the_words_alone_is_not_a_paste(kb: KnowledgeBase) -> None:
