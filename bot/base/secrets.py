@@ -9,6 +9,7 @@ with one inside is still found; positions are mapped back to the original text f
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -86,6 +87,23 @@ _SCANS: Final[tuple[tuple[SecretKind, re.Pattern[str], tuple[str, ...], int, int
 )
 
 
+_TRIGGERS: Final = frozenset(t for _, _, triggers, _, _ in _SCANS for t in triggers)
+_BASES: Final = (":0:", "auth", "-t", "token", "key", "secret")  # every trigger holds one
+
+
+def _between(spans: Sequence[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """The stretches of 0..size outside sorted `spans`."""
+    out: list[tuple[int, int]] = []
+    at = 0
+    for start, end in spans:
+        if start > at:
+            out.append((at, start))
+        at = max(at, end)
+    if at < size:
+        out.append((at, size))
+    return out
+
+
 def _is_token_like(value: str) -> bool:
     """Words are not secrets: a value said in a sentence must hold a digit and a letter."""
     return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
@@ -120,20 +138,32 @@ def _windows(
 def _visible(text: str) -> tuple[str, list[int] | None]:
     """`text` without invisible characters, and where each kept character was (None when
     nothing was taken out)."""
-    if _INVISIBLE.search(text) is None:
+    if text.isascii() or _INVISIBLE.search(text) is None:  # every invisible one is non-ASCII
         return text, None
     kept = [i for i, c in enumerate(text) if _INVISIBLE.match(c) is None]
     return "".join(text[i] for i in kept), kept
 
 
-def find_secrets(text: str) -> list[SecretHit]:
-    """Every secret in `text`, in order of position (overlaps removed)."""
+def find_secrets(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[SecretHit]:
+    """Every secret in `text`, in order of position (overlaps removed). `skip`: sorted spans
+    known to hold no trigger word (the rows of a table read already), not searched for one."""
     seen, where = _visible(text)
+    # Each trigger looked for once (and only when the short word inside it is there); most
+    # text holds none, and then nothing more is done.
+    if skip and where is None:
+        parts = [seen[a:b].lower() for a, b in _between(skip, len(seen))]
+        bases = [b for b in _BASES if any(b in part for part in parts)]
+        if not bases:
+            return []
     lowered = seen.lower()
+    if not skip or where is not None:
+        bases = [b for b in _BASES if b in lowered]
+    present = {t for t in _TRIGGERS if any(b in t for b in bases) and t in lowered}
     found: dict[tuple[int, int], SecretHit] = {}
     for kind, regex, triggers, before, after in _SCANS:
         group = 2 if regex is _IDENTITY else 1
-        for start, end in _windows(lowered, triggers, before, after):
+        here = tuple(t for t in triggers if t in present)
+        for start, end in _windows(lowered, here, before, after) if here else ():
             for m in regex.finditer(seen, start, min(end, len(seen))):
                 if regex in _NEEDS_MIXED and not _is_token_like(m.group(group)):
                     continue

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 from bot.base.oses import detect_os
-from bot.diagnosis.extract import Block, extract_blocks
+from bot.diagnosis.extract import Block, blocks_of
 from bot.diagnosis.model import (
     CliError,
     Item,
@@ -24,6 +24,7 @@ from bot.diagnosis.model import (
     ParsedOutput,
     Path,
     Peer,
+    PeerRows,
     PingResult,
     Role,
     to_jsonable,
@@ -40,6 +41,7 @@ from bot.diagnosis.parsers import (
     peers,
     ping,
 )
+from bot.diagnosis.words import other_lines
 
 __all__ = [
     "CliError",
@@ -52,10 +54,12 @@ __all__ = [
     "ParsedOutput",
     "Path",
     "Peer",
+    "PeerRows",
     "PingResult",
     "Role",
     "normalize_text",
     "parse_message",
+    "read_message",
     "to_jsonable",
 ]
 
@@ -74,14 +78,24 @@ _PARSERS: dict[str, _Parser] = {
 
 def parse_message(text: str, *, max_chars: int = MAX_CHARS) -> list[ParsedOutput]:
     """Return every zerotier-cli (or ping) output found in a chat message, in order."""
+    return read_message(text, max_chars=max_chars)[0]
+
+
+def read_message(
+    text: str, *, max_chars: int = MAX_CHARS
+) -> tuple[list[ParsedOutput], list[tuple[int, int]]]:
+    """`parse_message`, and the spans of `text` that hold only table rows read in bulk (so
+    other scans can skip them; none when normalising changed the text)."""
     if not isinstance(text, str):
-        return []
+        return [], []
     clipped = len(text) > max_chars
     if clipped:
         text = text[: max(0, max_chars)]
     pending: list[tuple[ParsedOutput, Block]] = []
     normalized = normalize_text(text)
-    for block in extract_blocks(normalized, normalized=True):
+    lines = normalized.split("\n")  # split once: the walk, and the prose around the outputs
+    rows: list[tuple[int, int]] = []
+    for block in blocks_of(normalized, lines, rows):
         out = _parse_block(block)
         if out is None or (not out.items and not _keeps_empty(out)) or _help_text(out, block):
             continue
@@ -92,10 +106,8 @@ def parse_message(text: str, *, max_chars: int = MAX_CHARS) -> list[ParsedOutput
     contents = [_content_os(out, block) for out, block in pending]
     message_os: OsName | None = None
     if pending:
-        message_os = next((c for c in contents if c is not None), None) or _prose_os(
-            normalized, pending
-        )
-    before = _prose_before(normalized, pending) if pending else []
+        message_os = next((c for c in contents if c is not None), None) or _prose_os(lines, pending)
+    before = _prose_before(lines, pending) if pending else []
     outputs = [
         _with_context(out, block, content or block.os_hint or near, message_os)
         for (out, block), content, near in zip(pending, contents, before, strict=True)
@@ -104,7 +116,7 @@ def parse_message(text: str, *, max_chars: int = MAX_CHARS) -> list[ParsedOutput
         first = outputs[0]
         note = f"message longer than {max_chars} characters: only the first {max_chars} were read"
         outputs[0] = dataclasses.replace(first, warnings=(note, *first.warnings))
-    return outputs
+    return outputs, rows if normalized is text else []
 
 
 def _parse_block(block: Block) -> ParsedOutput | None:
@@ -114,7 +126,7 @@ def _parse_block(block: Block) -> ParsedOutput | None:
                 return listmoons.parse(block.lines, block.numbers)
             return json_forms.parse(block.lines, block.numbers, hint=block.hint)
         if block.kind == "peers":
-            return peers.parse(block.lines, block.numbers, fast=block.fast)
+            return peers.parse(block.lines, block.numbers, fast=block.fast, bulk=block.bulk)
         return _PARSERS[block.kind](block.lines, block.numbers)
     except (ValueError, IndexError, KeyError, TypeError, RecursionError, OverflowError):
         # One damaged block must not cost the others (the parsers are built not to raise;
@@ -137,13 +149,9 @@ def _keeps_empty(out: ParsedOutput) -> bool:
     )
 
 
-def _prose_os(text: str, pending: Sequence[tuple[ParsedOutput, Block]]) -> OsName | None:
-    used = {n for _, block in pending for n in block.numbers}
-    prose = [
-        line
-        for n, line in enumerate(text.split("\n"), start=1)
-        if n not in used and len(line) < 2_000
-    ]
+def _prose_os(lines: Sequence[str], pending: Sequence[tuple[ParsedOutput, Block]]) -> OsName | None:
+    others = other_lines(len(lines), (block.numbers for _, block in pending))
+    prose = [line for n in others if len(line := lines[n - 1]) < 2_000]
     joined = "\n".join(prose)
     named = {o for o in detect_os(joined) if o in ("windows", "macos", "linux")}
     if len(named) > 1:
@@ -151,9 +159,10 @@ def _prose_os(text: str, pending: Sequence[tuple[ParsedOutput, Block]]) -> OsNam
     return cast("OsName", named.pop()) if named else os_from_text(joined)
 
 
-def _prose_before(text: str, pending: Sequence[tuple[ParsedOutput, Block]]) -> list[OsName | None]:
+def _prose_before(
+    lines: Sequence[str], pending: Sequence[tuple[ParsedOutput, Block]]
+) -> list[OsName | None]:
     # "and on the linux box:" right above an output speaks for that output alone.
-    lines = text.split("\n")
     out: list[OsName | None] = []
     start = 0
     for _, block in pending:

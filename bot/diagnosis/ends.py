@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot.diagnosis.codes import Code
-from bot.diagnosis.model import Link, NodeStatus, ParsedOutput, Role
+from bot.diagnosis.model import LINK, ROLE, TUNNELED, Link, NodeStatus, ParsedOutput
 from bot.diagnosis.rules import Observation, parse_version
+from bot.diagnosis.table import table_facts
 
 _MAX_VIEWS: Final = 4  # nodes remembered per conversation
 
@@ -56,21 +57,33 @@ def view_of(outputs: Sequence[ParsedOutput]) -> NodeView | None:
         return None
     node = infos[-1]
     tables = [o for o in outputs if o.peers]
-    peers = tables[-1].peers if tables else ()
-    roots = [p for p in peers if p.role in (Role.PLANET, Role.MOON)]
+    # The facts of the rows, not their peers: a big table builds no objects here.
+    rows = table_facts(tables[-1].peers) if tables else []
+    roots = [f[LINK] for f in rows if f[ROLE] in ("P", "M")]
     links = tuple(
-        PeerLink(p.address, p.link.value, p.latency_ms, p.version)
-        for p in peers
-        if p.role is Role.LEAF
+        PeerLink(address, _LINKS.get(link, "UNKNOWN"), _latency(latency), _version(version))
+        for address, version, role, _, latency, link, *_ in rows
+        if role == "L"
     )
-    tunneled = node.status is NodeStatus.TUNNELED or any(p.tunneled for p in peers)
+    tunneled = node.status is NodeStatus.TUNNELED or any(f[TUNNELED] for f in rows)
     return NodeView(
         address=node.address,
         version=node.version,
         status="TUNNELED" if tunneled else node.status.value,
-        roots_direct=any(p.link is Link.DIRECT for p in roots) if roots else None,
+        roots_direct="D" in roots if roots else None,
         links=links,
     )
+
+
+_LINKS: Final = {"D": Link.DIRECT.value, "R": Link.RELAY.value}
+
+
+def _latency(text: str) -> int | None:
+    return int(text) if text and text[0] != "-" else None
+
+
+def _version(text: str) -> str | None:
+    return None if text in ("", "-") else text
 
 
 def remember(views: Sequence[NodeView], new: NodeView | None) -> tuple[NodeView, ...]:

@@ -13,14 +13,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.diagnosis.model import OsName
+from bot.diagnosis.model import Facts, OsName
 from bot.diagnosis.normalize import normalize_text
 from bot.diagnosis.oshint import os_from_prompt
 from bot.diagnosis.parsers._common import is_hex, is_masked, read_int
 from bot.diagnosis.parsers.cli_errors import HTTP_LINE
 from bot.diagnosis.parsers.cli_errors import parse_line as parse_error_line
 from bot.diagnosis.parsers.listnetworks import ROW_SHAPE as LISTNETWORKS_ROW
-from bot.diagnosis.parsers.peers import FAST_ROW
+from bot.diagnosis.parsers.peers import BULK_ROW, FAST_ROW
 from bot.diagnosis.parsers.ping_lang import FIRSTS as PING_FIRSTS
 from bot.diagnosis.parsers.ping_lang import PREFIXES as PING_PREFIXES
 from bot.diagnosis.parsers.ping_lang import is_ping_line
@@ -142,6 +142,8 @@ class Block:
     # Rows already matched as well-formed `peers` rows, by their index in `lines`: the parser
     # takes them as they are instead of matching each row a second time.
     fast: dict[int, re.Match[str]] = field(default_factory=dict, compare=False, hash=False)
+    # Runs of rows read in bulk (`BULK_ROW`), by the index in `lines` where each starts.
+    bulk: dict[int, list[Facts]] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +182,9 @@ def clean_line(raw: str) -> tuple[str, bool, bool]:
 
 def find_prompt(s: str) -> Prompt | None:
     """Read a typed zerotier-cli or ping command (and the prompt before it) from a line."""
+    low = s.lower()
+    if "zerotier-" not in low and "ping" not in low:
+        return None  # the case-insensitive search below is slow; most lines name neither
     m = _COMMAND.search(s)
     if m is None:
         return None
@@ -244,6 +249,32 @@ def _hint(args: str) -> str | None:
     return sub
 
 
+class Ids:
+    """The addresses seen in a table: a set for rows read one by one, and the set of each run
+    read in bulk kept as it is (merging 10,000 addresses into one set costs a copy)."""
+
+    __slots__ = ("_one", "_runs")
+
+    def __init__(self) -> None:
+        self._one: set[str] = set()
+        self._runs: list[set[str]] = []
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._one or any(key in run for run in self._runs)
+
+    def add(self, key: str) -> None:
+        """Add one address."""
+        self._one.add(key)
+
+    def add_run(self, run: set[str]) -> None:
+        """Add the addresses of a run read in bulk (the set is kept, not copied)."""
+        self._runs.append(run)
+
+    def isdisjoint(self, other: set[str]) -> bool:
+        """True when no address of `other` was seen."""
+        return other.isdisjoint(self._one) and all(other.isdisjoint(r) for r in self._runs)
+
+
 @dataclass(slots=True)
 class _Open:
     kind: BlockKind
@@ -251,9 +282,10 @@ class _Open:
     numbers: list[int] = field(default_factory=list)
     prompt: Prompt | None = None
     rows: int = 0
-    ids: set[str] = field(default_factory=set)
+    ids: Ids = field(default_factory=Ids)
     depth: int = 0
     fast: dict[int, re.Match[str]] = field(default_factory=dict)
+    bulk: dict[int, list[Facts]] = field(default_factory=dict)
 
 
 class _Walker:
@@ -283,6 +315,7 @@ class _Walker:
                 # A block's own prompt speaks for it, even when it names no OS (`❯`).
                 os_hint=p.os if p is not None else self.os,
                 fast=cur.fast,
+                bulk=cur.bulk,
             )
         )
 
@@ -451,20 +484,50 @@ class _Walker:
 def extract_blocks(text: str, *, normalized: bool = False) -> list[Block]:
     """Return every command-output block in a message, in order (`normalized`: the text has
     been through `normalize_text` already)."""
+    if not normalized:
+        text = normalize_text(text)
+    return blocks_of(text, text.split("\n"))
+
+
+def blocks_of(
+    text: str, lines: list[str], spans: list[tuple[int, int]] | None = None
+) -> list[Block]:
+    """`extract_blocks` of normalised `text` already split into its `lines`; adds to `spans`
+    the stretches of `text` that hold only rows read in bulk."""
     walker = _Walker()
-    for num, raw in enumerate((text if normalized else normalize_text(text)).split("\n"), start=1):
+    i, pos, count = 0, 0, len(lines)
+    while i < count:
+        raw = lines[i]
+        num = i + 1
         cur = walker.cur
         if cur is not None and cur.kind == "peers":
             # The bulk of a big table: a line that is exactly a well-formed row needs no
             # cleaning or classifying (a repeated address starts a new snapshot: slow path).
             m = FAST_ROW.fullmatch(raw)
             if m is not None and m.group(1) not in cur.ids:
+                run = read_rows(text, pos, cur.ids) if cur.rows >= BULK_AFTER else []
+                if run:
+                    # The rest of the table in a few calls instead of a loop over its lines.
+                    k = len(run)
+                    cur.bulk[len(cur.lines)] = run
+                    cur.lines.extend(lines[i : i + k])
+                    cur.numbers.extend(range(num, num + k))
+                    cur.rows += k
+                    start, pos = pos, pos + sum(map(len, lines[i : i + k])) + k
+                    if spans is not None:
+                        spans.append((start, min(pos, len(text))))
+                    i += k
+                    continue
                 cur.fast[len(cur.lines)] = m
                 cur.lines.append(raw)
                 cur.numbers.append(num)
                 cur.rows += 1
                 cur.ids.add(m.group(1))
+                pos += len(raw) + 1
+                i += 1
                 continue
+        pos += len(raw) + 1
+        i += 1
         s, fence_before, fence_after = clean_line(raw)
         if s and not s.isascii():
             english = translate_ping(s)
@@ -477,6 +540,44 @@ def extract_blocks(text: str, *, normalized: bool = False) -> list[Block]:
             walker.close()
     walker.close()
     return walker.blocks
+
+
+BULK_AFTER = 32  # rows of a table read one by one before the rest is read in bulk
+_BULK_CHUNK = 8_192  # characters read by the first bulk call; each next call reads 4x more
+
+
+def read_rows(text: str, pos: int, ids: Ids) -> list[Facts]:
+    """The facts of the well-formed `peers` rows that start at `pos`, up to the first other
+    line or repeated address (which starts a new snapshot); adds their addresses to `ids`."""
+    out: list[Facts] = []
+    size = _BULK_CHUNK
+    while pos < len(text):
+        end = text.find("\n", pos + size)
+        end = len(text) if end < 0 else end + 1
+        found: list[Facts] = BULK_ROW.findall(text, pos, end)
+        addresses = [f[0] for f in found]
+        k = addresses.index("")  # the empty match at `end` at the latest
+        whole = k == len(found) - 1
+        fresh = set(addresses[:k])
+        if len(fresh) < k or not ids.isdisjoint(fresh):
+            k, fresh = _until_repeat(addresses, k, ids)
+            whole = False
+        out.extend(found[:k])
+        ids.add_run(fresh)
+        if not whole or end >= len(text):
+            break
+        pos = end
+        size *= 4
+    return out
+
+
+def _until_repeat(addresses: list[str], k: int, ids: Ids) -> tuple[int, set[str]]:
+    seen: set[str] = set()
+    for j, address in enumerate(addresses[:k]):
+        if address in seen or address in ids:
+            return j, seen
+        seen.add(address)
+    return k, seen
 
 
 def _peer_row(s: str, *, lenient: bool) -> bool:

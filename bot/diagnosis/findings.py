@@ -14,7 +14,7 @@ from bot.diagnosis.ends import NodeView, correlate, remember, view_of
 from bot.diagnosis.model import OsName, ParsedOutput
 from bot.diagnosis.rules import Observation, observe
 from bot.diagnosis.sources import combine
-from bot.diagnosis.words import prose_lines, symptoms
+from bot.diagnosis.words import Change, change_words, numbered_prose, symptoms
 from bot.knowledge.model import FindingText
 
 _ORDER: Final = {"error": 0, "warning": 1, "info": 2}
@@ -150,9 +150,13 @@ def diagnose_outputs(
     catalog: Mapping[str, FindingText],
     secrets: Sequence[SecretHit] = (),
     known_nodes: Sequence[NodeView] = (),
+    change: Change | None = None,
 ) -> Diagnosis:
-    """Run the rules over parsed outputs (and nodes seen earlier) and word the findings."""
+    """Run the rules over parsed outputs (and nodes seen earlier) and word the findings;
+    `change`: the user's words marking a later output as the state after a change."""
     observations = observe(outputs)
+    if change is not None:
+        observations = _with_change(observations, outputs, change, catalog)
     leak = secret_observation(secrets)
     if leak is not None:
         observations.insert(0, leak)
@@ -163,6 +167,46 @@ def diagnose_outputs(
             o for o in correlate(nodes) if view.address in (o.params["a"], o.params["b"])
         )
     return Diagnosis(tuple(outputs), word(observations, catalog), tuple(secrets), nodes)
+
+
+def _with_change(
+    observations: list[Observation],
+    outputs: Sequence[ParsedOutput],
+    change: Change,
+    catalog: Mapping[str, FindingText],
+) -> list[Observation]:
+    """Say the change the user describes: the rules' own before/after findings get the user's
+    words; else the problems the earlier outputs showed and the latest state no longer has."""
+    if not any(o.code is Code.STATE_CHANGED for o in observations):
+        now = {o.code for o in observations}
+        before = [
+            o
+            for o in observe(outputs[: change.later])
+            if o.code not in now and _problem(o.code, catalog) and o.code not in WORD_CODES
+        ]
+        if not before:
+            return observations
+        gone = word(before[:1], catalog)[0].summary.rstrip(".")
+        what = f"the later output no longer shows “{gone}”"
+        evidence = tuple(f"before: {e}" for o in before for e in o.evidence[:2])
+        params = {"what": what, "count": len(before)}
+        observations = [*observations, Observation(Code.STATE_CHANGED, params, evidence)]
+    said = f"you wrote: “{change.words}”"
+    return [
+        dataclasses.replace(
+            o,
+            params={**o.params, "what": f"{o.params.get('what', '')} ({said})"},
+            evidence=(*o.evidence, f"{said} (line {change.line})"),
+        )
+        if o.code is Code.STATE_CHANGED
+        else o
+        for o in observations
+    ]
+
+
+def _problem(code: Code, catalog: Mapping[str, FindingText]) -> bool:
+    text = catalog.get(code)
+    return text is None or text.severity != "info"
 
 
 def diagnose(
@@ -185,13 +229,18 @@ def diagnose(
 def _diagnose(
     text: str, catalog: Mapping[str, FindingText], known_nodes: Sequence[NodeView]
 ) -> Diagnosis:
-    from bot.diagnosis import parse_message  # noqa: PLC0415  (the package imports this module)
+    from bot.diagnosis import read_message  # noqa: PLC0415  (the package imports this module)
 
-    outputs = parse_message(text)
-    result = diagnose_outputs(outputs, catalog, find_secrets(text), known_nodes)
+    outputs, rows = read_message(text)
+    change = change_words(text, outputs)
+    # Rows read in bulk hold no secret: the scan for one skips them.
+    secrets = find_secrets(text, skip=rows)
+    result = diagnose_outputs(outputs, catalog, secrets, known_nodes, change)
     if result.problems or (not outputs and len(text) > _MAX_QUESTION):
         return result
-    said = symptoms(prose_lines(text, outputs))
+    prose = numbered_prose(text, outputs)
+    # Words before a change the user describes speak of the state before it.
+    said = symptoms(s for n, s in prose if change is None or n >= change.line)
     if not said:
         return result
     return dataclasses.replace(result, findings=word(said, catalog) + result.findings)

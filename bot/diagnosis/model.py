@@ -7,9 +7,13 @@ Every type is a frozen, slotted dataclass with a `to_dict()` giving the JSON sha
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Final, Literal, cast
+from itertools import islice
+from operator import itemgetter
+from typing import Any, Final, Literal, cast, overload
 
 JsonDict = dict[str, Any]
 
@@ -352,13 +356,145 @@ class PingResult:
 
 Item = Peer | NodeInfo | Network | Moon | CliError | PingResult
 
+# What the rules need of one peer row, as nine strings (a `findall` tuple for a big table):
+# address; version ("" or "-" when unknown); role letter (P, M, L, R for ROOT, E for the 1.1.x
+# RELAY role, U); a mark when the link is direct and at least SLOW_MS slow; the latency ("" or
+# negative when unknown); link letter (D direct, R relayed, "" neither); then marks, non-empty
+# when: tunneled; nothing ever sent (lastTX never, on every path); nothing ever received
+# (lastRX never, on every path; never set without a path). A big table keeps only these; its
+# peers are built when asked for.
+Facts = tuple[str, str, str, str, str, str, str, str, str]
+ADDRESS, VERSION, ROLE, SLOW, LATENCY, LINK, TUNNELED, TX_NEVER, RX_NEVER = range(9)
+SLOW_MS: Final = 250  # the latency in SLOW: the latency rule's bar is never lower
+JSON_PEERS: Final = 100  # peers listed in the JSON of one table; the rest are counted
+
+
+class PeerRows(Sequence[Peer]):
+    """The peers of one table: the facts of every row, each `Peer` built on first use.
+
+    Reading 10,000 rows must not build 10,000 objects with their paths: the rules read the
+    facts, and only the few peers a reply names (or the JSON lists) are built.
+    """
+
+    __slots__ = ("_build", "_built", "_facts", "_nums", "_texts")
+
+    def __init__(
+        self,
+        facts: list[Facts],
+        built: list[Peer | None],
+        texts: list[str],
+        nums: list[int],
+        build: Callable[[str, int], Peer],
+    ) -> None:
+        self._facts = facts
+        self._built = built
+        self._texts = texts  # the row's text, read again by `build` when the peer is asked for
+        self._nums = nums
+        self._build = build
+
+    @property
+    def facts(self) -> list[Facts]:
+        """The facts of every row, in order."""
+        return self._facts
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    @overload
+    def __getitem__(self, index: int) -> Peer: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Peer, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Peer | tuple[Peer, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        peer = self._built[index]
+        if peer is None:
+            i = index % len(self._built)
+            peer = self._build(self._texts[i], self._nums[i])
+            self._built[i] = peer
+        return peer
+
+    def __iter__(self) -> Iterator[Peer]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PeerRows | tuple | list):
+            return len(self) == len(other) and all(
+                a == b for a, b in zip(self, other, strict=False)
+            )
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"PeerRows({len(self)} rows)"
+
+
+def peers_summary(peers: Sequence[Peer]) -> JsonDict:
+    """Counts by role and by link: what the JSON says of the rows it does not list."""
+    if isinstance(peers, PeerRows):
+        facts = peers.facts
+        # Counted in C by letter, then named.
+        roles = Counter(map(itemgetter(ROLE), facts))
+        links = Counter(map(itemgetter(LINK), facts))
+        return {
+            "roles": _named(roles, _ROLE_NAMES),
+            "links": _named(links, _LINK_NAMES),
+        }
+    return {
+        "roles": dict(Counter(p.role.value for p in peers)),
+        "links": dict(Counter(p.link.value for p in peers)),
+    }
+
+
+def _named(counts: Counter[str], names: dict[str, str]) -> dict[str, int]:
+    out: Counter[str] = Counter()
+    for letter, n in counts.items():
+        out[names.get(letter, "UNKNOWN")] += n
+    return dict(out)
+
+
+_ROLE_NAMES: Final = {"P": "PLANET", "M": "MOON", "L": "LEAF", "R": "ROOT", "E": "RELAY"}
+_LINK_NAMES: Final = {"D": "DIRECT", "R": "RELAY"}
+_ROLE_LETTERS: Final = {Role(name): letter for letter, name in _ROLE_NAMES.items()}
+
+
+def is_relayed(peer: Peer) -> bool:
+    """Relayed: link RELAY, or a row with no path and no link (a bare `-`); a row cut off
+    before its link says nothing either way."""
+    if peer.link is Link.RELAY:
+        return True
+    return peer.link is Link.UNKNOWN and not peer.paths and "truncated" not in peer.flags
+
+
+def facts_of(peer: Peer) -> Facts:
+    """The facts of a peer already built (see `Facts`)."""
+    direct = peer.link is Link.DIRECT
+    latency = peer.latency_ms
+    paths = peer.paths
+    return (
+        peer.address,
+        peer.version or "",
+        _ROLE_LETTERS.get(peer.role, "U"),
+        "1" if direct and latency is not None and latency >= SLOW_MS else "",
+        "" if latency is None else str(latency),
+        "D" if direct else ("R" if is_relayed(peer) else ""),
+        "T" if peer.tunneled else "",
+        "-" if paths and all(p.sent is False for p in paths) else "",
+        "-" if paths and all(p.received is False for p in paths) else "",
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedOutput:
     """One command output found in a message and what could be read from it."""
 
     command: Command
-    items: tuple[Item, ...] = ()
+    # A tuple, or PeerRows for a `peers` table (its peers built on first use).
+    items: Sequence[Item] = ()
     # 1-based line numbers (in the message) of the lines this output was read from.
     lines: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -370,12 +506,12 @@ class ParsedOutput:
     notes: tuple[str, ...] = field(default=())
 
     @property
-    def peers(self) -> tuple[Peer, ...]:
+    def peers(self) -> Sequence[Peer]:
         """The peers in this output."""
         if self.command not in _PEER_COMMANDS:
             return ()
         # Peer tables hold only peers; skipping the per-item check matters at 10,000 rows.
-        return cast("tuple[Peer, ...]", self.items)
+        return cast("Sequence[Peer]", self.items)
 
     # Each command holds one kind of item: the accessors answer from the command alone, so a
     # 10,000-row peer table is never walked to find that it holds no networks.
@@ -418,7 +554,13 @@ class ParsedOutput:
         """Return the DESIGN.md shape: `command`, the parsed facts, then provenance."""
         out: JsonDict = {"command": self.command}
         if self.command in ("peers", "listpeers", "json-peers"):
-            out["peers"] = [p.to_dict() for p in self.peers]
+            peers = self.peers
+            # A huge table is listed in part (the JSON of 10,000 peers with their paths is
+            # megabytes nobody reads); "count" keeps the total, "peers_summary" the shape.
+            out["peers"] = [p.to_dict() for p in islice(peers, JSON_PEERS)]
+            if len(peers) > JSON_PEERS:
+                out["peers_omitted"] = len(peers) - JSON_PEERS
+                out["peers_summary"] = peers_summary(peers)
         elif self.command in ("info", "json-info"):
             info = self.info
             # The info fields sit at the top level (the contract) and under "info".

@@ -55,12 +55,19 @@ _CHARS: dict[str, str] = {
     "\u2029": "\n",
     "\x85": "\n",
 }
-# One C-level scan per character is far cheaper than str.translate with a dict on big pastes.
-_FIRST_PASS = tuple(_CHARS.items())
+# Which of them a text holds, found in one scan; then one C-level replace for each of those
+# (str.translate with a dict is far slower on big pastes).
+_SPECIAL = re.compile("[" + re.escape("".join(_CHARS)) + "]")
+# Every character of ASCII text that one of the steps below acts on (`<` only with a link):
+# looked for one by one, as a single-character search is a memchr, far faster than a class.
+_ASCII_WORK = (*"\r\t\x0b\x0c&\\\x7f", *map(chr, range(0x09)), *map(chr, range(0x0E, 0x20)))
+_LINK = re.compile(r"<(?:https?|mailto|tel):")
 
 
 def normalize_text(text: str) -> str:
     """Return `text` with CRLF, HTML entities, smart quotes, odd spaces and escapes undone."""
+    if text.isascii() and not any(c in text for c in _ASCII_WORK) and not _LINK.search(text):
+        return text  # the common paste: nothing to undo, and a few quick scans to know it
     # Windows pastes end lines with CRLF; a few strings embed a bare LF even there.
     out = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x1b" in out:
@@ -81,7 +88,6 @@ def normalize_text(text: str) -> str:
 def _replace_chars(text: str) -> str:
     if text.isascii():
         return text.replace("\t", " ").replace("\x0b", " ").replace("\x0c", " ")
-    for char, repl in _FIRST_PASS:
-        if char in text:
-            text = text.replace(char, repl)
+    for char in set(_SPECIAL.findall(text)):
+        text = text.replace(char, _CHARS[char])
     return text

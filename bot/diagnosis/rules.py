@@ -12,10 +12,15 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from typing import Any, Final
 
 from bot.diagnosis.codes import CODES, Code, Severity
 from bot.diagnosis.model import (
+    ADDRESS,
+    ROLE,
+    SLOW_MS,
+    VERSION,
     CliError,
     Network,
     NodeInfo,
@@ -28,7 +33,7 @@ from bot.diagnosis.model import (
 )
 from bot.diagnosis.table import ROOT_SILENT_MS, Table, build
 
-HIGH_LATENCY_MS: Final = 250  # a direct path this slow is worth a look (roots excluded)
+HIGH_LATENCY_MS: Final = SLOW_MS  # a direct path this slow is worth a look (roots excluded)
 OLD_VERSION: Final = (1, 8)  # older than this: several NAT-traversal and TCP-fallback fixes missing
 MISMATCH_MINORS: Final = 4  # this many minor releases apart (1.14 vs 1.10) is worth a mention
 _MAX_LISTED: Final = 5  # addresses named in one summary; the rest are counted
@@ -61,9 +66,9 @@ def _os(outputs: Sequence[ParsedOutput]) -> OsName | None:
     return next((o.os_hint for o in reversed(outputs) if o.os_hint), None)
 
 
-def _listed(addresses: Sequence[str]) -> str:
+def _listed(addresses: Sequence[str], total: int | None = None) -> str:
     shown = ", ".join(f"`{a}`" for a in addresses[:_MAX_LISTED])
-    more = len(addresses) - _MAX_LISTED
+    more = (len(addresses) if total is None else total) - _MAX_LISTED
     return f"{shown} and {more} more" if more > 0 else shown
 
 
@@ -72,6 +77,18 @@ def _evidence(peers: Sequence[Peer]) -> tuple[str, ...]:
     if len(peers) > _MAX_EVIDENCE:
         lines.append(f"... and {len(peers) - _MAX_EVIDENCE} more")
     return tuple(lines)
+
+
+def _rows_evidence(table: Table, rows: Sequence[int]) -> tuple[str, ...]:
+    # Only the peers shown are built: a group can hold thousands of rows.
+    lines = [_peer_evidence(table.peer(r)) for r in rows[:_MAX_EVIDENCE]]
+    if len(rows) > _MAX_EVIDENCE:
+        lines.append(f"... and {len(rows) - _MAX_EVIDENCE} more")
+    return tuple(lines)
+
+
+def _listed_rows(table: Table, rows: Sequence[int]) -> str:
+    return _listed([table.address(r) for r in rows[: _MAX_LISTED + 1]], len(rows))
 
 
 def _peer_evidence(peer: Peer) -> str:
@@ -89,7 +106,8 @@ def _peer_evidence(peer: Peer) -> str:
 
 
 def _is_tunneled(seen: Seen) -> bool:
-    if any(o.info is not None and o.info.status is NodeStatus.TUNNELED for o in seen.outputs):
+    infos = [o.info for o in seen.outputs if o.info is not None]
+    if infos and infos[-1].status is NodeStatus.TUNNELED:  # the latest state wins
         return True
     return seen.table.tunneled
 
@@ -105,7 +123,7 @@ def _roots_word(table: Table) -> str:
 def rule_roots(seen: Seen) -> Iterable[Observation]:
     """Roots unreachable, partly relayed, silent or slow; then leaves relayed with roots fine."""
     t = seen.table
-    if not t.peers or _is_tunneled(seen):
+    if not t.count or _is_tunneled(seen):
         return
     what = _roots_word(t)
     if t.roots and not t.direct_roots:
@@ -146,14 +164,14 @@ def rule_roots(seen: Seen) -> Iterable[Observation]:
             Code.PEER_RELAYED,
             {
                 "relayed": len(t.relayed_leaves),
-                "peers": len(t.leaves),
-                "addresses": _listed([p.address for p in t.relayed_leaves]),
+                "peers": t.leaves,
+                "addresses": _listed_rows(t, t.relayed_leaves),
                 "roots_direct": len(t.direct_roots),
                 "roots": len(t.roots),
                 # A table counts roots too: say they were left out of "N of M peers".
                 "not_counted": _roots_left_out(len(t.roots)),
             },
-            _evidence(t.relayed_leaves),
+            _rows_evidence(t, t.relayed_leaves),
             seen.os,
         )
 
@@ -185,6 +203,14 @@ def rule_node_state(seen: Seen) -> Iterable[Observation]:
     """OFFLINE (no root answers) or TUNNELED (TCP fallback relay), from the latest `info`."""
     infos = [o.info for o in seen.outputs if o.info is not None]
     node: NodeInfo | None = infos[-1] if infos else None
+    if node is not None and node.status is NodeStatus.ONLINE:
+        # An earlier `info` of this node OFFLINE or TUNNELED: the latest state wins, and the
+        # change is said.
+        down = [i for i in infos[:-1] if i.address == node.address and i.status in _DOWN]
+        if down:
+            what = f"{_node(node)} is ONLINE now".replace("This node", "this node")
+            shown = (f"before: {down[-1].status.value}", f"after: {node.status.value}")
+            yield Observation(Code.STATE_CHANGED, {"what": what, "count": 1}, shown, seen.os)
     if node is not None and node.status is NodeStatus.OFFLINE:
         evidence = f"{node.address}: {node.version or '?'} OFFLINE"
         yield Observation(Code.NODE_OFFLINE, {"node": _node(node)}, (evidence,), seen.os)
@@ -192,6 +218,9 @@ def rule_node_state(seen: Seen) -> Iterable[Observation]:
         name = _node(node) if node is not None else "This node"
         where = node.address if node is not None else "this node"
         yield Observation(Code.TCP_FALLBACK, {"node": name}, (f"{where}: TUNNELED",), seen.os)
+
+
+_DOWN: Final = frozenset({NodeStatus.OFFLINE, NodeStatus.TUNNELED})
 
 
 def _node(node: NodeInfo) -> str:
@@ -216,28 +245,28 @@ def rule_latency(seen: Seen) -> Iterable[Observation]:
             seen.os,
         )
     bar = HIGH_LATENCY_MS if median_root is None else max(HIGH_LATENCY_MS, 2 * median_root)
-    slow = [p for p in t.direct_leaves if p.latency_ms is not None and p.latency_ms >= bar]
+    slow = [row for ms, row in t.slow_leaves if ms >= bar]
     if slow:
         yield Observation(
             Code.HIGH_LATENCY,
             {
                 "count": len(slow),
-                "addresses": _listed([p.address for p in slow]),
-                "worst_ms": max(p.latency_ms or 0 for p in slow),
+                "addresses": _listed_rows(t, slow),
+                "worst_ms": max(ms for ms, _ in t.slow_leaves),
             },
-            _evidence(slow),
+            _rows_evidence(t, slow),
             seen.os,
         )
 
 
 def rule_one_way(seen: Seen) -> Iterable[Observation]:
     """Paths we send on but never hear back from: inbound UDP is blocked somewhere."""
-    one_way = seen.table.one_way
-    if one_way:
+    t = seen.table
+    if t.one_way:
         yield Observation(
             Code.ONE_WAY_PATH,
-            {"count": len(one_way), "addresses": _listed([p.address for p in one_way])},
-            _evidence(one_way),
+            {"count": len(t.one_way), "addresses": _listed_rows(t, t.one_way)},
+            _rows_evidence(t, t.one_way),
             seen.os,
         )
 
@@ -278,7 +307,6 @@ def rule_networks(seen: Seen) -> Iterable[Observation]:
             latest.pop(net.id, None)
             latest[net.id] = net
             history.setdefault(net.id, []).append(net.status or "?")
-    peers = {p.address: p for p in seen.table.peers} if latest else {}
     by_code: dict[Code, list[Network]] = {}
     for net in latest.values():
         code = _network_code(net)
@@ -295,7 +323,7 @@ def rule_networks(seen: Seen) -> Iterable[Observation]:
             "count": len(nets),
             "status": nets[0].status or "?",
             "controller_part": (nets[0].id or "")[:10],
-            "about_controller": _about_controller(nets[0], peers),
+            "about_controller": _about_controller(nets[0], seen.table),
         }
         yield Observation(code, params, evidence, seen.os)
     changed = [
@@ -318,12 +346,12 @@ def _net_id(net: Network) -> str:
     return "(id not shown)" if not nwid or nwid[0] in "<[" else nwid
 
 
-def _about_controller(net: Network, peers: dict[str, Peer]) -> str:
+def _about_controller(net: Network, table: Table) -> str:
     controller = net.controller
     if controller is None or set(controller) <= {"f"}:
         # Masked or cut: say what the status means without naming what cannot be read.
         return "its controller is not answering"
-    seen = peers.get(controller)
+    seen = table.find(controller)
     if seen is None:
         return f"its controller `{controller}` is not answering (it is not in the peer list)"
     return f"its controller `{controller}` is not answering (it is {seen.link.value} here)"
@@ -549,10 +577,11 @@ def rule_versions(seen: Seen) -> Iterable[Observation]:
     old: list[tuple[tuple[int, int, int], str]] = []
     if node is not None and mine is not None and mine[:2] < OLD_VERSION:
         old.append((mine, f"{node.address} (this node): {node.version}"))
-    for peer in seen.table.leaves:
-        v = parse_version(peer.version)
-        if v is not None and v[:2] < OLD_VERSION:
-            old.append((v, f"{peer.address}: {peer.version}"))
+    t = seen.table
+    # Each version string is parsed once; then the rows of the leaves running the old ones.
+    parsed = {text: v for text in t.versions if (v := parse_version(text)) is not None}
+    old_rows = t.leaves_on({text for text, v in parsed.items() if v[:2] < OLD_VERSION})
+    old.extend((parsed[t.facts[row][VERSION]], _version_evidence(t, row)) for row in old_rows)
     if old:
         oldest = min(old)[1].rsplit(": ", 1)[1]
         yield Observation(
@@ -563,37 +592,46 @@ def rule_versions(seen: Seen) -> Iterable[Observation]:
         )
     if node is None or mine is None or mine[:2] < OLD_VERSION:
         return
-    apart = [
-        p
-        for p in seen.table.leaves
-        if (v := parse_version(p.version)) is not None
-        and v[:2] >= OLD_VERSION
-        and v[0] == mine[0]
-        and abs(v[1] - mine[1]) >= MISMATCH_MINORS
-    ]
+    apart = t.leaves_on(
+        {
+            text
+            for text, v in parsed.items()
+            if v[:2] >= OLD_VERSION and v[0] == mine[0] and abs(v[1] - mine[1]) >= MISMATCH_MINORS
+        }
+    )
     if apart:
         yield Observation(
             Code.VERSION_MISMATCH,
             {
                 "mine": node.version,
                 "count": len(apart),
-                "addresses": _listed([p.address for p in apart]),
+                "addresses": _listed_rows(t, apart),
             },
-            _evidence(apart),
+            _rows_evidence(t, apart),
             seen.os,
         )
 
 
+def _version_evidence(table: Table, row: int) -> str:
+    return f"{table.address(row)}: {table.facts[row][VERSION]}"
+
+
 def rule_who_are_peers(seen: Seen) -> Iterable[Observation]:
     """Explain a peer list: roots, moons, controllers of the networks shown, other members."""
-    peers = seen.table.peers
-    if not peers:
+    t = seen.table
+    if not t.count:
         return
     controllers = {n.controller for o in seen.outputs for n in o.networks if n.controller}
-    planets = [p.address for p in peers if p.role in (Role.PLANET, Role.ROOT)]
-    moons = [p.address for p in peers if p.role is Role.MOON]
-    ctrl = [p.address for p in peers if p.address in controllers]
-    leaves = [p.address for p in peers if p.role is Role.LEAF and p.address not in controllers]
+    planets = [p.address for p in t.roots if p.role in (Role.PLANET, Role.ROOT)]
+    moons = [p.address for p in t.roots if p.role is Role.MOON]
+    found = sorted(row for c in controllers if (row := t.row_of(c)) is not None)
+    ctrl = [t.address(row) for row in found]
+    leaves = t.leaves - sum(1 for row in found if t.facts[row][ROLE] == "L")
+    shown = list(
+        islice(
+            (f[ADDRESS] for f in t.facts if f[ROLE] == "L" and f[ADDRESS] not in controllers), 20
+        )
+    )
     evidence = []
     if planets:
         who = "roots of your own planet" if seen.table.self_hosted else "ZeroTier root servers"
@@ -603,14 +641,14 @@ def rule_who_are_peers(seen: Seen) -> Iterable[Observation]:
     if ctrl:
         evidence.append(f"network controllers: {', '.join(ctrl[:20])}")
     if leaves:
-        evidence.append(f"other nodes (LEAF): {', '.join(leaves[:20])}")
+        evidence.append(f"other nodes (LEAF): {', '.join(shown)}")
     yield Observation(
         Code.PEER_ROLES,
         {
             "planets": len(planets),
             "moons": len(moons),
             "controllers": len(ctrl),
-            "leaves": len(leaves),
+            "leaves": leaves,
         },
         tuple(evidence),
         seen.os,

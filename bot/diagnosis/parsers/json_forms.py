@@ -33,6 +33,7 @@ _PEER_KEYS = frozenset({"latency", "paths", "role", "isBonded", "tunneled", "ver
 _NET_KEYS = frozenset({"nwid", "assignedAddresses", "portDeviceName", "netconfRevision"})
 _INFO_KEYS = frozenset({"online", "tcpFallbackActive", "publicIdentity", "planetWorldId", "clock"})
 _MOON_KEYS = frozenset({"roots", "updatesMustBeSignedBy"})
+_ANY_KEY = (*_PEER_KEYS, *_NET_KEYS, *_INFO_KEYS, *_MOON_KEYS, "address")
 _ROLES = {r.value: r for r in Role}
 _EMPTY_HINTS: dict[str, Command] = {
     "listmoons": "listmoons",
@@ -48,7 +49,12 @@ def parse(
 ) -> ParsedOutput | None:
     """Parse one pasted JSON value; None when it is not a form we know (e.g. `{"result":true}`)."""
     nums = list(numbers) if numbers is not None else list(range(1, len(lines) + 1))
-    loaded = load_lenient("\n".join(lines))
+    text = "\n".join(lines)
+    if hint not in _EMPTY_HINTS and not any(key in text for key in _ANY_KEY):
+        # No key a form is told by: not one of ours, whatever it parses to (the cheap exit
+        # for brackets in prose and junk).
+        return None
+    loaded = load_lenient(text)
     if loaded is None:
         return None
     value, repaired = loaded

@@ -9,8 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 
-from bot.diagnosis.model import Link, ParsedOutput, Path, Peer, Role
+from bot.diagnosis.model import (
+    LINK,
+    TUNNELED,
+    Facts,
+    Link,
+    ParsedOutput,
+    Path,
+    Peer,
+    PeerRows,
+    Role,
+    facts_of,
+)
 from bot.diagnosis.parsers._common import (
     EPOCH_MS_FLOOR,
     read_address,
@@ -32,43 +44,76 @@ FAST_ROW = re.compile(
 # 1.10.3 widened the gap after DIRECT (and in the header) from one space to three.
 _HEADER_GAP = re.compile(r"<link>( +)<lastTX>")
 
+# The rows of a big table read in one call (`findall` from a row's start): each line gives the
+# nine `Facts` strings of a well-formed row (the same rows FAST_ROW takes, with a latency
+# ZeroTier can report), or an empty address for any other line, where reading in bulk stops;
+# the last match is always the empty one at the end of the text searched. Lookaheads capture
+# the marks: a direct latency of 250 ms or more, tunneled (a RELAY row with a path), and
+# lastTX or lastRX never (-1, or a 13-digit epoch from the 1.2.6-1.6.x display bug).
+_NEVER = r"(?:(?=(-|0*[1-9]\d{12}))|)-?\d{1,19}"
+BULK_ROW = re.compile(
+    r"(?:([0-9a-f]{10}) +(-|\d{1,3}\.\d{1,3}\.\d{1,4}) +(?=([PML]))(?:PLANET|MOON|LEAF) +"
+    r"(?:(?=0*(?:2[5-9]|[3-9]\d|[1-9]\d{2,3})\d +D)(?=(.))|)"
+    r"(-?\d{1,4}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d\d|655[0-2]\d|6553[0-5]) +"
+    r"(?=([DR]))(?:DIRECT|RELAY)(?:(?<=RELAY)(?=( ) *-?\d)|)"
+    rf"(?: +{_NEVER} +{_NEVER} +[0-9a-fA-F.:]{{1,45}}/\d{{1,5}}|(?<=RELAY))"
+    r"[ \t]*|[^\n]*)(?:\n|\Z)"
+)
+
 
 def parse(
     lines: Sequence[str],
     numbers: Sequence[int] | None = None,
     *,
     fast: Mapping[int, re.Match[str]] | None = None,
+    bulk: Mapping[int, list[Facts]] | None = None,
 ) -> ParsedOutput:
     """Parse a `peers` table (headers, rows, NOTE line) into peers; `fast` holds rows already
-    matched by `FAST_ROW`, by their index in `lines`."""
+    matched by `FAST_ROW`, by their index in `lines`; `bulk` the facts of runs of rows read by
+    `BULK_ROW`, by the index in `lines` where each run starts."""
     nums = list(numbers) if numbers is not None else list(range(1, len(lines) + 1))
-    peers: list[Peer] = []
+    # One entry per peer in each list: facts, the peer (None until asked for), text, line.
+    facts: list[Facts] = []
+    peers: list[Peer | None] = []
     texts: list[str] = []
+    rows: list[int] = []
     warnings: list[str] = []
     notes: list[str] = []
     used: list[int] = []
     variants: set[str] = set()
     known = fast or {}
-    for i, (text, num) in enumerate(zip(lines, nums, strict=False)):
-        m = known.get(i)
+    runs = bulk or {}
+    i, count = 0, min(len(lines), len(nums))
+    while i < count:
+        run = runs.get(i)
+        if run is not None:
+            k = len(run)
+            facts.extend(run)
+            peers.extend([None] * k)
+            texts.extend(lines[i : i + k])
+            rows.extend(nums[i : i + k])
+            used.extend(nums[i : i + k])
+            variants.add(_run_variant(run, lines[i : i + k]) or "")
+            i += k
+            continue
+        text, num = lines[i], nums[i]
+        i += 1
+        m = known.get(i - 1)
+        s = text if m is not None else text.strip()
+        if m is None and s:
+            m = FAST_ROW.fullmatch(s)
         if m is not None:
             used.append(num)
             fast_peer, fast_variant = _fast(m, num)
             variants.add(fast_variant or "")
+            facts.append(facts_of(fast_peer))
             peers.append(fast_peer)
-            texts.append(text)
+            texts.append(s)
+            rows.append(num)
             continue
-        s = text.strip()
         if not s:
             continue
         used.append(num)
-        m = FAST_ROW.fullmatch(s)
-        if m is not None:
-            fast_peer, fast_variant = _fast(m, num)
-            variants.add(fast_variant or "")
-            peers.append(fast_peer)
-            texts.append(s)
-            continue
         if s.startswith("200 peers"):
             continue
         if s.startswith("<") and "<role>" in s:
@@ -84,28 +129,38 @@ def parse(
             continue
         peer, variant = parse_row(s, num)
         if peer is None:
-            if peers and peers[-1].flags:
-                joined = _rejoin(texts[-1], s, peers[-1])
+            last = peers[-1] if peers else None
+            if last is not None and last.flags:
+                joined = _rejoin(texts[-1], s, last)
                 if joined is not None:
                     peers[-1], texts[-1] = joined
+                    facts[-1] = facts_of(joined[0])
                     continue
             warnings.append(f"line {num}: unreadable peers row: {s[:60]}")
             continue
         if variant:
             variants.add(variant)
+        facts.append(facts_of(peer))
         peers.append(peer)
         texts.append(s)
+        rows.append(num)
+    build = _build_row
     if notes:
         # The NOTE line means the node-wide TCP fallback is on: every peer shares the flag.
-        peers = [_with_tunneled(p) for p in peers]
-    for peer in peers:
+        peers = [None if p is None else _with_tunneled(p) for p in peers]
+        facts = [
+            _tunneled_facts(f) if p is None else facts_of(p)
+            for f, p in zip(facts, peers, strict=True)
+        ]
+        build = _build_tunneled_row
+    for peer in filter(None, peers):
         if peer.flags:
             warnings.append(f"line {peer.line}: {peer.address}: {', '.join(peer.flags)}")
     variants.discard("")
     variant = "1.10.3+" if "1.10.3+" in variants else (variants.pop() if variants else None)
     return ParsedOutput(
         command="peers",
-        items=tuple(peers),
+        items=PeerRows(facts, peers, texts, rows, build),
         lines=tuple(used),
         warnings=tuple(warnings),
         variant=variant,
@@ -119,7 +174,9 @@ _AGE_LIKE = re.compile(r"-?\d+|[x*?#.]+|<[^>]*>", re.IGNORECASE)
 def parse_row(s: str, num: int | None = None) -> tuple[Peer | None, str | None]:
     """Parse one peers row; returns (peer or None when not a row, layout variant or None)."""
     m = FAST_ROW.fullmatch(s)
-    if m is not None:
+    if m is not None and int(m.group(4)) <= 0xFFFF:
+        # (A latency ZeroTier cannot report goes the careful way below, which flags it; the
+        # fast path sends such rows here, so taking it again would never end.)
         return _fast(m, num)
     tokens = s.split()
     role_i = next((i for i, t in enumerate(tokens[:4]) if t in ROLE_WORDS), -1)
@@ -237,6 +294,33 @@ def _fast(m: re.Match[str], num: int | None) -> tuple[Peer, str | None]:
         num,
     )
     return peer, variant
+
+
+def _run_variant(run: Sequence[Facts], lines: Sequence[str]) -> str | None:
+    # A RELAY row with a path is 1.10.3+; else the gap after DIRECT in the first row says.
+    if any(map(itemgetter(TUNNELED), run)):
+        return "1.10.3+"
+    first = next((j for j, f in enumerate(run) if f[LINK] == "D"), None)  # rows read in bulk
+    return None if first is None else _direct_gap(lines[first])
+
+
+def _build_row(text: str, num: int) -> Peer:
+    """The peer of a row read in bulk, built when a rule or the JSON asks for it."""
+    s = text.strip()
+    m = FAST_ROW.fullmatch(s)
+    peer = _fast(m, num)[0] if m is not None else parse_row(s, num)[0]
+    return peer if peer is not None else Peer(address=s[:10], line=num, flags=("unreadable",))
+
+
+def _tunneled_facts(f: Facts) -> Facts:
+    # A row read in bulk has a path when DIRECT (a RELAY row with one is tunneled already).
+    if f[LINK] != "D":
+        return f
+    return (f[0], f[1], f[2], f[3], f[4], f[5], "T", f[7], f[8])  # TUNNELED set
+
+
+def _build_tunneled_row(text: str, num: int) -> Peer:
+    return _with_tunneled(_build_row(text, num))
 
 
 def _path(tx: str, rx: str | None, tail: list[str]) -> tuple[Path, list[str]]:
