@@ -29,6 +29,7 @@ _TOKEN: Final = re.compile(r"\d+(?:\.\d+)+|\d+|[a-z][a-z0-9]*")
 _APOSTROPHE: Final = re.compile(r"(?<=[a-z])'(?=[a-z])")
 _ENTITY: Final = re.compile(r"&(lt|gt|amp|quot|#39);")
 _ENTITIES: Final = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "#39": "'"}
+QUESTION_CHARS: Final = 4_000  # characters of a message read as the question (question_text)
 
 # Words that carry no topic signal. Negations are kept (they are folded to "not" below),
 # because "can't ping" and "ping" mean different things.
@@ -133,9 +134,33 @@ _VOWELS: Final = frozenset("aeiouy")
 
 def fold(text: str) -> str:
     """Lower-case, NFKC-normalise and fold quotes, dashes and chat-app HTML escapes."""
-    text = _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
-    text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
-    return _APOSTROPHE.sub("", text)
+    # Each step only where it can change something (cheap `str` checks first): a megabyte of
+    # text costs a few scans, not a regex pass and a normalisation per step.
+    if "&" in text:
+        text = _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
+    if text.isascii():  # NFKC leaves ASCII alone; the fold table's only ASCII key is "`"
+        text = text.replace("`", "'").lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
+    return _APOSTROPHE.sub("", text) if "'" in text else text
+
+
+def question_text(text: str, limit: int = QUESTION_CHARS) -> str:
+    """The part of a message read to understand what is asked (matching, chatter, the system
+    named): its first `limit` characters, cut between words.
+
+    A question is said in a few lines; pasted output is read in full by diagnosis, and secrets
+    are looked for in the whole text. Reading a megabyte of paste as a question would cost
+    seconds and say nothing more.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if not text[limit].isspace():
+        space = max(cut.rfind(" "), cut.rfind("\n"), cut.rfind("\t"))
+        if space > limit // 2:  # a word longer than half the limit is cut where it is
+            cut = cut[:space]
+    return cut.rstrip()
 
 
 @lru_cache(maxsize=65536)
