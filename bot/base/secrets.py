@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal
 
 SecretKind = Literal["identity-secret", "authtoken", "api-token"]
@@ -87,9 +88,14 @@ _SCANS: Final[tuple[tuple[SecretKind, re.Pattern[str], tuple[str, ...], int, int
 )
 
 
+_DIGITS: Final = frozenset("0123456789")
+_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def _is_token_like(value: str) -> bool:
-    """Words are not secrets: a value said in a sentence must hold a digit and a letter."""
-    return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+    """Words are not secrets: a value said in a sentence must hold a digit and a letter
+    (values are ASCII, see _TOKEN_CHARS)."""
+    return not _DIGITS.isdisjoint(value) and not _LETTERS.isdisjoint(value)
 
 
 _NEEDS_MIXED: Final = frozenset({_ASSIGNMENT, _PHRASE})
@@ -136,6 +142,13 @@ def _original(at: list[int] | None, pos: int) -> int:
 
 def find_secrets(text: str) -> list[SecretHit]:
     """Every secret in `text`, in order of position (overlaps removed)."""
+    return list(_find(text))
+
+
+# The same message is scanned by diagnosis, for storage and for the hand-over summary; a
+# megabyte dense with secret-like assignments costs a quarter of a second, so once is enough.
+@lru_cache(maxsize=4)
+def _find(text: str) -> tuple[SecretHit, ...]:
     seen, at = _visible(text)
     lowered = seen.lower()
     found: dict[tuple[int, int], tuple[SecretKind, int, int]] = {}
@@ -155,7 +168,7 @@ def find_secrets(text: str) -> list[SecretHit]:
             line += text.count("\n", counted, a)
             counted = a
             kept.append(SecretHit(kind, line, a, b))
-    return kept
+    return tuple(kept)
 
 
 def mask_secrets(text: str) -> str:
