@@ -142,12 +142,20 @@ def _original(at: list[int] | None, pos: int) -> int:
 
 def find_secrets(text: str) -> list[SecretHit]:
     """Every secret in `text`, in order of position (overlaps removed)."""
-    return list(_find(text))
+    return list(_find_long(text) if len(text) > _LONG else _find(text))
 
 
-# The same message is scanned by diagnosis, for storage and for the hand-over summary; a
+# A long message is scanned by diagnosis, for storage and for the hand-over summary; a
 # megabyte dense with secret-like assignments costs a quarter of a second, so once is enough.
+# Short texts (the many small masks of one reply) are not kept: they would push it out.
+_LONG: Final = 4096
+
+
 @lru_cache(maxsize=4)
+def _find_long(text: str) -> tuple[SecretHit, ...]:
+    return _find(text)
+
+
 def _find(text: str) -> tuple[SecretHit, ...]:
     seen, at = _visible(text)
     lowered = seen.lower()
