@@ -11,12 +11,15 @@ large (64-256 KB) and huge (1 MB) inputs, and attachments.
 Checks per input: `handle` returns without an exception, and its CPU time (the calling thread's)
 stays within the budget: 50 ms for anything under 4 KB, 0.5 s per MB above (never less than
 50 ms). An input that runs past CAP_FACTOR times its budget is stopped by a CPU-time signal and
-counted as an overrun. Prints the worst CPU per family and per MB, and every failure.
+counted as an overrun. An input over its budget is answered once more in a new conversation
+and counted again if it is still over: on a shared machine one measurement can be inflated by
+a busy neighbour. Prints the worst CPU per family and per MB, and every failure.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import random
 import re
@@ -26,7 +29,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import TypeVar
@@ -290,10 +293,11 @@ class Report:
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # family, error, sample
     overruns: list[tuple[str, int, float, str]] = field(default_factory=list)  # + cpu, sample
     over_budget: list[tuple[str, int, float, str]] = field(default_factory=list)
+    over_budget_again: list[tuple[str, int, float, str]] = field(default_factory=list)
     worst: dict[str, tuple[float, int]] = field(default_factory=dict)  # family: cpu s, size
     worst_per_mb: tuple[float, str, int] = (0.0, "", 0)  # s/MB over inputs of >= 64 KB
     cpu_total: float = 0.0
-    failures: dict[str, int] = field(default_factory=dict)  # exception/overrun/over-budget
+    failures: dict[str, int] = field(default_factory=dict)  # exception/overrun/over-budget(-again)
 
     def note(self, what: str, into: list[T], item: T) -> None:
         """Count a failure; keep the first KEEP of each kind as samples."""
@@ -307,6 +311,7 @@ class Report:
         self.errors += other.errors
         self.overruns += other.overruns
         self.over_budget += other.over_budget
+        self.over_budget_again += other.over_budget_again
         self.cpu_total += other.cpu_total
         for what, n in other.failures.items():
             self.failures[what] = self.failures.get(what, 0) + n
@@ -381,11 +386,29 @@ def run(
             if cpu > budget(len(text)):
                 sample = (family, len(text), cpu, text[:SAMPLE])
                 report.note("over-budget", report.over_budget, sample)
+                # Once more, in a new conversation: on a shared machine a busy neighbour can
+                # inflate one measurement; an input that is slow again is slow.
+                again = _cpu_again(service, replace(incoming, conversation=f"fuzz:again{i}"), cap)
+                if again > budget(len(text)):
+                    sample = (family, len(text), again, text[:SAMPLE])
+                    report.note("over-budget-again", report.over_budget_again, sample)
             if progress is not None and (i + 1) % PROGRESS_EVERY == 0:
                 progress(report)
     finally:
         signal.signal(signal.SIGPROF, old)
     return report
+
+
+def _cpu_again(service: SupportService, incoming: Incoming, cap: float) -> float:
+    """CPU seconds of answering `incoming` again (whatever happens: it was answered once)."""
+    started = time.thread_time()
+    with contextlib.suppress(Exception):  # the first answer already reported it
+        signal.setitimer(signal.ITIMER_PROF, cap)
+        try:
+            service.handle(incoming)
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+    return time.thread_time() - started
 
 
 def _incoming(family: str, text: str, i: int) -> Incoming:
@@ -407,7 +430,8 @@ def summary(report: Report) -> str:
         f"inputs: {report.count}   CPU total: {report.cpu_total:.1f} s   "
         f"exceptions: {report.failures.get('exception', 0)}   stopped at {CAP_FACTOR}x budget: "
         f"{report.failures.get('overrun', 0)}   over budget: "
-        f"{report.failures.get('over-budget', 0)}",
+        f"{report.failures.get('over-budget', 0)} "
+        f"({report.failures.get('over-budget-again', 0)} again on a second try)",
         f"{'family':18} {'worst CPU':>10} {'at size':>10}",
     ]
     for family, _ in FAMILIES:
@@ -421,8 +445,10 @@ def summary(report: Report) -> str:
     )
     for family, error, sample in report.errors[:20]:
         lines.append(f"EXCEPTION {family}: {error} <- {sample[:120]!r}")
-    for family, size, cpu, sample in (report.overruns + report.over_budget)[:20]:
+    for family, size, cpu, sample in (report.overruns + report.over_budget_again)[:20]:
         lines.append(f"SLOW {family}: {cpu * 1000:.0f} ms for {size} chars <- {sample[:120]!r}")
+    for family, size, cpu, sample in report.over_budget[:10]:
+        lines.append(f"ONCE {family}: {cpu * 1000:.0f} ms for {size} chars <- {sample[:120]!r}")
     return "\n".join(lines)
 
 
