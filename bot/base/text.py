@@ -147,7 +147,8 @@ def fold(text: str) -> str:
 
 def question_text(text: str, limit: int = QUESTION_CHARS) -> str:
     """The part of a message read to understand what is asked (matching, chatter, the system
-    named): its first `limit` characters, cut between words.
+    named): all of a message up to `limit` characters; of a longer one, its prose outside code
+    blocks (if it has any), up to `limit` characters, cut between words.
 
     A question is said in a few lines; pasted output is read in full by diagnosis, and secrets
     are looked for in the whole text. Reading a megabyte of paste as a question would cost
@@ -155,6 +156,13 @@ def question_text(text: str, limit: int = QUESTION_CHARS) -> str:
     """
     if len(text) <= limit:
         return text
+    if "```" in text:
+        # Outside the fences: every other part (an unclosed fence runs to the end).
+        prose = "\n".join(text.split("```")[::2])
+        if prose and not prose.isspace():
+            text = prose.strip()
+            if len(text) <= limit:
+                return text
     cut = text[:limit]
     if not text[limit].isspace():
         space = max(cut.rfind(" "), cut.rfind("\n"), cut.rfind("\t"))

@@ -126,3 +126,14 @@ def test_question_text_cuts_a_long_message_between_words() -> None:
     assert text.startswith(question)
     assert text[len(question)].isspace()
     assert question_text("x" * 10_000) == "x" * QUESTION_CHARS  # one endless word: cut anyway
+
+
+def test_question_text_of_a_long_message_is_its_prose() -> None:
+    """Around a pasted code block, the words outside it are the question."""
+    paste = "200 listpeers 62f865ae71 50.7.252.138/9993;14111;3895 213 - PLANET\n" * 2_000
+    text = f"peers show RELAY on windows, why?\n```\n{paste}```\nthanks!"
+    assert question_text(text) == "peers show RELAY on windows, why?\n\n\nthanks!"
+    unclosed = f"on windows: ```\n{paste}"
+    assert question_text(unclosed) == "on windows:"
+    only_code = f"```\n{paste}```"
+    assert question_text(only_code).startswith("```\n200 listpeers")
