@@ -65,7 +65,7 @@ class Engine:
         """Return the reply to `incoming`, given what was said before in this conversation."""
         ctx = context or Context()
         text = incoming.text.strip()
-        # The question is read from the start of the message; diagnosis reads all of it.
+        # The question is read from the prose (at most QUESTION_CHARS); diagnosis reads it all.
         question = question_text(text)
         folded = fold(question)
         # An upload with no comment is a paste to read, not an empty message.
