@@ -23,6 +23,7 @@ import contextlib
 import multiprocessing
 import random
 import re
+import resource
 import signal
 import sys
 import tempfile
@@ -54,6 +55,7 @@ KEEP = 100  # failing inputs kept per kind (the rest are only counted)
 SAMPLE = 2000  # characters of a failing input kept for the report
 MAX_SMALL = 64_000  # every family but large and huge is cut to this
 CAP_FACTOR = 20  # an input is stopped at 20x its budget: slow is reported, never waited out
+MEMORY_LIMIT = 4 * 2**30  # address space per worker; a worker needs about 200 MB
 
 _DIGITS = re.compile(r"\d+")
 
@@ -177,6 +179,9 @@ class Generator:
     def mutate(self, text: str) -> str:
         rnd = self.rnd
         for _ in range(rnd.randint(1, 4)):
+            # Cut after every step: repeating a one-line text's only line 300 times, four
+            # times over, grew one input past 20 GB and the kernel killed the worker.
+            text = text[:MAX_SMALL]
             if not text:
                 text = self.paste()
             n = len(text)
@@ -210,7 +215,7 @@ class Generator:
             else:
                 fragment = text[a:b]
                 text = text[:a] + fragment.replace(" ", "") + text[b:]
-        return text
+        return text[:MAX_SMALL]
 
     def swap_numbers(self, text: str) -> str:
         def swap(m: re.Match[str]) -> str:
@@ -515,6 +520,9 @@ def time_fixed(service: SupportService, cap_s: float = 30.0) -> list[tuple[str, 
 
 def _worker(args: tuple[int, int, str | None]) -> Report:
     count, seed, progress_path = args
+    # An input that needs gigabytes is a MemoryError reported with its sample, not a worker
+    # killed by the kernel (which would leave the pool waiting for it forever).
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
     def progress(report: Report) -> None:
         # The whole summary so far, rewritten each time: a run stopped early still has figures.
