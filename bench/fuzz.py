@@ -11,22 +11,26 @@ large (64-256 KB) and huge (1 MB) inputs, and attachments.
 Checks per input: `handle` returns without an exception, and its CPU time (the calling thread's)
 stays within the budget: 50 ms for anything under 4 KB, 0.5 s per MB above (never less than
 50 ms). An input that runs past CAP_FACTOR times its budget is stopped by a CPU-time signal and
-counted as an overrun. Prints the worst CPU per family and per MB, and every failure.
+counted as an overrun. An input over its budget is answered once more in a new conversation
+and counted again if it is still over: on a shared machine one measurement can be inflated by
+a busy neighbour. Prints the worst CPU per family and per MB, and every failure.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import random
 import re
+import resource
 import signal
 import sys
 import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import TypeVar
@@ -51,6 +55,7 @@ KEEP = 100  # failing inputs kept per kind (the rest are only counted)
 SAMPLE = 2000  # characters of a failing input kept for the report
 MAX_SMALL = 64_000  # every family but large and huge is cut to this
 CAP_FACTOR = 20  # an input is stopped at 20x its budget: slow is reported, never waited out
+MEMORY_LIMIT = 4 * 2**30  # address space per worker; a worker needs about 200 MB
 
 _DIGITS = re.compile(r"\d+")
 
@@ -174,6 +179,9 @@ class Generator:
     def mutate(self, text: str) -> str:
         rnd = self.rnd
         for _ in range(rnd.randint(1, 4)):
+            # Cut after every step: repeating a one-line text's only line 300 times, four
+            # times over, grew one input past 20 GB and the kernel killed the worker.
+            text = text[:MAX_SMALL]
             if not text:
                 text = self.paste()
             n = len(text)
@@ -207,7 +215,7 @@ class Generator:
             else:
                 fragment = text[a:b]
                 text = text[:a] + fragment.replace(" ", "") + text[b:]
-        return text
+        return text[:MAX_SMALL]
 
     def swap_numbers(self, text: str) -> str:
         def swap(m: re.Match[str]) -> str:
@@ -290,10 +298,11 @@ class Report:
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # family, error, sample
     overruns: list[tuple[str, int, float, str]] = field(default_factory=list)  # + cpu, sample
     over_budget: list[tuple[str, int, float, str]] = field(default_factory=list)
+    over_budget_again: list[tuple[str, int, float, str]] = field(default_factory=list)
     worst: dict[str, tuple[float, int]] = field(default_factory=dict)  # family: cpu s, size
     worst_per_mb: tuple[float, str, int] = (0.0, "", 0)  # s/MB over inputs of >= 64 KB
     cpu_total: float = 0.0
-    failures: dict[str, int] = field(default_factory=dict)  # exception/overrun/over-budget
+    failures: dict[str, int] = field(default_factory=dict)  # exception/overrun/over-budget(-again)
 
     def note(self, what: str, into: list[T], item: T) -> None:
         """Count a failure; keep the first KEEP of each kind as samples."""
@@ -307,6 +316,7 @@ class Report:
         self.errors += other.errors
         self.overruns += other.overruns
         self.over_budget += other.over_budget
+        self.over_budget_again += other.over_budget_again
         self.cpu_total += other.cpu_total
         for what, n in other.failures.items():
             self.failures[what] = self.failures.get(what, 0) + n
@@ -328,6 +338,14 @@ def make_service() -> SupportService:
     return SupportService(engine, settings, store=None, salt="fuzz")
 
 
+def warm_up(service: SupportService, pastes: list[str]) -> None:
+    """Answer a question and a paste untimed: the first answers build tables lazily (the
+    English word list, typo corrections), once per process, which is not what a message costs."""
+    service.handle(Incoming("how do I update zerotier on ubuntu", platform="fuzz"))
+    for paste in pastes[:2]:
+        service.handle(Incoming(paste, platform="fuzz", conversation="fuzz:warm-up"))
+
+
 def run(
     count: int,
     seed: int,
@@ -338,7 +356,9 @@ def run(
 ) -> Report:
     """Send `count` generated inputs through `service.handle`; see the module docstring."""
     service = service or make_service()
-    gen = Generator(seed, load_pastes())
+    pastes = load_pastes()
+    warm_up(service, pastes)
+    gen = Generator(seed, pastes)
     report = Report()
     old = signal.signal(signal.SIGPROF, _on_prof)
     try:
@@ -371,11 +391,29 @@ def run(
             if cpu > budget(len(text)):
                 sample = (family, len(text), cpu, text[:SAMPLE])
                 report.note("over-budget", report.over_budget, sample)
+                # Once more, in a new conversation: on a shared machine a busy neighbour can
+                # inflate one measurement; an input that is slow again is slow.
+                again = _cpu_again(service, replace(incoming, conversation=f"fuzz:again{i}"), cap)
+                if again > budget(len(text)):
+                    sample = (family, len(text), again, text[:SAMPLE])
+                    report.note("over-budget-again", report.over_budget_again, sample)
             if progress is not None and (i + 1) % PROGRESS_EVERY == 0:
                 progress(report)
     finally:
         signal.signal(signal.SIGPROF, old)
     return report
+
+
+def _cpu_again(service: SupportService, incoming: Incoming, cap: float) -> float:
+    """CPU seconds of answering `incoming` again (whatever happens: it was answered once)."""
+    started = time.thread_time()
+    with contextlib.suppress(Exception):  # the first answer already reported it
+        signal.setitimer(signal.ITIMER_PROF, cap)
+        try:
+            service.handle(incoming)
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+    return time.thread_time() - started
 
 
 def _incoming(family: str, text: str, i: int) -> Incoming:
@@ -397,7 +435,8 @@ def summary(report: Report) -> str:
         f"inputs: {report.count}   CPU total: {report.cpu_total:.1f} s   "
         f"exceptions: {report.failures.get('exception', 0)}   stopped at {CAP_FACTOR}x budget: "
         f"{report.failures.get('overrun', 0)}   over budget: "
-        f"{report.failures.get('over-budget', 0)}",
+        f"{report.failures.get('over-budget', 0)} "
+        f"({report.failures.get('over-budget-again', 0)} again on a second try)",
         f"{'family':18} {'worst CPU':>10} {'at size':>10}",
     ]
     for family, _ in FAMILIES:
@@ -411,8 +450,10 @@ def summary(report: Report) -> str:
     )
     for family, error, sample in report.errors[:20]:
         lines.append(f"EXCEPTION {family}: {error} <- {sample[:120]!r}")
-    for family, size, cpu, sample in (report.overruns + report.over_budget)[:20]:
+    for family, size, cpu, sample in (report.overruns + report.over_budget_again)[:20]:
         lines.append(f"SLOW {family}: {cpu * 1000:.0f} ms for {size} chars <- {sample[:120]!r}")
+    for family, size, cpu, sample in report.over_budget[:10]:
+        lines.append(f"ONCE {family}: {cpu * 1000:.0f} ms for {size} chars <- {sample[:120]!r}")
     return "\n".join(lines)
 
 
@@ -434,12 +475,28 @@ def fixed_cases() -> list[tuple[str, str]]:
         ),
         ("1 MB of one word", "zerotier " * 111_112),
         ("1 MB of binary", random.Random(5).randbytes(1_000_000).decode("latin-1")),
+        ("1 MB of short lines", "ok\n" * 333_334),
+        ("1 MB paste inside a question", _paste_in_question(1_000_000)),
+        ("1 MB of prose", "why can't my laptop reach the NAS on windows 11? " * 20_409),
+        ("1 MB of export TOKEN=...", "export TOKEN=abc123def456 " * 38_462),
     ]
+
+
+def _paste_in_question(size: int) -> str:
+    """A question, `size` characters of real pastes in a code block, and thanks."""
+    pastes = load_pastes()
+    parts: list[str] = []
+    total = 0
+    while total < size:
+        parts.append(pastes[len(parts) % len(pastes)])
+        total += len(parts[-1])
+    return f"my peers show RELAY on windows, why? ```\n{''.join(parts)[:size]}\n```\nthanks"
 
 
 def time_fixed(service: SupportService, cap_s: float = 30.0) -> list[tuple[str, int, float, str]]:
     """(case, size, CPU seconds, outcome) for each fixed case, each stopped at `cap_s`."""
     out = []
+    warm_up(service, load_pastes())
     old = signal.signal(signal.SIGPROF, _on_prof)
     try:
         for name, text in fixed_cases():
@@ -463,6 +520,9 @@ def time_fixed(service: SupportService, cap_s: float = 30.0) -> list[tuple[str, 
 
 def _worker(args: tuple[int, int, str | None]) -> Report:
     count, seed, progress_path = args
+    # An input that needs gigabytes is a MemoryError reported with its sample, not a worker
+    # killed by the kernel (which would leave the pool waiting for it forever).
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
     def progress(report: Report) -> None:
         # The whole summary so far, rewritten each time: a run stopped early still has figures.
@@ -486,9 +546,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.fixed:
         for name, size, cpu, outcome in time_fixed(make_service()):
             bar = budget(size) * 1000
+            per_mb = f"{cpu * 1_000_000 / size:.3f} s/MB, " if size >= 64_000 else ""
             print(
                 f"{name:34} {size:8d} chars {cpu * 1000:9.1f} ms CPU "
-                f"(budget {bar:.0f} ms) {outcome}"
+                f"({per_mb}budget {bar:.0f} ms) {outcome}"
             )
     shares = [args.count // args.workers] * args.workers
     shares[0] += args.count - sum(shares)

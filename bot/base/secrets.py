@@ -9,8 +9,10 @@ with one inside is still found; positions are mapped back to the original text f
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal
 
 SecretKind = Literal["identity-secret", "authtoken", "api-token"]
@@ -104,9 +106,14 @@ def _between(spans: Sequence[tuple[int, int]], size: int) -> list[tuple[int, int
     return out
 
 
+_DIGITS: Final = frozenset("0123456789")
+_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def _is_token_like(value: str) -> bool:
-    """Words are not secrets: a value said in a sentence must hold a digit and a letter."""
-    return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+    """Words are not secrets: a value said in a sentence must hold a digit and a letter
+    (values are ASCII, see _TOKEN_CHARS)."""
+    return not _DIGITS.isdisjoint(value) and not _LETTERS.isdisjoint(value)
 
 
 _NEEDS_MIXED: Final = frozenset({_ASSIGNMENT, _PHRASE})
@@ -136,30 +143,52 @@ def _windows(
 
 
 def _visible(text: str) -> tuple[str, list[int] | None]:
-    """`text` without invisible characters, and where each kept character was (None when
-    nothing was taken out)."""
-    if text.isascii() or _INVISIBLE.search(text) is None:  # every invisible one is non-ASCII
+    """`text` without invisible characters, and for each one taken out, where it stood in the
+    result (None when nothing was taken out); `_original` maps positions back."""
+    removed = [m.start() for m in _INVISIBLE.finditer(text)]
+    if not removed:
         return text, None
-    kept = [i for i, c in enumerate(text) if _INVISIBLE.match(c) is None]
-    return "".join(text[i] for i in kept), kept
+    # A C-speed pass and one entry per removed character: a megabyte of binary junk holds
+    # thousands of soft hyphens, and a per-character map would cost a Python loop.
+    return _INVISIBLE.sub("", text), [pos - n for n, pos in enumerate(removed)]
+
+
+def _original(at: list[int] | None, pos: int) -> int:
+    """Where position `pos` of the visible text is in the original text."""
+    return pos if at is None else pos + bisect_right(at, pos)
 
 
 def find_secrets(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[SecretHit]:
     """Every secret in `text`, in order of position (overlaps removed). `skip`: sorted spans
     known to hold no trigger word (the rows of a table read already), not searched for one."""
-    seen, where = _visible(text)
-    # Each trigger looked for once (and only when the short word inside it is there); most
-    # text holds none, and then nothing more is done.
-    if skip and where is None:
+    spans = tuple(skip)
+    return list(_find_long(text, spans) if len(text) > _LONG else _find(text, spans))
+
+
+# A long message is scanned by diagnosis, for storage and for the hand-over summary; a
+# megabyte dense with secret-like assignments costs a quarter of a second, so once is enough.
+# Short texts (the many small masks of one reply) are not kept: they would push it out.
+_LONG: Final = 4096
+
+
+@lru_cache(maxsize=4)
+def _find_long(text: str, skip: tuple[tuple[int, int], ...]) -> tuple[SecretHit, ...]:
+    return _find(text, skip)
+
+
+def _find(text: str, skip: tuple[tuple[int, int], ...]) -> tuple[SecretHit, ...]:
+    seen, at = _visible(text)
+    if skip and at is None:
+        # Nothing outside the skipped rows holds even the short word of a trigger: done.
         parts = [seen[a:b].lower() for a, b in _between(skip, len(seen))]
-        bases = [b for b in _BASES if any(b in part for part in parts)]
-        if not bases:
-            return []
+        if not any(base in part for part in parts for base in _BASES):
+            return ()
     lowered = seen.lower()
-    if not skip or where is not None:
-        bases = [b for b in _BASES if b in lowered]
-    present = {t for t in _TRIGGERS if any(b in t for b in bases) and t in lowered}
-    found: dict[tuple[int, int], SecretHit] = {}
+    # Each trigger looked for once, and only when the short word inside it is there; most
+    # text holds none, and then nothing more is done.
+    bases = [base for base in _BASES if base in lowered]
+    present = {t for t in _TRIGGERS if any(base in t for base in bases) and t in lowered}
+    found: dict[tuple[int, int], tuple[SecretKind, int, int]] = {}
     for kind, regex, triggers, before, after in _SCANS:
         group = 2 if regex is _IDENTITY else 1
         here = tuple(t for t in triggers if t in present)
@@ -168,15 +197,16 @@ def find_secrets(text: str, *, skip: Sequence[tuple[int, int]] = ()) -> list[Sec
                 if regex in _NEEDS_MIXED and not _is_token_like(m.group(group)):
                     continue
                 a, b = m.span(group)
-                if where is not None:
-                    a, b = where[a], where[b - 1] + 1
-                line = text.count("\n", 0, a) + 1
-                found.setdefault((a, b), SecretHit(kind, line, a, b))
+                a, b = _original(at, a), _original(at, b - 1) + 1
+                found.setdefault((a, b), (kind, a, b))
     kept: list[SecretHit] = []
-    for hit in sorted(found.values(), key=lambda h: (h.start, -h.end)):
-        if not kept or hit.start >= kept[-1].end:
-            kept.append(hit)
-    return kept
+    line, counted = 1, 0  # line numbers counted once, in order (a megabyte can hold many hits)
+    for kind, a, b in sorted(found.values(), key=lambda h: (h[1], -h[2])):
+        if not kept or a >= kept[-1].end:
+            line += text.count("\n", counted, a)
+            counted = a
+            kept.append(SecretHit(kind, line, a, b))
+    return tuple(kept)
 
 
 def mask_secrets(text: str) -> str:

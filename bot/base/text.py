@@ -25,10 +25,12 @@ _FOLD: Final = str.maketrans(
         "\u00a0": " ",
     }
 )
+_FOLD_PAIRS: Final = tuple((chr(old), new) for old, new in _FOLD.items())
 _TOKEN: Final = re.compile(r"\d+(?:\.\d+)+|\d+|[a-z][a-z0-9]*")
 _APOSTROPHE: Final = re.compile(r"(?<=[a-z])'(?=[a-z])")
 _ENTITY: Final = re.compile(r"&(lt|gt|amp|quot|#39);")
 _ENTITIES: Final = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "#39": "'"}
+QUESTION_CHARS: Final = 4_000  # characters of a message read as the question (question_text)
 
 # Words that carry no topic signal. Negations are kept (they are folded to "not" below),
 # because "can't ping" and "ping" mean different things.
@@ -133,9 +135,46 @@ _VOWELS: Final = frozenset("aeiouy")
 
 def fold(text: str) -> str:
     """Lower-case, NFKC-normalise and fold quotes, dashes and chat-app HTML escapes."""
-    text = _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
-    text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
-    return _APOSTROPHE.sub("", text)
+    # Each step only where it can change something (cheap `str` checks first): a megabyte of
+    # text costs a few scans, not a regex pass and a normalisation per step.
+    if "&" in text:
+        text = _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
+    if text.isascii():  # NFKC leaves ASCII alone; the fold table's only ASCII key is "`"
+        text = text.replace("`", "'").lower()
+    else:
+        text = unicodedata.normalize("NFKC", text)
+        # A dozen C-speed scans: `str.translate` with a dict looks every character up.
+        for old, new in _FOLD_PAIRS:
+            if old in text:
+                text = text.replace(old, new)
+        text = text.lower()
+    return _APOSTROPHE.sub("", text) if "'" in text else text
+
+
+def question_text(text: str, limit: int = QUESTION_CHARS) -> str:
+    """The part of a message read to understand what is asked (matching, chatter, the system
+    named): all of a message up to `limit` characters; of a longer one, its prose outside code
+    blocks (if it has any), up to `limit` characters, cut between words.
+
+    A question is said in a few lines; pasted output is read in full by diagnosis, and secrets
+    are looked for in the whole text. Reading a megabyte of paste as a question would cost
+    seconds and say nothing more.
+    """
+    if len(text) <= limit:
+        return text
+    if "```" in text:
+        # Outside the fences: every other part (an unclosed fence runs to the end).
+        prose = "\n".join(text.split("```")[::2])
+        if prose and not prose.isspace():
+            text = prose.strip()
+            if len(text) <= limit:
+                return text
+    cut = text[:limit]
+    if not text[limit].isspace():
+        space = max(cut.rfind(" "), cut.rfind("\n"), cut.rfind("\t"))
+        if space > limit // 2:  # a word longer than half the limit is cut where it is
+            cut = cut[:space]
+    return cut.rstrip()
 
 
 @lru_cache(maxsize=65536)
@@ -185,6 +224,7 @@ def is_english(word: str) -> bool:
     return word in _english_terms()
 
 
+@lru_cache(maxsize=65536)
 def canonical(token: str) -> str:
     """Map a raw token to its canonical, stemmed form."""
     token = CANONICAL.get(token, token)

@@ -9,7 +9,7 @@ from typing import Final
 from rapidfuzz import fuzz
 
 from bot.base.oses import OS_LABELS, OsName, detect_os, strip_os
-from bot.base.text import fold, phrase_words, words
+from bot.base.text import fold, phrase_words, question_text, words
 from bot.core.compose import (
     abstain_body,
     also_asked,
@@ -74,7 +74,9 @@ class Engine:
         """Return the reply to `incoming`, given what was said before in this conversation."""
         ctx = context or Context()
         text = incoming.text.strip()
-        folded = fold(text)
+        # The question is read from the prose (at most QUESTION_CHARS); diagnosis reads it all.
+        question = question_text(text)
+        folded = fold(question)
         # An upload with no comment is a paste to read, not an empty message.
         if (not folded and not incoming.attachments) or _HELP.match(folded):
             return self._help(ctx)
@@ -86,6 +88,7 @@ class Engine:
         diagnosis = diagnose(incoming.text, self.kb.finding_text, ctx.nodes, files)
         if diagnosis.informative:  # output or a pasted secret outranks chatter
             return self._diagnosis(text, diagnosis, ctx)
+        text = question
         chatter = triage(folded).kind
         if chatter is not None and not (ctx.choices and _PICK.match(folded)):
             return self._smalltalk(chatter, ctx)
@@ -244,7 +247,7 @@ class Engine:
 
     def _diagnosis(self, text: str, diagnosis: Diagnosis, ctx: Context) -> Reply:
         """Findings first, then the FAQ steps of the topic that fixes the lead problem."""
-        question = question_part(text, diagnosis)
+        question = question_text(question_part(text, diagnosis))
         result = self.matcher.match(question) if self.matcher.query_terms(question) else None
         asked = result.topic if result is not None and not result.ambiguous else None
         problems = diagnosis.problems

@@ -20,6 +20,7 @@ Chatter = Literal["thanks", "greeting", "bump", "test", "ack"]
 _WORD: Final = re.compile(r"\+1\b|[a-z0-9]+")
 _VERSION: Final = re.compile(r"\d[a-z0-9]*")  # "11", "23h2", "1.8.1" (split on the dots)
 _MAX_WORDS: Final = 16  # longer messages are never mere chatter
+_MAX_CHARS: Final = 1_000  # nor are longer ones (checked first: a pasted megabyte costs nothing)
 
 _THANKS: Final = frozenset(
     """thanks thank thx ty tysm tyvm cheers appreciated appreciate kudos thankyou grateful
@@ -64,6 +65,8 @@ class Triage:
 
 def triage(folded: str) -> Triage:
     """Classify already folded text: chatter of some kind, or a message to look up."""
+    if len(folded) > _MAX_CHARS:
+        return Triage(None)
     named_os = bool(detect_os(folded))
     text = strip_os(folded) if named_os else folded
     found = _WORD.findall(text)

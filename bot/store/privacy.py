@@ -33,8 +33,9 @@ def redact(text: str) -> str:
     if "@" in text:
         text = _EMAIL.sub("[email]", text)
     text = _NETWORK_ID.sub("[network-id]", text)
-    text = _IPV4.sub("[ip]", text)
-    return _IPV6.sub("[ip]", text)
+    if "." in text:
+        text = _IPV4.sub("[ip]", text)
+    return _IPV6.sub("[ip]", text) if ":" in text else text
 
 
 def stored_text(text: str, mode: StoreText) -> str | None:

@@ -157,3 +157,24 @@ def test_not_secrets(message: str) -> None:
     """Words, paths, substitutions and node ids are left alone."""
     assert find_secrets(message) == []
     assert mask_secrets(message) == message
+
+
+def test_invisible_characters_anywhere_keep_positions_exact() -> None:
+    """Soft hyphens all over a paste (binary junk holds thousands) and a zero-width space
+    inside the secret: exactly the secret is masked, everything around it kept as it was."""
+    before = "junk\u00ad " * 2_000 + "\u200b\ufeff"
+    after = " more\u00ad junk" * 500
+    secret = f"{ADDRESS}:0:{PUBLIC}:{PRIVATE[:50]}{ZW}{PRIVATE[50:]}"
+    masked = mask_secrets(before + secret + after)
+    assert masked.startswith(before)
+    assert masked.endswith(after)
+    assert masked[len(before) : -len(after)].startswith(f"{ADDRESS}:0:")
+    assert masked[len(before) : -len(after)].endswith("[redacted identity-secret]")
+
+
+def test_many_secrets_get_their_own_line_numbers() -> None:
+    """Line numbers stay right for hundreds of secrets in one paste."""
+    text = "".join(f"export TOKEN=abc{n:04d}def\n" for n in range(500))
+    hits = find_secrets(text)
+    assert [h.line for h in hits] == list(range(1, 501))
+    assert mask_secrets(text).count("[redacted api-token]") == 500

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.base.oses import detect_os, strip_os
-from bot.base.text import clauses, fold, stem, terms
+from bot.base.text import (
+    _APOSTROPHE,
+    _ENTITIES,
+    _ENTITY,
+    _FOLD,
+    QUESTION_CHARS,
+    clauses,
+    fold,
+    question_text,
+    stem,
+    terms,
+)
 
 
 def test_fold_undoes_chat_escapes_and_smart_quotes() -> None:
@@ -80,3 +93,47 @@ def test_text_helpers_never_raise(text: str) -> None:
 def test_stem_keeps_eed_words_whole(word: str, expected: str) -> None:
     """'-eed' belongs to the word: "speed" must not become "spe"."""
     assert stem(word) == expected
+
+
+def _fold_everywhere(text: str) -> str:
+    """fold() without its shortcuts: every step on every text."""
+    text = _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
+    return _APOSTROPHE.sub("", text)
+
+
+_FOLDED_CHARS = "aZ `'&;ltgqu#39\u2019\u00a0\ufb01\u2013é0 \n"
+
+
+@given(st.text(alphabet=st.sampled_from(_FOLDED_CHARS), max_size=60))
+def test_fold_shortcuts_change_nothing(text: str) -> None:
+    """The ASCII and no-ampersand shortcuts give what the full folding gives."""
+    assert fold(text) == _fold_everywhere(text)
+
+
+def test_question_text_keeps_short_messages_whole() -> None:
+    """A message within the limit is read as it is."""
+    text = "my laptop can't reach the NAS over zerotier " * 90
+    assert question_text(text) == text
+
+
+def test_question_text_cuts_a_long_message_between_words() -> None:
+    """A pasted megabyte is read as a question up to the limit, never mid-word."""
+    text = "why is ping slow on windows " * 40_000
+    question = question_text(text)
+    assert len(question) <= QUESTION_CHARS
+    assert len(question) > QUESTION_CHARS - 40
+    assert text.startswith(question)
+    assert text[len(question)].isspace()
+    assert question_text("x" * 10_000) == "x" * QUESTION_CHARS  # one endless word: cut anyway
+
+
+def test_question_text_of_a_long_message_is_its_prose() -> None:
+    """Around a pasted code block, the words outside it are the question."""
+    paste = "200 listpeers 62f865ae71 50.7.252.138/9993;14111;3895 213 - PLANET\n" * 2_000
+    text = f"peers show RELAY on windows, why?\n```\n{paste}```\nthanks!"
+    assert question_text(text) == "peers show RELAY on windows, why?\n\n\nthanks!"
+    unclosed = f"on windows: ```\n{paste}"
+    assert question_text(unclosed) == "on windows:"
+    only_code = f"```\n{paste}```"
+    assert question_text(only_code).startswith("```\n200 listpeers")

@@ -84,6 +84,12 @@ def test_long_repetitions_are_classified_in_linear_time(engine: Engine, text: st
         engine.respond(Incoming(text=text))
 
 
+def test_a_long_message_is_never_mere_chatter() -> None:
+    """Past a thousand characters a message is looked up, whatever its words."""
+    assert triage(fold("thanks " + "!" * 990)).kind == "thanks"
+    assert triage(fold("thanks " + "!" * 1000)).kind is None
+
+
 @contextmanager
 def _deadline(seconds: int) -> Iterator[None]:
     def expire(_signum: int, _frame: object) -> None:
