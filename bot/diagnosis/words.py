@@ -7,6 +7,7 @@ same line as inline output (`my node says `200 info ...` but I can't ping`) is.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -201,16 +202,19 @@ def change_words(text: str, outputs: Sequence[ParsedOutput]) -> Change | None:
         last_seen[key] = out.lines[-1]
     if not pairs:
         return None
-    prose = numbered_prose(text, outputs)
+    # The lines that say a change, once (in line order); each pair then finds the last one
+    # before its later output by bisection, so many outputs cost no rescan of the prose.
+    said = [
+        (n, s)
+        for n, s in numbered_prose(text, outputs)
+        if _CHANGE.search(s) and not _NO_CHANGE.search(s)
+    ]
+    numbers = [n for n, _ in said]
     found: Change | None = None
     for start, end, index in pairs:
-        between = [
-            (n, s)
-            for n, s in prose
-            if start < n < end and _CHANGE.search(s) and not _NO_CHANGE.search(s)
-        ]
-        if between:
-            number, words = between[-1]  # the words nearest the later output
+        k = bisect_left(numbers, end) - 1  # the words nearest the later output
+        if k >= 0 and numbers[k] > start:
+            number, words = said[k]
             found = Change(_clean(words), number, index)
     return found
 
