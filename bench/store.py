@@ -29,6 +29,7 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -92,26 +93,7 @@ def throughput(url: str) -> float:
     def work(w: int) -> None:
         store = stores[w]
         for i in range(TURNS_PER_WRITER):
-            store.submit(
-                TurnRecord(
-                    id=uuid.uuid4().hex,
-                    conversation=ConversationRef(key=f"bench:{w}:{i % 100}", platform="bench"),
-                    created_at=now,
-                    event_id=None,
-                    user_hash="h",
-                    text=QUESTIONS[i % len(QUESTIONS)],
-                    reply="reply text " * 20,
-                    kind="answer",
-                    topic="ping-not-working",
-                    section=None,
-                    confidence=0.9,
-                    uncovered=None,
-                    latency_ms=0.4,
-                    knowledge_version="bench",
-                    has_output=False,
-                    candidates=(("ping-not-working", None, 0.9), ("updating", None, 0.2)),
-                )
-            )
+            store.submit(_turn(i, f"bench:{w}:{i % 100}", now))
         store.writer.flush(300)
 
     start = time.perf_counter()
@@ -126,26 +108,43 @@ def throughput(url: str) -> float:
     return WRITERS * TURNS_PER_WRITER / elapsed
 
 
+def _turn(
+    i: int,
+    key: str,
+    now: datetime,
+    event_id: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> TurnRecord:
+    """The bench's i-th turn: one of the labelled questions with a short answer."""
+    return TurnRecord(
+        id=uuid.uuid4().hex,
+        conversation=ConversationRef(key=key, platform="bench"),
+        created_at=now,
+        event_id=event_id,
+        user_hash="h",
+        text=QUESTIONS[i % len(QUESTIONS)],
+        reply="reply text " * 20,
+        kind="answer",
+        topic="ping-not-working",
+        section=None,
+        confidence=0.9,
+        uncovered=None,
+        latency_ms=0.4,
+        knowledge_version="bench",
+        has_output=False,
+        candidates=(("ping-not-working", None, 0.9), ("updating", None, 0.2)),
+        context=context,
+    )
+
+
 def _turns(n: int) -> list[TurnRecord]:
     now = datetime.now(UTC)
     return [
-        TurnRecord(
-            id=uuid.uuid4().hex,
-            conversation=ConversationRef(key=f"bench:{i % 100}", platform="bench"),
-            created_at=now,
+        _turn(
+            i,
+            f"bench:{i % 100}",
+            now,
             event_id=f"Ev{i}-{uuid.uuid4().hex[:8]}",
-            user_hash="h",
-            text=QUESTIONS[i % len(QUESTIONS)],
-            reply="reply text " * 20,
-            kind="answer",
-            topic="ping-not-working",
-            section=None,
-            confidence=0.9,
-            uncovered=None,
-            latency_ms=0.4,
-            knowledge_version="bench",
-            has_output=False,
-            candidates=(("ping-not-working", None, 0.9), ("updating", None, 0.2)),
             context={"topic": "ping-not-working", "asked": [QUESTIONS[i % len(QUESTIONS)]]},
         )
         for i in range(n)

@@ -258,9 +258,9 @@ class Engine:
         # a line that also carries output, "... parse error. OS is Centos 7"); then the context.
         os_names = (
             detect_os(question)
-            or tuple(o for o in ((lead.os if lead else None),) if o in OS_LABELS)
+            or _as_os(lead.os if lead is not None else None)
             or detect_os(text[:_OS_SCAN])
-            or tuple(o for o in (ctx.os,) if o in OS_LABELS)
+            or _as_os(ctx.os)
         )
         section = best_section(topic, os_names, question) if topic is not None else None
         body = diagnosis_body(diagnosis, lead)
@@ -491,6 +491,12 @@ def _with_shown(shown: tuple[str, ...], topic_id: str | None) -> tuple[str, ...]
 def _notes(*notes: str | None) -> str | None:
     joined = " ".join(n for n in notes if n)
     return joined or None
+
+
+def _as_os(name: str | None) -> tuple[OsName, ...]:
+    """`name` as a one-system tuple when it is a system the FAQ has steps for, else ()
+    (diagnosis also knows systems the FAQ has no steps for, such as BSD)."""
+    return (name,) if name is not None and name in OS_LABELS else ()
 
 
 def _first(os_names: tuple[OsName, ...], fallback: OsName | None) -> OsName | None:

@@ -132,41 +132,46 @@ class Ranker:
         self._idf = {f: math.log((1 + n) / (1 + c)) + 1.0 for f, c in df.items()}
         idf = self._idf
         centroids: list[Vector] = [defaultdict(float) for _ in self.labels]
+        # Example questions kept (as unit vectors) for the calibration; a big knowledge base
+        # keeps an evenly spaced sample of at most about _MAX_CALIBRATION.
+        step = max(1, sum(1 for e in examples if e.weight >= 1) // _MAX_CALIBRATION)
+        sample: list[tuple[Vector, int]] = []
+        asked = 0
         # One pass per example (hot at load time): TF-IDF, normalise, add to its centroid.
         for raw, example in zip(raws, examples, strict=True):
             vec = {f: _tf(c) * idf[f] for f, c in raw.items()}
             norm = math.sqrt(sum(v * v for v in vec.values()))
+            own = index[example.label]
+            if example.weight >= 1:
+                if asked % step == 0:
+                    sample.append(({f: v / norm for f, v in vec.items()} if norm > 0 else {}, own))
+                asked += 1
             if norm <= 0:
                 continue
             scale = example.weight / norm
-            centroid = centroids[index[example.label]]
+            centroid = centroids[own]
             for f, v in vec.items():
                 centroid[f] += v * scale
         self._postings = _postings(_normalise(dict(c)) for c in centroids)
-        self._offsets = self._calibrate(examples, raws)
+        self._offsets = self._calibrate(sample)
 
-    def _calibrate(self, examples: Sequence[Example], raws: Sequence[Vector]) -> list[float]:
-        """Each label's score on the other labels' example questions, at its _CALIBRATION
-        quantile: what the label scores on text that is not about it. A label trained on a
-        few examples puts all its weight on few words and scores high on any text sharing
-        one; subtracting this offset puts labels of every size on equal terms."""
+    def _calibrate(self, sample: Sequence[tuple[Vector, int]]) -> list[float]:
+        """Each label's score on the other labels' example questions (`sample`: unit vectors
+        and their label), at its _CALIBRATION quantile: what the label scores on text that is
+        not about it. A label trained on a few examples puts all its weight on few words and
+        scores high on any text sharing one; subtracting this offset puts labels of every size
+        on equal terms."""
         family = [label.split(":", 1)[-1] for label in self.labels]
-        index = {label: i for i, label in enumerate(self.labels)}
-        chosen = [(raw, index[e.label]) for raw, e in zip(raws, examples, strict=True)]
-        chosen = [(raw, i) for (raw, i), e in zip(chosen, examples, strict=True) if e.weight >= 1]
-        step = max(1, len(chosen) // _MAX_CALIBRATION)
-        chosen = chosen[::step]
         seen: dict[int, list[float]] = defaultdict(list)
-        for raw, own in chosen:
-            for i, v in self._dot(self._vector(raw)).items():
+        sizes: dict[str, int] = defaultdict(int)
+        for unit, own in sample:
+            sizes[family[own]] += 1
+            for i, v in self._dot(unit).items():
                 if family[i] != family[own]:
                     seen[i].append(v)
-        sizes: dict[str, int] = defaultdict(int)
-        for _, own in chosen:
-            sizes[family[own]] += 1
         offsets = []
         for i, name in enumerate(family):
-            n = len(chosen) - sizes[name]  # texts not about this label (zeros where absent)
+            n = len(sample) - sizes[name]  # texts not about this label (zeros where absent)
             rank = n - 1 - int(_CALIBRATION * (n - 1)) if n > 0 else 0
             values = sorted(seen.get(i, ()), reverse=True)
             offsets.append(values[rank] if rank < len(values) else 0.0)
